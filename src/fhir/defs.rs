@@ -1,0 +1,358 @@
+//! Locating FHIR definitions: the `--fhir-path` / `GPC_FHIR_PATH` folder list, a canonical-URL index, and the
+//! few facts the harness reads out of definitions (fixed values, code displays).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The environment variable naming the folders of FHIR definitions (a path list, `:`-separated on Unix).
+pub const ENV_VAR: &str = "GPC_FHIR_PATH";
+
+/// A definitions problem, worded so the user knows what to set.
+#[derive(Debug, thiserror::Error)]
+pub enum DefsError {
+    #[error(
+        "FHIR definition {url} was not found in the FHIR path ({searched}); point --fhir-path or the {ENV_VAR} \
+         environment variable at folders holding the GP Connect and FHIR STU3 definitions (e.g. ../shared/fhir)"
+    )]
+    Missing { url: String, searched: String },
+    #[error(
+        "no folder of the FHIR path exists ({searched}); set --fhir-path or the {ENV_VAR} environment variable to \
+         folders holding the FHIR definitions (e.g. ../shared/fhir)"
+    )]
+    NoFolders { searched: String },
+    #[error("cannot read FHIR definition {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error("FHIR definition {path} has no element `{element}` with a fixed value")]
+    NoFixedValue { path: PathBuf, element: String },
+}
+
+/// The ordered list of folders where definitions are looked up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FhirPath {
+    pub folders: Vec<PathBuf>,
+}
+
+impl FhirPath {
+    /// Precedence: command line, then `GPC_FHIR_PATH`, then the config file, then the development default
+    /// `../shared/fhir` (beside the working directory, then beside the source tree).
+    pub fn resolve(cli: &[PathBuf], config: &[PathBuf]) -> Self {
+        if !cli.is_empty() {
+            return Self { folders: cli.to_vec() };
+        }
+        if let Some(env) = std::env::var_os(ENV_VAR) {
+            let folders: Vec<PathBuf> = std::env::split_paths(&env).filter(|p| !p.as_os_str().is_empty()).collect();
+            if !folders.is_empty() {
+                return Self { folders };
+            }
+        }
+        if !config.is_empty() {
+            return Self { folders: config.to_vec() };
+        }
+        Self::development_default()
+    }
+
+    pub fn development_default() -> Self {
+        let cwd = PathBuf::from("../shared/fhir");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fhir");
+        Self { folders: vec![cwd, src] }
+    }
+
+    fn searched(&self) -> String {
+        self.folders.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Folders that exist.
+    pub fn existing(&self) -> Result<Vec<PathBuf>, DefsError> {
+        let found: Vec<PathBuf> = self.folders.iter().filter(|p| p.is_dir()).cloned().collect();
+        if found.is_empty() {
+            return Err(DefsError::NoFolders { searched: self.searched() });
+        }
+        Ok(found)
+    }
+
+    /// The folder of STU3 core StructureDefinitions (for the XML element model).
+    pub fn stu3_core_structure_definitions(&self) -> Result<PathBuf, DefsError> {
+        for folder in self.existing()? {
+            for candidate in [
+                folder.join("hl7-fhir-stu3-core-3.0.1/StructureDefinition"),
+                folder.join("StructureDefinition"),
+                folder.join("package"),
+            ] {
+                if candidate.join("StructureDefinition-Patient.json").is_file() {
+                    return Ok(candidate);
+                }
+            }
+        }
+        Err(DefsError::Missing {
+            url: "http://hl7.org/fhir/StructureDefinition/Patient (FHIR STU3 core 3.0.1)".into(),
+            searched: self.searched(),
+        })
+    }
+
+    /// Builds the canonical URL index over every folder.
+    pub fn index(&self) -> Result<DefinitionIndex, DefsError> {
+        let mut index = DefinitionIndex { by_url: HashMap::new(), searched: self.searched() };
+        for folder in self.existing()? {
+            let csv = folder.join("CANONICAL_INDEX.csv");
+            if csv.is_file() {
+                index.add_csv(&folder, &csv)?;
+            } else {
+                index.add_walk(&folder, 0);
+            }
+        }
+        Ok(index)
+    }
+}
+
+/// One indexed conformance resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexEntry {
+    pub version: String,
+    pub path: PathBuf,
+}
+
+/// Canonical URL -> files (several versions may exist).
+#[derive(Debug, Clone)]
+pub struct DefinitionIndex {
+    by_url: HashMap<String, Vec<IndexEntry>>,
+    searched: String,
+}
+
+impl DefinitionIndex {
+    fn add_csv(&mut self, folder: &Path, csv: &Path) -> Result<(), DefsError> {
+        let text = std::fs::read_to_string(csv)
+            .map_err(|e| DefsError::Read { path: csv.to_path_buf(), reason: e.to_string() })?;
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split(',').collect();
+            if cols.len() < 7 {
+                continue;
+            }
+            let (url, version, rel) = (cols[0], cols[1], cols[cols.len() - 1]);
+            self.by_url
+                .entry(url.to_string())
+                .or_default()
+                .push(IndexEntry { version: version.to_string(), path: folder.join(rel) });
+        }
+        Ok(())
+    }
+
+    fn add_walk(&mut self, dir: &Path, depth: usize) {
+        if depth > 8 {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                self.add_walk(&path, depth + 1);
+                continue;
+            }
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            if ext != "json" && ext != "xml" {
+                continue;
+            }
+            if let Some((url, version)) = sniff_canonical(&path) {
+                self.by_url.entry(url).or_default().push(IndexEntry { version, path });
+            }
+        }
+    }
+
+    /// The file for a canonical URL (the highest version when several exist; `url|version` picks one).
+    pub fn resolve(&self, url: &str) -> Option<&IndexEntry> {
+        let (url, version) = match url.split_once('|') {
+            Some((u, v)) => (u, Some(v)),
+            None => (url, None),
+        };
+        let entries = self.by_url.get(url)?;
+        match version {
+            Some(v) => entries.iter().find(|e| e.version == v),
+            None => entries.iter().max_by(|a, b| compare_versions(&a.version, &b.version)),
+        }
+    }
+
+    /// Like [`resolve`](Self::resolve) but a missing definition is an error naming `GPC_FHIR_PATH`.
+    pub fn require(&self, url: &str) -> Result<&IndexEntry, DefsError> {
+        self.resolve(url).ok_or_else(|| DefsError::Missing { url: url.to_string(), searched: self.searched.clone() })
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_url.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_url.is_empty()
+    }
+
+    /// The fixed value (`fixedUri`, `fixedCode`, ...) of a snapshot element, e.g.
+    /// `OperationOutcome.issue.details.coding.system` of GPConnect-OperationOutcome-1.
+    pub fn fixed_value(&self, url: &str, element_id: &str) -> Result<String, DefsError> {
+        let entry = self.require(url)?;
+        let text = read(&entry.path)?;
+        let found = if entry.path.extension().is_some_and(|e| e == "json") {
+            fixed_value_json(&text, element_id)
+        } else {
+            fixed_value_xml(&text, element_id)
+        };
+        found.ok_or_else(|| DefsError::NoFixedValue { path: entry.path.clone(), element: element_id.to_string() })
+    }
+
+    /// Code -> display of a CodeSystem.
+    pub fn code_displays(&self, url: &str) -> Result<HashMap<String, String>, DefsError> {
+        let entry = self.require(url)?;
+        let text = read(&entry.path)?;
+        let mut out = HashMap::new();
+        if entry.path.extension().is_some_and(|e| e == "json") {
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| DefsError::Read { path: entry.path.clone(), reason: e.to_string() })?;
+            collect_json_concepts(v.get("concept"), &mut out);
+        } else {
+            collect_xml_concepts(&text, &mut out);
+        }
+        Ok(out)
+    }
+}
+
+fn read(path: &Path) -> Result<String, DefsError> {
+    std::fs::read_to_string(path).map_err(|e| DefsError::Read { path: path.to_path_buf(), reason: e.to_string() })
+}
+
+fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let parse = |s: &str| s.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    parse(a).cmp(&parse(b))
+}
+
+const CONFORMANCE: [&str; 7] = [
+    "StructureDefinition",
+    "ValueSet",
+    "CodeSystem",
+    "OperationDefinition",
+    "NamingSystem",
+    "ConceptMap",
+    "MessageDefinition",
+];
+
+/// Reads the canonical URL and version of a conformance resource without parsing the whole file.
+fn sniff_canonical(path: &Path) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let head = &text[..text.len().min(4096)];
+    if path.extension().is_some_and(|e| e == "json") {
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let rt = v.get("resourceType")?.as_str()?;
+        if !CONFORMANCE.contains(&rt) {
+            return None;
+        }
+        let url = v.get("url")?.as_str()?.to_string();
+        let version = v.get("version").and_then(|x| x.as_str()).unwrap_or_default().to_string();
+        Some((url, version))
+    } else {
+        if !CONFORMANCE.iter().any(|rt| head.contains(&format!("<{rt}"))) {
+            return None;
+        }
+        let url = attr_after(head, "<url value=\"")?;
+        let version = attr_after(head, "<version value=\"").unwrap_or_default();
+        Some((url, version))
+    }
+}
+
+fn attr_after(text: &str, marker: &str) -> Option<String> {
+    let start = text.find(marker)? + marker.len();
+    let end = text[start..].find('"')?;
+    Some(unescape(&text[start..start + end]))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'").replace("&amp;", "&")
+}
+
+fn fixed_value_json(text: &str, element_id: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let elements = v.get("snapshot")?.get("element")?.as_array()?;
+    let el = elements.iter().find(|e| e.get("id").and_then(|i| i.as_str()) == Some(element_id))?;
+    el.as_object()?.iter().find(|(k, _)| k.starts_with("fixed")).and_then(|(_, v)| v.as_str().map(String::from))
+}
+
+/// Finds `<element id="...">` in the snapshot and returns the `value` of its first `fixed*` child.
+fn fixed_value_xml(text: &str, element_id: &str) -> Option<String> {
+    let snapshot = text.find("<snapshot>").map_or(text, |i| &text[i..]);
+    let marker = format!("<element id=\"{element_id}\"");
+    let start = snapshot.find(&marker)?;
+    let rest = &snapshot[start + marker.len()..];
+    let end = rest.find("</element>")?;
+    let body = &rest[..end];
+    let fixed = body.find("<fixed")?;
+    attr_after(&body[fixed..], "value=\"")
+}
+
+fn collect_json_concepts(concepts: Option<&serde_json::Value>, out: &mut HashMap<String, String>) {
+    for c in concepts.and_then(|c| c.as_array()).into_iter().flatten() {
+        if let (Some(code), Some(display)) =
+            (c.get("code").and_then(|x| x.as_str()), c.get("display").and_then(|x| x.as_str()))
+        {
+            out.insert(code.to_string(), display.to_string());
+        }
+        collect_json_concepts(c.get("concept"), out);
+    }
+}
+
+fn collect_xml_concepts(text: &str, out: &mut HashMap<String, String>) {
+    let mut rest = text;
+    while let Some(i) = rest.find("<concept>") {
+        rest = &rest[i + "<concept>".len()..];
+        let code = attr_after(rest, "<code value=\"");
+        let next_concept = rest.find("<concept>").unwrap_or(rest.len());
+        let display_pos = rest.find("<display value=\"");
+        if let (Some(code), Some(dp)) = (code, display_pos) {
+            if dp < next_concept {
+                if let Some(display) = attr_after(&rest[dp..], "<display value=\"") {
+                    out.insert(code, display);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spine::headers::{profile, system};
+
+    fn index() -> DefinitionIndex {
+        FhirPath::development_default().index().expect("../shared/fhir beside the repository")
+    }
+
+    #[test]
+    fn resolves_gp_connect_profiles() {
+        let idx = index();
+        let e = idx.require(profile::PATIENT).unwrap();
+        assert!(e.path.is_file());
+        assert_eq!(idx.resolve(&format!("{}|1.8.0", profile::PATIENT)).unwrap().version, "1.8.0");
+    }
+
+    #[test]
+    fn missing_definition_names_the_variable() {
+        let e = index().require("https://example.org/StructureDefinition/Nope").unwrap_err().to_string();
+        assert!(e.contains("GPC_FHIR_PATH"), "{e}");
+        let e = FhirPath { folders: vec![PathBuf::from("/nonexistent")] }.index().unwrap_err().to_string();
+        assert!(e.contains("GPC_FHIR_PATH"), "{e}");
+    }
+
+    #[test]
+    fn reads_fixed_coding_system_of_operation_outcome() {
+        let v = index().fixed_value(profile::OPERATION_OUTCOME, "OperationOutcome.issue.details.coding.system").unwrap();
+        assert_eq!(v, system::SPINE_ERROR);
+    }
+
+    #[test]
+    fn reads_spine_error_displays() {
+        let d = index().code_displays(system::SPINE_ERROR).unwrap();
+        assert_eq!(d.get("BAD_REQUEST").map(String::as_str), Some("Bad request"));
+        assert_eq!(d.get("ACCESS DENIED").map(String::as_str), Some("Access has been denied to process this request"));
+    }
+
+    #[test]
+    fn walks_folders_without_an_index() {
+        let dir = FhirPath::development_default().existing().unwrap()[0].join("nhsconnect-STU3-FHIR-Assets/CodeSystems");
+        let idx = FhirPath { folders: vec![dir] }.index().unwrap();
+        assert!(idx.resolve(system::SPINE_ERROR).is_some());
+    }
+}

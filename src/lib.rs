@@ -1,0 +1,12 @@
+//! gpc-assure: conformance and assurance harness for NHS England's GP Connect APIs.
+
+pub mod client;
+pub mod config;
+pub mod fhir;
+pub mod provider;
+pub mod spine;
+
+#[path = "../steps/mod.rs"]
+pub mod steps;
+pub mod report;
+pub mod runner;

@@ -1,0 +1,175 @@
+//! `gpc-assure` command line: parses arguments, loads config, calls the library.
+//! Exit status: 0 all passed, 1 a scenario failed, 2 the run could not start.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use gpc_assure::config::Config;
+use gpc_assure::fhir::FhirPath;
+use gpc_assure::provider::{self, Fault, FaultSet, ProviderOptions};
+use gpc_assure::runner::{self, Progress, RunOptions, Target};
+
+#[derive(Parser, Debug)]
+#[command(name = "gpc-assure", version, about = "GP Connect conformance and assurance harness")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the provider suite (against the embedded reference provider unless --provider is given).
+    Run {
+        /// Base URL of the provider under test; service roots follow the config (reference layout by default).
+        #[arg(long)]
+        provider: Option<String>,
+        /// YAML config file (see README for every key).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Tag expression, e.g. `@foundations and not @jwt`.
+        #[arg(long)]
+        tags: Option<String>,
+        /// Where reports go (default: the config's report_dir, `reports`).
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// Folder of .feature files.
+        #[arg(long)]
+        features: Option<PathBuf>,
+        /// Folders of FHIR definitions (repeatable; also GPC_FHIR_PATH).
+        #[arg(long = "fhir-path")]
+        fhir_path: Vec<PathBuf>,
+        /// Faults to inject into the embedded reference provider (self-assurance).
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+        /// One plain line per scenario even on a terminal.
+        #[arg(long, conflicts_with = "quiet")]
+        plain: bool,
+        /// No progress output, only the summary.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Serve the reference provider.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Faults to inject (see README); repeatable.
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+        /// YAML config file (provider_asid and service_roots are used).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Folders of FHIR definitions (repeatable; also GPC_FHIR_PATH).
+        #[arg(long = "fhir-path")]
+        fhir_path: Vec<PathBuf>,
+        /// List the faults and exit.
+        #[arg(long)]
+        list_faults: bool,
+    },
+}
+
+fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
+    match path {
+        Some(p) => Ok(Config::load(p)?),
+        None => Ok(Config::default()),
+    }
+}
+
+fn parse_faults(names: &[String]) -> anyhow::Result<FaultSet> {
+    let faults = names.iter().map(|n| n.parse::<Fault>()).collect::<Result<Vec<_>, _>>()?;
+    Ok(FaultSet::new(faults))
+}
+
+fn default_features() -> PathBuf {
+    let local = PathBuf::from("features");
+    if local.is_dir() {
+        local
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("features")
+    }
+}
+
+async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run { provider, config, tags, report_dir, features, fhir_path, faults, plain, quiet } => {
+            let config = load_config(config.as_ref())?;
+            let faults = parse_faults(&faults)?;
+            let target = match provider {
+                Some(url) => {
+                    if faults.iter().next().is_some() {
+                        anyhow::bail!("--fault applies to the embedded reference provider; drop it or drop --provider");
+                    }
+                    Target::External(url)
+                }
+                None => Target::Embedded(faults),
+            };
+            let opts = RunOptions {
+                fhir_path: FhirPath::resolve(&fhir_path, &config.fhir_path),
+                report_dir: report_dir.unwrap_or_else(|| config.report_dir.clone()),
+                config,
+                target,
+                features: features.unwrap_or_else(default_features),
+                tags,
+                progress: if quiet {
+                    Progress::Quiet
+                } else if plain {
+                    Progress::Plain
+                } else {
+                    Progress::Auto
+                },
+            };
+            let summary = runner::run(opts).await?;
+            println!(
+                "{} passed, {} failed ({} scenarios in {:.1} s against {}; reports in {})",
+                summary.passed(),
+                summary.failed(),
+                summary.outcomes.len(),
+                summary.elapsed.as_secs_f64(),
+                summary.base_url,
+                summary.report_dir.display()
+            );
+            Ok(if summary.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Serve { listen, faults, config, fhir_path, list_faults } => {
+            if list_faults {
+                for f in Fault::ALL {
+                    println!("{:<36} {}", f.name(), f.description());
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let config = load_config(config.as_ref())?;
+            let options = ProviderOptions {
+                asid: config.provider_asid.clone(),
+                faults: parse_faults(&faults)?,
+                fhir_path: FhirPath::resolve(&fhir_path, &config.fhir_path),
+                roots: config.service_roots.clone(),
+            };
+            let running = provider::start(&listen, options).await.context("cannot start the reference provider")?;
+            println!("gpc-assure reference provider listening on {}", running.base_url);
+            for (cap, root) in running.service_roots() {
+                println!("  {:<13} {root}", cap.tag());
+            }
+            for f in running.state.faults().iter() {
+                println!("  fault: {} ({})", f.name(), f.description());
+            }
+            tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+            running.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match real_main(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

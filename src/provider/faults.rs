@@ -1,0 +1,102 @@
+//! Named faults of the reference provider. Each breaks exactly one behaviour so the kill-matrix test can show
+//! that the scenarios guarding that behaviour fail.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! faults {
+    ($($variant:ident => $name:literal, $doc:literal;)*) => {
+        /// A deliberate defect of the reference provider.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Fault { $(#[doc = $doc] $variant,)* }
+
+        impl Fault {
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
+            pub fn name(self) -> &'static str { match self { $(Fault::$variant => $name,)* } }
+            pub fn description(self) -> &'static str { match self { $(Fault::$variant => $doc,)* } }
+        }
+    };
+}
+
+faults! {
+    NoCacheControl => "no-cache-control", "Responses omit `Cache-Control: no-store`.";
+    StrongEtag => "strong-etag", "ETag is strong (`\"1\"`) instead of weak `W/\"1\"`.";
+    EtagNotVersion => "etag-not-version", "ETag does not carry the resource's meta.versionId.";
+    WrongMetaProfile => "wrong-meta-profile", "Patient meta.profile names the CareConnect base profile, not CareConnect-GPC-Patient-1.";
+    NoVersionId => "no-version-id", "Resources carry no meta.versionId.";
+    OldNhsNumberSystem => "old-nhs-number-system", "Patient NHS number uses the DSTU2 system http://fhir.nhs.net/Id/nhs-number.";
+    ErrorCodeWrongSystem => "error-code-wrong-system", "OperationOutcome coding uses the ValueSet URL instead of the Spine CodeSystem.";
+    ErrorNoDisplay => "error-no-display", "OperationOutcome coding has no display.";
+    UnprocessableForBadRequest => "422-for-400", "BAD_REQUEST errors are answered 422 instead of 400.";
+    AcceptMissingTraceId => "accept-missing-trace-id", "A request without Ssp-TraceID is accepted.";
+    AcceptMissingFrom => "accept-missing-from", "A request without Ssp-From is accepted.";
+    AcceptWrongAsid => "accept-wrong-asid", "Ssp-To is not checked against the provider's ASID.";
+    IgnoreInteractionId => "ignore-interaction-id", "Ssp-InteractionID is not matched to the endpoint.";
+    AcceptExpiredJwt => "accept-expired-jwt", "Expired JWTs are accepted.";
+    AcceptBadJwtLifetime => "accept-bad-jwt-lifetime", "A JWT whose exp is not iat + 300 is accepted.";
+    AcceptWrongScope => "accept-wrong-scope", "requested_scope is not checked.";
+    AcceptWrongReason => "accept-wrong-reason", "reason_for_request is not checked.";
+    AcceptWrongJwtResourceType => "accept-wrong-jwt-resource-type", "JWT resources of the wrong resourceType are accepted.";
+    AcceptSignedJwt => "accept-signed-jwt", "The JWT header alg/typ and the empty signature are not checked.";
+    IgnoreFormatParam => "ignore-format-param", "The _format parameter is ignored.";
+    IgnoreAcceptHeader => "ignore-accept-header", "The Accept header is ignored (always JSON).";
+    AcceptUnsupportedMedia => "accept-unsupported-media", "Unsupported media types get JSON instead of 415.";
+    NoCharset => "no-charset", "Content-Type carries no charset.";
+    NoGzip => "no-gzip", "Accept-Encoding: gzip is ignored.";
+    SensitiveReturned => "sensitive-returned", "Patient search returns patients flagged sensitive.";
+    DeceasedReturned => "deceased-returned", "Patient search returns deceased patients.";
+    NotFoundSearchIs404 => "search-miss-404", "A search that matches nothing answers 404 instead of an empty searchset.";
+    WrongNotFoundCode => "wrong-not-found-code", "Reads of unknown resources answer NO_RECORD_FOUND instead of the resource's code.";
+    BundleWrongType => "bundle-wrong-type", "Search Bundles have type `collection` instead of `searchset`.";
+    AcceptBadNhsNumber => "accept-bad-nhs-number", "NHS numbers failing the check digit are not rejected.";
+    AcceptUnknownIdentifierSystem => "accept-unknown-identifier-system", "Unknown identifier systems are not rejected.";
+    AcceptMultipleIdentifiers => "accept-multiple-identifiers", "A search with two identifier parameters is answered from the first.";
+    RegisterDuplicateAccepted => "register-duplicate-accepted", "Registering an already registered patient succeeds again.";
+    RegisterNoRegistrationType => "register-no-registration-type", "A registered patient carries no registrationType.";
+    RegisterSkipsDemographics => "register-skips-demographics", "Register patient does not check demographics against PDS.";
+    RegisterAcceptsExtraElements => "register-accepts-extra-elements", "Register patient accepts elements the operation forbids.";
+    CapabilityWrongVersion => "capability-wrong-version", "The CapabilityStatement says version 1.2.6.";
+    CapabilityNoRegisterOperation => "capability-no-register-operation", "The CapabilityStatement omits the gpc.registerpatient operation.";
+    PractitionerForbiddenElements => "practitioner-forbidden-elements", "Practitioner carries telecom and birthDate, which must not be populated.";
+    OrganizationForbiddenElements => "organization-forbidden-elements", "Organization carries contact, which must not be populated.";
+    LocationNoManagingOrg => "location-no-managing-org", "Location has no managingOrganization.";
+    PatientNameNotOfficial => "patient-name-not-official", "The Patient's name has use `usual`, not `official`.";
+    MethodsNotEnforced => "methods-not-enforced", "Any HTTP method on a known path is served like GET.";
+    UrlCaseInsensitive => "url-case-insensitive", "Resource paths are matched case-insensitively.";
+    XmlBodyRejected => "xml-body-rejected", "Request bodies in FHIR XML are refused with 415.";
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An unknown fault name.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown fault `{0}`; known faults: {known}", known = Fault::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))]
+pub struct UnknownFault(pub String);
+
+impl FromStr for Fault {
+    type Err = UnknownFault;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fault::ALL.iter().copied().find(|f| f.name() == s).ok_or_else(|| UnknownFault(s.to_string()))
+    }
+}
+
+/// The set of active faults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultSet(BTreeSet<Fault>);
+
+impl FaultSet {
+    pub fn new(faults: impl IntoIterator<Item = Fault>) -> Self {
+        Self(faults.into_iter().collect())
+    }
+    pub fn has(&self, f: Fault) -> bool {
+        self.0.contains(&f)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Fault> {
+        self.0.iter()
+    }
+}

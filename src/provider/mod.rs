@@ -1,0 +1,466 @@
+//! The reference provider: a real GP Connect provider (axum) serving the assurance-pack data, with named faults
+//! for self-assurance. Every request goes through one pipeline: route -> SSP headers -> JWT -> content
+//! negotiation -> handler -> serialisation (JSON/XML), `Cache-Control`, `ETag`, gzip.
+
+pub mod data;
+pub mod faults;
+mod foundations;
+pub mod negotiate;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::fhir::FhirPath;
+use crate::spine::catalogue::{self, Capability, Interaction};
+use crate::spine::errors;
+use crate::spine::headers::{self, profile, system};
+use crate::spine::jwt::{self, CheckOptions, Jwt};
+pub use faults::{Fault, FaultSet};
+use negotiate::Format;
+
+/// Largest request body the provider reads.
+const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
+
+/// How the provider is set up.
+#[derive(Debug, Clone)]
+pub struct ProviderOptions {
+    pub asid: String,
+    pub faults: FaultSet,
+    pub fhir_path: FhirPath,
+    pub roots: crate::config::ServiceRoots,
+}
+
+impl Default for ProviderOptions {
+    fn default() -> Self {
+        Self {
+            asid: crate::config::DEFAULT_PROVIDER_ASID.into(),
+            faults: FaultSet::default(),
+            fhir_path: FhirPath::development_default(),
+            roots: crate::config::ServiceRoots::default(),
+        }
+    }
+}
+
+/// The provider could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error(transparent)]
+    Definitions(#[from] crate::fhir::DefsError),
+    #[error("service root `{0}` must be a path starting with `/` for the reference provider")]
+    Root(String),
+}
+
+/// A patient store with versioning; the only mutable state.
+#[derive(Debug)]
+pub(crate) struct Store {
+    pub patients: Vec<data::PatientRecord>,
+    pub pds: Vec<data::PdsPerson>,
+    pub next_id: u64,
+}
+
+/// Shared state of a running provider.
+#[derive(Debug)]
+pub struct ProviderState {
+    pub(crate) asid: String,
+    pub(crate) faults: FaultSet,
+    pub(crate) fhir_path: FhirPath,
+    roots: Vec<(Capability, String)>,
+    error_system: String,
+    displays: HashMap<String, String>,
+    pub(crate) store: Mutex<Store>,
+}
+
+impl ProviderState {
+    pub fn new(options: ProviderOptions) -> Result<Self, ProviderError> {
+        let index = options.fhir_path.index()?;
+        let error_system =
+            index.fixed_value(profile::OPERATION_OUTCOME, "OperationOutcome.issue.details.coding.system")?;
+        let displays = index.code_displays(&error_system)?;
+        let r = &options.roots;
+        let roots = vec![
+            (Capability::Foundations, r.foundations.clone()),
+            (Capability::Appointments, r.appointments.clone()),
+            (Capability::Structured, r.structured.clone()),
+            (Capability::Documents, r.documents.clone()),
+            (Capability::Html, r.html.clone()),
+        ];
+        for (_, root) in &roots {
+            if !root.starts_with('/') {
+                return Err(ProviderError::Root(root.clone()));
+            }
+        }
+        let patients = data::seed_patients();
+        let pds = data::seed_pds(&patients);
+        Ok(Self {
+            asid: options.asid,
+            faults: options.faults,
+            fhir_path: options.fhir_path,
+            roots,
+            error_system,
+            displays,
+            store: Mutex::new(Store { patients, pds, next_id: 1000 }),
+        })
+    }
+
+    pub(crate) fn fault(&self, f: Fault) -> bool {
+        self.faults.has(f)
+    }
+
+    /// The active faults.
+    pub fn faults(&self) -> &FaultSet {
+        &self.faults
+    }
+
+    /// Service roots (path part) per capability.
+    pub fn roots(&self) -> &[(Capability, String)] {
+        &self.roots
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the store half-written (every update is one push or
+        // assignment), so a poisoned lock is still usable.
+        self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// An error answered with an OperationOutcome.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ApiError {
+    pub code: &'static str,
+    pub diagnostics: String,
+}
+
+pub(crate) fn api_error(code: &'static str, diagnostics: impl Into<String>) -> ApiError {
+    ApiError { code, diagnostics: diagnostics.into() }
+}
+
+/// A successful reply before serialisation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub version: Option<String>,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Self {
+        let version = body.pointer("/meta/versionId").and_then(Value::as_str).map(String::from);
+        Reply { status: 200, body, version }
+    }
+}
+
+/// What a handler sees of the request.
+#[derive(Debug)]
+pub(crate) struct Req<'a> {
+    pub id: Option<String>,
+    pub params: Vec<(String, String)>,
+    pub body: &'a [u8],
+    pub body_format: Option<Format>,
+}
+
+impl Req<'_> {
+    pub fn param_all(&self, name: &str) -> Vec<&str> {
+        self.params.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+/// A provider listening on a socket.
+#[derive(Debug)]
+pub struct RunningProvider {
+    pub base_url: String,
+    pub addr: SocketAddr,
+    pub state: Arc<ProviderState>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningProvider {
+    /// The absolute service root URL of each capability.
+    pub fn service_roots(&self) -> Vec<(Capability, String)> {
+        self.state.roots.iter().map(|(c, r)| (*c, format!("{}{}", self.base_url, r))).collect()
+    }
+
+    /// Stops accepting connections and waits for the server task.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds `addr` (port 0 picks a free port) and serves until stopped.
+pub async fn start(addr: &str, options: ProviderOptions) -> Result<RunningProvider, ProviderError> {
+    let state = Arc::new(ProviderState::new(options)?);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ProviderError::Bind { addr: addr.to_string(), source })?;
+    let local = listener.local_addr().map_err(|source| ProviderError::Bind { addr: addr.to_string(), source })?;
+    let app = axum::Router::new().fallback(handle).with_state(state.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        if let Err(e) = server.await {
+            eprintln!("reference provider stopped: {e}");
+        }
+    });
+    Ok(RunningProvider { base_url: format!("http://{local}"), addr: local, state, shutdown: Some(tx), task })
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The format the client asked for; `Err` carries the unsupported value (415).
+fn negotiate(st: &ProviderState, h: &HeaderMap, params: &[(String, String)]) -> Result<Format, String> {
+    let unsupported = |v: &str| {
+        if st.fault(Fault::AcceptUnsupportedMedia) {
+            Ok(Format::Json)
+        } else {
+            Err(v.to_string())
+        }
+    };
+    if !st.fault(Fault::IgnoreFormatParam) {
+        if let Some((_, v)) = params.iter().find(|(k, _)| k == "_format") {
+            return negotiate::format_of(v).map_or_else(|| unsupported(v), Ok);
+        }
+    }
+    if let Some(accept) = header(h, "accept").filter(|a| !a.trim().is_empty()) {
+        if st.fault(Fault::IgnoreAcceptHeader) {
+            return Ok(Format::Json);
+        }
+        return negotiate::from_accept(accept).map_or_else(|| unsupported(accept), Ok);
+    }
+    if let Some(ct) = header(h, "content-type") {
+        if let Some(f) = negotiate::format_of(ct) {
+            return Ok(f);
+        }
+    }
+    Ok(Format::Json)
+}
+
+fn segments_match_ci(template: &str, path: &str) -> Option<Option<String>> {
+    let t: Vec<&str> = template.split('/').collect();
+    let p: Vec<&str> = path.split('/').collect();
+    if t.len() != p.len() {
+        return None;
+    }
+    let mut id = None;
+    for (a, b) in t.iter().zip(&p) {
+        if *a == "{id}" && !b.is_empty() {
+            id = Some((*b).to_string());
+        } else if !a.eq_ignore_ascii_case(b) {
+            return None;
+        }
+    }
+    Some(id)
+}
+
+/// Interactions whose path matches, with the `{id}` value.
+fn route(st: &ProviderState, cap: Capability, rel: &str) -> Vec<(&'static Interaction, Option<String>)> {
+    let ci = st.fault(Fault::UrlCaseInsensitive);
+    catalogue::candidates_for_path(cap, rel)
+        .into_iter()
+        .map(|i| (i, catalogue::match_path(i.path, rel).flatten().map(String::from)))
+        .chain(
+            ci.then(|| {
+                catalogue::CATALOGUE
+                    .iter()
+                    .filter(|i| i.capability == cap || (cap == Capability::Foundations && i.capability == Capability::Appointments))
+                    .filter_map(|i| segments_match_ci(i.path, rel).map(|id| (i, id)))
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .flatten(),
+        )
+        .collect()
+}
+
+async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let params: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let format = negotiate(&st, &parts.headers, &params);
+    let out_format = *format.as_ref().unwrap_or(&Format::Json);
+    let gzip = !st.fault(Fault::NoGzip)
+        && header(&parts.headers, "accept-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
+    let result = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(bytes) => process(&st, &parts, &params, format, &bytes),
+        Err(_) => Err(api_error("BAD_REQUEST", format!("request body larger than {MAX_REQUEST_BODY} bytes"))),
+    };
+    let reply = result.unwrap_or_else(|e| outcome_reply(&st, &e));
+    finish(&st, reply, out_format, gzip)
+}
+
+fn process(
+    st: &ProviderState,
+    parts: &axum::http::request::Parts,
+    params: &[(String, String)],
+    format: Result<Format, String>,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
+    let raw_path = parts.uri.path();
+    let path = percent_encoding::percent_decode_str(raw_path).decode_utf8_lossy().into_owned();
+    let Some((cap, rel)) = st.roots.iter().find_map(|(cap, root)| {
+        path.strip_prefix(root.as_str()).filter(|r| r.starts_with('/')).map(|r| (*cap, r.to_string()))
+    }) else {
+        return Err(api_error("NO_RECORD_FOUND", format!("no GP Connect service root matches {path}")));
+    };
+    let candidates = route(st, cap, &rel);
+    if candidates.is_empty() {
+        return Err(api_error("NO_RECORD_FOUND", format!("{rel} is not a GP Connect endpoint of this service root")));
+    }
+    let h = &parts.headers;
+    for name in headers::SSP_HEADERS {
+        let skip = (name == headers::SSP_TRACE_ID && st.fault(Fault::AcceptMissingTraceId))
+            || (name == headers::SSP_FROM && st.fault(Fault::AcceptMissingFrom));
+        if !skip && header(h, name).is_none_or(|v| v.trim().is_empty()) {
+            return Err(api_error("BAD_REQUEST", format!("the {name} header is missing")));
+        }
+    }
+    if !st.fault(Fault::AcceptMissingTraceId) {
+        let trace = header(h, headers::SSP_TRACE_ID).unwrap_or_default();
+        if uuid::Uuid::parse_str(trace.trim()).is_err() {
+            return Err(api_error("BAD_REQUEST", format!("Ssp-TraceID `{trace}` is not a GUID")));
+        }
+    }
+    if !st.fault(Fault::AcceptWrongAsid) {
+        let to = header(h, headers::SSP_TO).unwrap_or_default();
+        if to.trim() != st.asid {
+            return Err(api_error("BAD_REQUEST", format!("Ssp-To `{to}` is not this provider's ASID")));
+        }
+    }
+    let method = parts.method.as_str();
+    let urn = header(h, headers::SSP_INTERACTION_ID).unwrap_or_default().trim().to_string();
+    let method_ok = |i: &Interaction| i.method == method || st.fault(Fault::MethodsNotEnforced);
+    let chosen = candidates.iter().find(|(i, _)| i.urn == urn && method_ok(i)).or_else(|| {
+        st.fault(Fault::IgnoreInteractionId).then(|| candidates.iter().find(|(i, _)| method_ok(i))).flatten()
+    });
+    let Some((interaction, id)) = chosen else {
+        return Err(api_error(
+            "BAD_REQUEST",
+            format!("Ssp-InteractionID `{urn}` does not match {method} {rel}"),
+        ));
+    };
+    check_jwt(st, h, interaction)?;
+    format.map_err(|v| api_error("UNSUPPORTED_MEDIA_TYPE", format!("unsupported format `{v}`")))?;
+    let body_format = if body.is_empty() {
+        None
+    } else {
+        let ct = header(h, "content-type").unwrap_or_default();
+        match negotiate::format_of(ct) {
+            Some(Format::Xml) if st.fault(Fault::XmlBodyRejected) => {
+                return Err(api_error("UNSUPPORTED_MEDIA_TYPE", "XML request bodies are not supported"))
+            }
+            Some(f) => Some(f),
+            None => return Err(api_error("UNSUPPORTED_MEDIA_TYPE", format!("unsupported Content-Type `{ct}`"))),
+        }
+    };
+    let req = Req { id: id.clone(), params: params.to_vec(), body, body_format };
+    foundations::dispatch(st, interaction, &req)
+}
+
+fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: &Interaction) -> Result<(), ApiError> {
+    let auth = header(h, headers::AUTHORIZATION).unwrap_or_default();
+    let Some(token) = auth.strip_prefix("Bearer ") else {
+        return Err(api_error("BAD_REQUEST", "the Authorization header must be `Bearer <JWT>`"));
+    };
+    let (jwt, signature) =
+        Jwt::decode(token.trim()).map_err(|e| api_error("BAD_REQUEST", format!("malformed JWT: {e}")))?;
+    let opts = CheckOptions {
+        check_expiry: !st.fault(Fault::AcceptExpiredJwt),
+        check_lifetime: !st.fault(Fault::AcceptBadJwtLifetime),
+        check_scope: !st.fault(Fault::AcceptWrongScope),
+        check_reason: !st.fault(Fault::AcceptWrongReason),
+        check_resource_types: !st.fault(Fault::AcceptWrongJwtResourceType),
+        check_alg: !st.fault(Fault::AcceptSignedJwt),
+    };
+    let now = chrono::Utc::now().timestamp();
+    jwt::check(&jwt, &signature, interaction.scope, now, opts).map_err(|v| {
+        let code = if v.status == 422 { "INVALID_RESOURCE" } else { "BAD_REQUEST" };
+        api_error(code, v.message)
+    })
+}
+
+/// Builds the OperationOutcome reply for an error.
+fn outcome_reply(st: &ProviderState, e: &ApiError) -> Reply {
+    let row = errors::row(e.code);
+    let mut status = row.map_or(500, |r| r.status);
+    if e.code == "BAD_REQUEST" && st.fault(Fault::UnprocessableForBadRequest) {
+        status = 422;
+    }
+    let issue_code = row.map_or("exception", |r| r.issue_code);
+    let system = if st.fault(Fault::ErrorCodeWrongSystem) { system::SPINE_ERROR_VALUESET } else { &st.error_system };
+    let mut coding = json!({ "system": system, "code": e.code });
+    if !st.fault(Fault::ErrorNoDisplay) {
+        if let Some(d) = st.displays.get(e.code) {
+            coding["display"] = json!(d);
+        }
+    }
+    let body = json!({
+        "resourceType": "OperationOutcome",
+        "meta": { "profile": [profile::OPERATION_OUTCOME] },
+        "issue": [{
+            "severity": "error",
+            "code": issue_code,
+            "details": { "coding": [coding] },
+            "diagnostics": e.diagnostics
+        }]
+    });
+    Reply { status, body, version: None }
+}
+
+fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Response<Body> {
+    let bytes = match format {
+        Format::Json => serde_json::to_vec(&reply.body).map_err(|e| e.to_string()),
+        Format::Xml => crate::fhir::xml::json_to_xml(&reply.body).map(String::into_bytes).map_err(|e| e.to_string()),
+    };
+    let (status, format, bytes) = match bytes {
+        Ok(b) => (reply.status, format, b),
+        Err(e) => {
+            let body = json!({ "resourceType": "OperationOutcome", "issue": [{ "severity": "error", "code": "exception", "diagnostics": e }] });
+            (500, Format::Json, body.to_string().into_bytes())
+        }
+    };
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("content-type", negotiate::content_type(format, !st.fault(Fault::NoCharset)));
+    if !st.fault(Fault::NoCacheControl) {
+        builder = builder.header("cache-control", "no-store");
+    }
+    if let Some(v) = &reply.version {
+        let etag = if st.fault(Fault::StrongEtag) {
+            format!("\"{v}\"")
+        } else if st.fault(Fault::EtagNotVersion) {
+            "W/\"0\"".to_string()
+        } else {
+            format!("W/\"{v}\"")
+        };
+        builder = builder.header("etag", etag);
+    }
+    let body = if gzip {
+        match negotiate::gzip(&bytes) {
+            Ok(z) => {
+                builder = builder.header("content-encoding", "gzip");
+                z
+            }
+            Err(_) => bytes,
+        }
+    } else {
+        bytes
+    };
+    builder.body(Body::from(body)).unwrap_or_else(|_| Response::new(Body::from("internal error")))
+}

@@ -1,0 +1,59 @@
+//! Spine Secure Proxy header names (case-insensitive on the wire) and well-known systems.
+
+pub const SSP_TRACE_ID: &str = "Ssp-TraceID";
+pub const SSP_FROM: &str = "Ssp-From";
+pub const SSP_TO: &str = "Ssp-To";
+pub const SSP_INTERACTION_ID: &str = "Ssp-InteractionID";
+pub const AUTHORIZATION: &str = "Authorization";
+
+/// All mandatory SSP headers (Authorization is checked with the JWT).
+pub const SSP_HEADERS: [&str; 4] = [SSP_TRACE_ID, SSP_FROM, SSP_TO, SSP_INTERACTION_ID];
+
+pub const FHIR_JSON: &str = "application/fhir+json";
+pub const FHIR_XML: &str = "application/fhir+xml";
+pub const FHIR_JSON_UTF8: &str = "application/fhir+json;charset=utf-8";
+pub const FHIR_XML_UTF8: &str = "application/fhir+xml;charset=utf-8";
+
+/// Identifier systems (STU3, 1.x).
+pub mod system {
+    pub const NHS_NUMBER: &str = "https://fhir.nhs.uk/Id/nhs-number";
+    pub const NHS_NUMBER_DSTU2: &str = "http://fhir.nhs.net/Id/nhs-number";
+    pub const ODS_ORGANIZATION: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
+    pub const ODS_SITE: &str = "https://fhir.nhs.uk/Id/ods-site-code";
+    pub const SDS_USER: &str = "https://fhir.nhs.uk/Id/sds-user-id";
+    pub const SDS_ROLE_PROFILE: &str = "https://fhir.nhs.uk/Id/sds-role-profile-id";
+    pub const LOCAL_LOCATION: &str = "https://fhir.nhs.uk/Id/local-location-identifier";
+    pub const SPINE_ERROR: &str = "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1";
+    /// The ValueSet URL that 1.2.x pages printed by mistake in their examples.
+    pub const SPINE_ERROR_VALUESET: &str = "https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1";
+    pub const REGISTRATION_TYPE: &str = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1";
+    pub const NHS_NUMBER_VERIFICATION: &str = "https://fhir.nhs.uk/CareConnect-NHSNumberVerificationStatus-1";
+}
+
+/// Profile and extension canonical URLs used by Foundations.
+pub mod profile {
+    pub const PATIENT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1";
+    pub const PRACTITIONER: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Practitioner-1";
+    pub const PRACTITIONER_ROLE: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-PractitionerRole-1";
+    pub const ORGANIZATION: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Organization-1";
+    pub const LOCATION: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Location-1";
+    pub const OPERATION_OUTCOME: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-OperationOutcome-1";
+    pub const SEARCHSET_BUNDLE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Searchset-Bundle-1";
+    pub const APPOINTMENT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1";
+    pub const SLOT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Slot-1";
+    pub const SCHEDULE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Schedule-1";
+    pub const STRUCTURED_BUNDLE: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1";
+    pub const REGISTER_PATIENT_OPERATION: &str =
+        "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-RegisterPatient-Operation-1";
+    pub const GET_STRUCTURED_OPERATION: &str =
+        "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-GetStructuredRecord-Operation-1";
+    pub const EXT_REGISTRATION_DETAILS: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1";
+    pub const EXT_NHS_NUMBER_VERIFICATION: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1";
+    pub const EXT_NHS_COMMUNICATION: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSCommunication-1";
+    pub const DSTU2_OPERATION_OUTCOME: &str = "http://fhir.nhs.net/StructureDefinition/gpconnect-operationoutcome-1";
+}

@@ -1,0 +1,475 @@
+//! The scenario World: the request being built from a catalogue row, the exchanges made, and the run context.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::client::{Exchange, HttpClient, OutgoingRequest, RecordedResponse};
+use crate::config::{Config, PoolPatient};
+use crate::fhir::FhirPath;
+use crate::spine::catalogue::{self, Capability, Interaction};
+use crate::spine::headers::{self, system};
+use crate::spine::jwt::Jwt;
+
+/// Everything a scenario needs that outlives it: config, target, client, facts read from definitions.
+#[derive(Debug)]
+pub struct RunContext {
+    pub config: Config,
+    pub base_url: String,
+    pub roots: HashMap<Capability, String>,
+    pub client: HttpClient,
+    pub fhir_path: FhirPath,
+    /// `OperationOutcome.issue.details.coding.system` fixed by GPConnect-OperationOutcome-1.
+    pub error_system: String,
+    /// Code -> display of the Spine error CodeSystem.
+    pub error_displays: HashMap<String, String>,
+    register_cursor: AtomicUsize,
+}
+
+impl RunContext {
+    pub fn new(
+        config: Config,
+        base_url: String,
+        client: HttpClient,
+        fhir_path: FhirPath,
+        error_system: String,
+        error_displays: HashMap<String, String>,
+    ) -> Self {
+        let r = &config.service_roots;
+        let roots = [
+            (Capability::Foundations, &r.foundations),
+            (Capability::Appointments, &r.appointments),
+            (Capability::Structured, &r.structured),
+            (Capability::Documents, &r.documents),
+            (Capability::Html, &r.html),
+        ]
+        .into_iter()
+        .map(|(c, root)| (c, Config::resolve_root(&base_url, root)))
+        .collect();
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() as usize);
+        Self {
+            config,
+            base_url,
+            roots,
+            client,
+            fhir_path,
+            error_system,
+            error_displays,
+            register_cursor: AtomicUsize::new(seed),
+        }
+    }
+
+    /// A context that cannot reach anything (before the run's `before` hook installs the real one).
+    fn placeholder() -> Self {
+        let client = HttpClient::new(std::time::Duration::from_secs(1), 1024).unwrap_or_else(|_| unreachable_client());
+        Self::new(Config::default(), "http://127.0.0.1:9".into(), client, FhirPath::development_default(), String::new(), HashMap::new())
+    }
+
+    pub fn root(&self, c: Capability) -> &str {
+        self.roots.get(&c).map_or("", String::as_str)
+    }
+
+    /// The next register-pool identity to try (spread across runs so reruns meet fresh identities first).
+    pub fn next_pool_patient(&self) -> Option<PoolPatient> {
+        let pool = &self.config.test_data.register_pool;
+        if pool.is_empty() {
+            return None;
+        }
+        let i = self.register_cursor.fetch_add(1, Ordering::Relaxed) % pool.len();
+        pool.get(i).cloned()
+    }
+}
+
+fn unreachable_client() -> HttpClient {
+    // Building a client with defaults only fails if the TLS backend cannot initialise, which would already
+    // have failed for the real context; this path keeps World::new infallible.
+    #[allow(clippy::expect_used)]
+    HttpClient::new(std::time::Duration::from_secs(1), 1024).expect("HTTP client")
+}
+
+/// Body of the request under construction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    None,
+    Json(Value),
+    /// Sent as FHIR XML, converted from this JSON at send time.
+    Xml(Value),
+    Raw { bytes: Vec<u8>, content_type: String },
+}
+
+/// How the Authorization header is produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    /// `Bearer ` + the encoded JWT.
+    Jwt,
+    /// Send this header value as is.
+    Raw(String),
+    /// No Authorization header.
+    Omitted,
+}
+
+#[derive(Debug, cucumber::World)]
+#[world(init = Self::new)]
+pub struct GpcWorld {
+    pub ctx: Arc<RunContext>,
+    pub interaction: Option<&'static Interaction>,
+    pub id: Option<String>,
+    pub path_override: Option<String>,
+    pub method_override: Option<String>,
+    pub params: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub jwt: Option<Jwt>,
+    pub jwt_signature: String,
+    pub jwt_unencoded: bool,
+    pub auth: Auth,
+    pub body: Body,
+    pub exchanges: Vec<Exchange>,
+    /// Parsed body of the last response (JSON, or XML converted to JSON), or why it could not be parsed.
+    pub parsed: Option<Result<Value, String>>,
+    pub stored: HashMap<String, String>,
+    pub started: Option<std::time::Instant>,
+}
+
+impl GpcWorld {
+    fn new() -> Self {
+        Self {
+            ctx: Arc::new(RunContext::placeholder()),
+            interaction: None,
+            id: None,
+            path_override: None,
+            method_override: None,
+            params: Vec::new(),
+            headers: Vec::new(),
+            jwt: None,
+            jwt_signature: String::new(),
+            jwt_unencoded: false,
+            auth: Auth::Jwt,
+            body: Body::None,
+            exchanges: Vec::new(),
+            parsed: None,
+            stored: HashMap::new(),
+            started: None,
+        }
+    }
+
+    pub fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    /// Resets the request to the default for a catalogue interaction.
+    pub fn configure(&mut self, name: &str) -> Result<(), String> {
+        let interaction = catalogue::by_name(name).ok_or_else(|| {
+            let known: Vec<&str> = catalogue::CATALOGUE.iter().map(|i| i.name).collect();
+            format!("unknown interaction `{name}`; the catalogue has {}", known.join(", "))
+        })?;
+        let cfg = &self.ctx.config;
+        self.interaction = Some(interaction);
+        self.id = None;
+        self.path_override = None;
+        self.method_override = None;
+        self.params.clear();
+        self.body = Body::None;
+        self.auth = Auth::Jwt;
+        self.jwt_signature.clear();
+        self.jwt_unencoded = false;
+        self.headers = vec![
+            (headers::SSP_TRACE_ID.into(), uuid::Uuid::new_v4().to_string()),
+            (headers::SSP_FROM.into(), cfg.consumer_asid.clone()),
+            (headers::SSP_TO.into(), cfg.provider_asid.clone()),
+            (headers::SSP_INTERACTION_ID.into(), interaction.urn.into()),
+            ("Accept".into(), headers::FHIR_JSON.into()),
+        ];
+        let audience = self.ctx.root(interaction.capability).to_string();
+        self.jwt = Some(Jwt::build(&cfg.jwt, &audience, interaction.scope, Self::now()));
+        Ok(())
+    }
+
+    pub fn interaction(&self) -> Result<&'static Interaction, String> {
+        self.interaction.ok_or_else(|| "no request configured: start with `Given I configure the default \"<interaction>\" request`".into())
+    }
+
+    pub fn set_header(&mut self, name: &str, value: &str) {
+        self.remove_header(name);
+        self.headers.push((name.to_string(), value.to_string()));
+    }
+
+    pub fn remove_header(&mut self, name: &str) {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    }
+
+    pub fn jwt_mut(&mut self) -> Result<&mut Jwt, String> {
+        self.jwt.as_mut().ok_or_else(|| "no JWT: configure a request first".to_string())
+    }
+
+    /// Expands `{nhs:patient2}`, `{bad-nhs:patient2}`, `{ods:ORG1}`, `{sds:practitioner1}`, `{loc:SIT1}` and
+    /// `{stored:name}` through the test-data map.
+    pub fn expand(&self, text: &str) -> Result<String, String> {
+        let data = &self.ctx.config.test_data;
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else { break };
+            let token = &rest[start + 1..start + len];
+            let Some((kind, key)) = token.split_once(':') else {
+                out.push_str(&rest[..start + len + 1]);
+                rest = &rest[start + len + 1..];
+                continue;
+            };
+            let value = match kind {
+                "nhs" => data.patient(key).map(String::from),
+                "bad-nhs" => data.patient(key).map(flip_check_digit),
+                "ods" => data.organization(key).map(String::from),
+                "sds" => data.practitioner(key).map(String::from),
+                "loc" => data.location(key).map(String::from),
+                "stored" => self.stored.get(key).cloned(),
+                _ => None,
+            }
+            .ok_or_else(|| format!("`{{{token}}}` does not resolve: no `{key}` in the test-data map ({kind})"))?;
+            out.push_str(&rest[..start]);
+            out.push_str(&value);
+            rest = &rest[start + len + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// Builds the HTTP request from the current state.
+    pub fn build_request(&self) -> Result<(OutgoingRequest, Option<Value>), String> {
+        let interaction = self.interaction()?;
+        let root = self.ctx.root(interaction.capability);
+        let path = match &self.path_override {
+            Some(p) => p.clone(),
+            None => interaction.path_with(self.id.as_deref()),
+        };
+        let mut url = format!("{root}{path}");
+        if !self.params.is_empty() {
+            let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.params).finish();
+            url.push('?');
+            url.push_str(&query);
+        }
+        let mut headers = self.headers.clone();
+        let mut decoded = None;
+        match &self.auth {
+            Auth::Jwt => {
+                if let Some(jwt) = &self.jwt {
+                    decoded = Some(serde_json::json!({ "header": jwt.header, "payload": jwt.claims, "signature": self.jwt_signature }));
+                    let token = if self.jwt_unencoded {
+                        format!("{}.{}.{}", jwt.header, jwt.claims, self.jwt_signature)
+                    } else {
+                        let enc = jwt.encode();
+                        format!("{enc}{}", self.jwt_signature)
+                    };
+                    headers.push((headers::AUTHORIZATION.into(), format!("Bearer {token}")));
+                }
+            }
+            Auth::Raw(v) => headers.push((headers::AUTHORIZATION.into(), v.clone())),
+            Auth::Omitted => {}
+        }
+        let has_ct = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        let (body, ct) = match &self.body {
+            Body::None => (None, None),
+            Body::Json(v) => (Some(v.to_string().into_bytes()), Some(headers::FHIR_JSON_UTF8.to_string())),
+            Body::Xml(v) => {
+                let xml = crate::fhir::xml::json_to_xml(v).map_err(|e| format!("cannot write the request body as XML: {e}"))?;
+                (Some(xml.into_bytes()), Some(headers::FHIR_XML_UTF8.to_string()))
+            }
+            Body::Raw { bytes, content_type } => (Some(bytes.clone()), Some(content_type.clone())),
+        };
+        if let (Some(ct), false) = (ct, has_ct) {
+            headers.push(("Content-Type".into(), ct));
+        }
+        let method = self.method_override.clone().unwrap_or_else(|| interaction.method.to_string());
+        Ok((OutgoingRequest { method, url, headers, body }, decoded))
+    }
+
+    /// Sends the current request, records the exchange and parses the response body.
+    pub async fn send(&mut self) -> Result<(), String> {
+        // One fresh trace id per request, unless a step deliberately set one that is not a GUID.
+        let fresh = self
+            .headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case(headers::SSP_TRACE_ID) && uuid::Uuid::parse_str(v).is_ok());
+        if fresh && !self.exchanges.is_empty() {
+            self.set_header(headers::SSP_TRACE_ID, &uuid::Uuid::new_v4().to_string());
+        }
+        let (request, jwt) = self.build_request()?;
+        let exchange = self.ctx.client.send(request, jwt).await;
+        self.parsed = exchange.response.as_ref().map(|r| self.parse_body(r));
+        self.exchanges.push(exchange);
+        Ok(())
+    }
+
+    fn parse_body(&self, r: &RecordedResponse) -> Result<Value, String> {
+        let ct = r.header("content-type").unwrap_or_default().to_ascii_lowercase();
+        if r.body.is_empty() {
+            return Err("the response body is empty".into());
+        }
+        if ct.contains("xml") {
+            let text = std::str::from_utf8(&r.body).map_err(|_| "the XML response body is not UTF-8".to_string())?;
+            let model = crate::fhir::stu3_model(&self.ctx.fhir_path)?;
+            crate::fhir::xml::xml_to_json(text, &model).map_err(|e| format!("the response body is not valid FHIR XML: {e}"))
+        } else {
+            serde_json::from_slice(&r.body).map_err(|e| {
+                let preview: String = String::from_utf8_lossy(&r.body[..r.body.len().min(80)]).chars().collect();
+                format!("the response body is not JSON ({e}); it starts `{preview}`")
+            })
+        }
+    }
+
+    /// The last exchange.
+    pub fn last(&self) -> Result<&Exchange, String> {
+        self.exchanges.last().ok_or_else(|| "no request has been made yet (missing `When I make the request`)".into())
+    }
+
+    /// The last response, or why there is none.
+    pub fn response(&self) -> Result<&RecordedResponse, String> {
+        let ex = self.last()?;
+        ex.response.as_ref().ok_or_else(|| {
+            format!("no response from {} {}: {}", ex.request.method, ex.request.url, ex.error.as_deref().unwrap_or("unknown error"))
+        })
+    }
+
+    /// The parsed resource of the last response.
+    pub fn resource(&self) -> Result<&Value, String> {
+        self.response()?;
+        match &self.parsed {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("the response has no body".into()),
+        }
+    }
+
+    /// Searches `interaction` by identifier and returns the single resource found (used to learn logical ids).
+    pub async fn search_one(&mut self, interaction: &str, identifier: String) -> Result<Value, String> {
+        let saved = self.snapshot();
+        self.configure(interaction)?;
+        self.params.push(("identifier".into(), identifier.clone()));
+        self.send().await?;
+        let result = (|| {
+            let r = self.response()?;
+            if r.status != 200 {
+                return Err(format!("looking up {identifier} with {interaction} returned HTTP {}", r.status));
+            }
+            let bundle = self.resource()?;
+            let entries = bundle.get("entry").and_then(Value::as_array).cloned().unwrap_or_default();
+            match entries.as_slice() {
+                [one] => one.get("resource").cloned().ok_or_else(|| "Bundle.entry[0] has no resource".to_string()),
+                other => Err(format!("looking up {identifier} with {interaction} found {} resources, expected 1", other.len())),
+            }
+        })();
+        self.restore(saved);
+        result
+    }
+
+    /// Counts matches of a search (used to find unregistered pool identities).
+    pub async fn search_count(&mut self, interaction: &str, identifier: String) -> Result<usize, String> {
+        let saved = self.snapshot();
+        self.configure(interaction)?;
+        self.params.push(("identifier".into(), identifier.clone()));
+        self.send().await?;
+        let result = (|| {
+            let r = self.response()?;
+            if r.status != 200 {
+                return Err(format!("searching {identifier} with {interaction} returned HTTP {}", r.status));
+            }
+            Ok(self.resource()?.get("entry").and_then(Value::as_array).map_or(0, Vec::len))
+        })();
+        self.restore(saved);
+        result
+    }
+
+    fn snapshot(&self) -> Saved {
+        Saved {
+            interaction: self.interaction,
+            id: self.id.clone(),
+            path_override: self.path_override.clone(),
+            method_override: self.method_override.clone(),
+            params: self.params.clone(),
+            headers: self.headers.clone(),
+            jwt: self.jwt.clone(),
+            jwt_signature: self.jwt_signature.clone(),
+            jwt_unencoded: self.jwt_unencoded,
+            auth: self.auth.clone(),
+            body: self.body.clone(),
+        }
+    }
+
+    fn restore(&mut self, s: Saved) {
+        self.interaction = s.interaction;
+        self.id = s.id;
+        self.path_override = s.path_override;
+        self.method_override = s.method_override;
+        self.params = s.params;
+        self.headers = s.headers;
+        self.jwt = s.jwt;
+        self.jwt_signature = s.jwt_signature;
+        self.jwt_unencoded = s.jwt_unencoded;
+        self.auth = s.auth;
+        self.body = s.body;
+        self.parsed = None;
+    }
+
+    /// NHS number of a logical patient name.
+    pub fn nhs(&self, key: &str) -> Result<String, String> {
+        self.ctx.config.test_data.patient(key).map(String::from).ok_or_else(|| format!("no patient `{key}` in the test-data map"))
+    }
+
+    pub fn nhs_identifier(nhs: &str) -> String {
+        format!("{}|{nhs}", system::NHS_NUMBER)
+    }
+}
+
+struct Saved {
+    interaction: Option<&'static Interaction>,
+    id: Option<String>,
+    path_override: Option<String>,
+    method_override: Option<String>,
+    params: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    jwt: Option<Jwt>,
+    jwt_signature: String,
+    jwt_unencoded: bool,
+    auth: Auth,
+    body: Body,
+}
+
+/// Changes the last digit so the MOD 11 check fails.
+fn flip_check_digit(nhs: &str) -> String {
+    let mut s: Vec<char> = nhs.chars().collect();
+    if let Some(last) = s.last_mut() {
+        *last = if *last == '0' { '1' } else { '0' };
+    }
+    let out: String = s.into_iter().collect();
+    if crate::provider::data::nhs_number_valid(&out) {
+        // Both digits cannot be valid check digits; pick another.
+        let mut s: Vec<char> = out.chars().collect();
+        if let Some(last) = s.last_mut() {
+            *last = '2';
+        }
+        s.into_iter().collect()
+    } else {
+        out
+    }
+}
+
+/// Walks a dotted path with `[n]` indexes (`entry[0].resource.name[0].use`) through JSON.
+pub fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut cur = value;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (name, index) = match part.find('[') {
+            Some(i) => (&part[..i], part[i + 1..].trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        if !name.is_empty() {
+            cur = cur.get(name)?;
+        }
+        if let Some(i) = index {
+            cur = cur.get(i)?;
+        }
+    }
+    Some(cur)
+}
