@@ -321,3 +321,36 @@ fn cs_interaction(w: &mut GpcWorld, code: String, resource: String) -> Step {
         Err(format!("CapabilityStatement {resource}.interaction: expected {code}, got {codes:?}"))
     }
 }
+
+/// Configures `name` and adds what a valid request needs (an id or an identifier from the test data).
+#[given(expr = "I configure a valid {string} request")]
+async fn valid_request(w: &mut GpcWorld, name: String) -> Step {
+    match name.as_str() {
+        "PatientRead" => {
+            id_of_patient(w, "patient2".into()).await?;
+        }
+        "PractitionerRead" => {
+            id_of_practitioner(w, "practitioner1".into()).await?;
+        }
+        "OrganizationRead" => {
+            id_of_organization(w, "ORG1".into()).await?;
+        }
+        "RegisterPatient" => {
+            // The lookups run on a scratch request; configure afterwards so the body survives.
+            w.configure(&name)?;
+            prepare_pool(w).await?;
+            return Ok(());
+        }
+        _ => {}
+    }
+    let id = w.id.take();
+    w.configure(&name)?;
+    w.id = id;
+    match name.as_str() {
+        "PatientSearch" => nhs_identifier(w, "patient2".into()),
+        "PractitionerSearch" => sds_identifier(w, "practitioner1".into()),
+        "OrganizationSearch" => ods_identifier(w, "ORG1".into()),
+        "LocationRead" => id_of_location(w, "SIT1".into()),
+        _ => Ok(()),
+    }
+}

@@ -208,15 +208,18 @@ impl GpcWorld {
     /// Expands `{nhs:patient2}`, `{bad-nhs:patient2}`, `{ods:ORG1}`, `{sds:practitioner1}`, `{loc:SIT1}` and
     /// `{stored:name}` through the test-data map.
     pub fn expand(&self, text: &str) -> Result<String, String> {
+        const KINDS: [&str; 6] = ["nhs", "bad-nhs", "ods", "sds", "loc", "stored"];
         let data = &self.ctx.config.test_data;
         let mut out = String::new();
         let mut rest = text;
         while let Some(start) = rest.find('{') {
-            let Some(len) = rest[start..].find('}') else { break };
-            let token = &rest[start + 1..start + len];
-            let Some((kind, key)) = token.split_once(':') else {
-                out.push_str(&rest[..start + len + 1]);
-                rest = &rest[start + len + 1..];
+            let token = rest[start + 1..]
+                .find('}')
+                .map(|len| &rest[start + 1..start + 1 + len])
+                .and_then(|t| t.split_once(':').filter(|(k, v)| KINDS.contains(k) && !v.is_empty() && !v.contains(['{', '"'])).map(|kv| (t, kv)));
+            let Some((token, (kind, key))) = token else {
+                out.push_str(&rest[..=start]);
+                rest = &rest[start + 1..];
                 continue;
             };
             let value = match kind {
@@ -225,13 +228,12 @@ impl GpcWorld {
                 "ods" => data.organization(key).map(String::from),
                 "sds" => data.practitioner(key).map(String::from),
                 "loc" => data.location(key).map(String::from),
-                "stored" => self.stored.get(key).cloned(),
-                _ => None,
+                _ => self.stored.get(key).cloned(),
             }
             .ok_or_else(|| format!("`{{{token}}}` does not resolve: no `{key}` in the test-data map ({kind})"))?;
             out.push_str(&rest[..start]);
             out.push_str(&value);
-            rest = &rest[start + len + 1..];
+            rest = &rest[start + token.len() + 2..];
         }
         out.push_str(rest);
         Ok(out)
