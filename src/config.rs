@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config key `{key}`: {message}")]
@@ -19,7 +22,10 @@ pub enum ConfigError {
 }
 
 fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key: key.into(), message: message.into() }
+    ConfigError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
 }
 
 /// Service roots per capability. Values are absolute URLs or paths relative to the provider base URL.
@@ -55,7 +61,10 @@ pub struct JwtOrganization {
 
 impl Default for JwtOrganization {
     fn default() -> Self {
-        Self { ods_code: "GPCA0001".into(), name: "GP Connect Assurance".into() }
+        Self {
+            ods_code: "GPCA0001".into(),
+            name: "GP Connect Assurance".into(),
+        }
     }
 }
 
@@ -280,7 +289,10 @@ pub const DEFAULT_REGISTER_POOL: &[(&str, &str, &str, &str, &str)] = &[
 ];
 
 fn to_map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
 }
 
 impl Default for TestData {
@@ -323,14 +335,20 @@ impl TestData {
                     ));
                 }
                 if value.trim().is_empty() {
-                    return Err(invalid(format!("test_data.{section}.{name}"), "must not be empty"));
+                    return Err(invalid(
+                        format!("test_data.{section}.{name}"),
+                        "must not be empty",
+                    ));
                 }
                 target.insert(name, value.trim().to_string());
             }
         }
         if let Some(pool) = file.register_pool {
             if pool.is_empty() {
-                return Err(invalid("test_data.register_pool", "must list at least one identity"));
+                return Err(invalid(
+                    "test_data.register_pool",
+                    "must list at least one identity",
+                ));
             }
             data.register_pool = pool;
         }
@@ -431,10 +449,15 @@ impl Default for Config {
 impl Config {
     /// Loads and validates a YAML config file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_yaml(&text).map_err(|e| match e {
-            ConfigError::Parse { message, .. } => ConfigError::Parse { path: path.to_path_buf(), message },
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.to_path_buf(),
+                message,
+            },
             other => other,
         })
     }
@@ -444,8 +467,10 @@ impl Config {
         let file: ConfigFile = if text.trim().is_empty() {
             ConfigFile::default()
         } else {
-            serde_yaml_ng::from_str(text)
-                .map_err(|e| ConfigError::Parse { path: PathBuf::from("<config>"), message: e.to_string() })?
+            serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Parse {
+                path: PathBuf::from("<config>"),
+                message: e.to_string(),
+            })?
         };
         let defaults = Config::default();
         let config = Config {
@@ -465,13 +490,22 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        for (key, asid) in [("consumer_asid", &self.consumer_asid), ("provider_asid", &self.provider_asid)] {
+        for (key, asid) in [
+            ("consumer_asid", &self.consumer_asid),
+            ("provider_asid", &self.provider_asid),
+        ] {
             if asid.is_empty() || asid.len() > 12 || !asid.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid(key, format!("`{asid}` is not an ASID (up to 12 digits)")));
+                return Err(invalid(
+                    key,
+                    format!("`{asid}` is not an ASID (up to 12 digits)"),
+                ));
             }
         }
         if self.timeout_secs == 0 || self.timeout_secs > 3600 {
-            return Err(invalid("timeout_secs", "must be between 1 and 3600 seconds"));
+            return Err(invalid(
+                "timeout_secs",
+                "must be between 1 and 3600 seconds",
+            ));
         }
         if self.max_body_bytes < 1024 {
             return Err(invalid("max_body_bytes", "must be at least 1024"));
@@ -481,13 +515,18 @@ impl Config {
         }
         let roots = [
             ("service_roots.foundations", &self.service_roots.foundations),
-            ("service_roots.appointments", &self.service_roots.appointments),
+            (
+                "service_roots.appointments",
+                &self.service_roots.appointments,
+            ),
             ("service_roots.structured", &self.service_roots.structured),
             ("service_roots.documents", &self.service_roots.documents),
             ("service_roots.html", &self.service_roots.html),
         ];
         for (key, root) in roots {
-            let ok = root.starts_with('/') || root.starts_with("http://") || root.starts_with("https://");
+            let ok = root.starts_with('/')
+                || root.starts_with("http://")
+                || root.starts_with("https://");
             if !ok || root.ends_with('/') {
                 return Err(invalid(
                     key,
@@ -534,13 +573,17 @@ mod tests {
 
     #[test]
     fn unknown_nested_key_names_the_key() {
-        let e = Config::from_yaml("jwt:\n  organisation: {}\n").unwrap_err().to_string();
+        let e = Config::from_yaml("jwt:\n  organisation: {}\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("organisation"), "{e}");
     }
 
     #[test]
     fn unknown_logical_name_is_rejected() {
-        let e = Config::from_yaml("test_data:\n  patients:\n    patient99: '9690937278'\n").unwrap_err().to_string();
+        let e = Config::from_yaml("test_data:\n  patients:\n    patient99: '9690937278'\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("test_data.patients.patient99"), "{e}");
     }
 
@@ -550,19 +593,30 @@ mod tests {
             ("consumer_asid: abc\n", "consumer_asid"),
             ("timeout_secs: 0\n", "timeout_secs"),
             ("concurrency: 0\n", "concurrency"),
-            ("service_roots:\n  foundations: 'fhir/'\n", "service_roots.foundations"),
-            ("test_data:\n  patients:\n    patient1: '12'\n", "test_data.patients.patient1"),
+            (
+                "service_roots:\n  foundations: 'fhir/'\n",
+                "service_roots.foundations",
+            ),
+            (
+                "test_data:\n  patients:\n    patient1: '12'\n",
+                "test_data.patients.patient1",
+            ),
         ] {
             let e = Config::from_yaml(yaml).unwrap_err().to_string();
             assert!(e.contains(key), "{yaml}: {e}");
         }
-        let e = Config::from_yaml("timeout_secs: ten\n").unwrap_err().to_string();
+        let e = Config::from_yaml("timeout_secs: ten\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("timeout_secs"), "{e}");
     }
 
     #[test]
     fn overrides_merge_with_defaults() {
-        let c = Config::from_yaml("test_data:\n  patients:\n    patient1: '9000000009'\nconcurrency: 4\n").unwrap();
+        let c = Config::from_yaml(
+            "test_data:\n  patients:\n    patient1: '9000000009'\nconcurrency: 4\n",
+        )
+        .unwrap();
         assert_eq!(c.test_data.patient("patient1"), Some("9000000009"));
         assert_eq!(c.test_data.patient("patient2"), Some("9690937286"));
         assert_eq!(c.concurrency, 4);

@@ -6,7 +6,7 @@ pub mod fhir;
 pub mod provider;
 pub mod spine;
 
-#[path = "../steps/mod.rs"]
-pub mod steps;
 pub mod report;
 pub mod runner;
+#[path = "../steps/mod.rs"]
+pub mod steps;

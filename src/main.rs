@@ -13,7 +13,11 @@ use gpc_assure::provider::{self, Fault, FaultSet, ProviderOptions};
 use gpc_assure::runner::{self, Progress, RunOptions, Target};
 
 #[derive(Parser, Debug)]
-#[command(name = "gpc-assure", version, about = "GP Connect conformance and assurance harness")]
+#[command(
+    name = "gpc-assure",
+    version,
+    about = "GP Connect conformance and assurance harness"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -79,7 +83,10 @@ fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
 }
 
 fn parse_faults(names: &[String]) -> anyhow::Result<FaultSet> {
-    let faults = names.iter().map(|n| n.parse::<Fault>()).collect::<Result<Vec<_>, _>>()?;
+    let faults = names
+        .iter()
+        .map(|n| n.parse::<Fault>())
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(FaultSet::new(faults))
 }
 
@@ -94,7 +101,17 @@ fn default_features() -> PathBuf {
 
 async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run { provider, config, tags, report_dir, features, fhir_path, faults, plain, quiet } => {
+        Command::Run {
+            provider,
+            config,
+            tags,
+            report_dir,
+            features,
+            fhir_path,
+            faults,
+            plain,
+            quiet,
+        } => {
             let config = load_config(config.as_ref())?;
             let faults = parse_faults(&faults)?;
             let target = match provider {
@@ -131,9 +148,19 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 summary.base_url,
                 summary.report_dir.display()
             );
-            Ok(if summary.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if summary.failed() == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
-        Command::Serve { listen, faults, config, fhir_path, list_faults } => {
+        Command::Serve {
+            listen,
+            faults,
+            config,
+            fhir_path,
+            list_faults,
+        } => {
             if list_faults {
                 for f in Fault::ALL {
                     println!("{:<36} {}", f.name(), f.description());
@@ -147,15 +174,22 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 fhir_path: FhirPath::resolve(&fhir_path, &config.fhir_path),
                 roots: config.service_roots.clone(),
             };
-            let running = provider::start(&listen, options).await.context("cannot start the reference provider")?;
-            println!("gpc-assure reference provider listening on {}", running.base_url);
+            let running = provider::start(&listen, options)
+                .await
+                .context("cannot start the reference provider")?;
+            println!(
+                "gpc-assure reference provider listening on {}",
+                running.base_url
+            );
             for (cap, root) in running.service_roots() {
                 println!("  {:<13} {root}", cap.tag());
             }
             for f in running.state.faults().iter() {
                 println!("  fault: {} ({})", f.name(), f.description());
             }
-            tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+            tokio::signal::ctrl_c()
+                .await
+                .context("cannot wait for Ctrl-C")?;
             running.stop().await;
             Ok(ExitCode::SUCCESS)
         }

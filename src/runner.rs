@@ -73,7 +73,10 @@ pub enum RunError {
     #[error("{0}")]
     Client(#[from] crate::client::ClientError),
     #[error("cannot write reports to {path}: {source}")]
-    Reports { path: PathBuf, source: std::io::Error },
+    Reports {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What a run produced.
@@ -94,7 +97,11 @@ impl RunSummary {
     }
     /// Names (`Feature :: Scenario`) of the failed scenarios.
     pub fn failed_names(&self) -> Vec<String> {
-        self.outcomes.iter().filter(|o| !o.passed).map(|o| format!("{} :: {}", o.feature, o.name)).collect()
+        self.outcomes
+            .iter()
+            .filter(|o| !o.passed)
+            .map(|o| format!("{} :: {}", o.feature, o.name))
+            .collect()
     }
 }
 
@@ -103,7 +110,9 @@ pub fn feature_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -117,7 +126,11 @@ pub fn feature_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn tags_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario, examples: Option<&gherkin::Examples>) -> Vec<String> {
+fn tags_of(
+    feature: &gherkin::Feature,
+    scenario: &gherkin::Scenario,
+    examples: Option<&gherkin::Examples>,
+) -> Vec<String> {
     feature
         .tags
         .iter()
@@ -135,9 +148,16 @@ pub fn count_selected(dir: &Path, tags: Option<&TagOperation>) -> Result<usize, 
     }
     let mut n = 0;
     for path in files {
-        let f = gherkin::Feature::parse_path(&path, GherkinEnv::default())
-            .map_err(|e| RunError::Feature { path: path.clone(), reason: e.to_string() })?;
-        let scenarios = f.scenarios.iter().chain(f.rules.iter().flat_map(|r| &r.scenarios));
+        let f = gherkin::Feature::parse_path(&path, GherkinEnv::default()).map_err(|e| {
+            RunError::Feature {
+                path: path.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+        let scenarios = f
+            .scenarios
+            .iter()
+            .chain(f.rules.iter().flat_map(|r| &r.scenarios));
         for s in scenarios {
             let selected = |ex: Option<&gherkin::Examples>| {
                 tags.is_none_or(|t| {
@@ -149,7 +169,10 @@ pub fn count_selected(dir: &Path, tags: Option<&TagOperation>) -> Result<usize, 
                 n += usize::from(selected(None));
             } else {
                 for ex in &s.examples {
-                    let rows = ex.table.as_ref().map_or(0, |t| t.rows.len().saturating_sub(1));
+                    let rows = ex
+                        .table
+                        .as_ref()
+                        .map_or(0, |t| t.rows.len().saturating_sub(1));
                     if selected(Some(ex)) {
                         n += rows;
                     }
@@ -194,25 +217,39 @@ fn definitions(fhir_path: &FhirPath) -> Result<(String, HashMap<String, String>)
         }
     }
     index.require(profile::OPERATION_OUTCOME)?;
-    let system = index.fixed_value(profile::OPERATION_OUTCOME, "OperationOutcome.issue.details.coding.system")?;
+    let system = index.fixed_value(
+        profile::OPERATION_OUTCOME,
+        "OperationOutcome.issue.details.coding.system",
+    )?;
     let displays = index.code_displays(&system)?;
     Ok((system, displays))
 }
 
 async fn check_reachable(url: &str) -> Result<(), RunError> {
-    let unreachable = |reason: String| RunError::Unreachable { url: url.to_string(), reason };
+    let unreachable = |reason: String| RunError::Unreachable {
+        url: url.to_string(),
+        reason,
+    };
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
         .ok_or_else(|| unreachable("the URL must start with http:// or https://".into()))?;
     let authority = rest.split('/').next().unwrap_or_default();
     let default_port = if url.starts_with("https://") { 443 } else { 80 };
-    let addr = if authority.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+    let addr = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
         authority.to_string()
     } else {
         format!("{authority}:{default_port}")
     };
-    match tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(&addr)).await {
+    match tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::net::TcpStream::connect(&addr),
+    )
+    .await
+    {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(unreachable(e.to_string())),
         Err(_) => Err(unreachable("no TCP connection within 5 s".into())),
@@ -220,7 +257,10 @@ async fn check_reachable(url: &str) -> Result<(), RunError> {
 }
 
 fn prepare_report_dir(dir: &Path) -> Result<(), RunError> {
-    let err = |source| RunError::Reports { path: dir.to_path_buf(), source };
+    let err = |source| RunError::Reports {
+        path: dir.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(dir).map_err(err)?;
     let evidence = dir.join("evidence");
     if evidence.exists() {
@@ -233,14 +273,17 @@ fn prepare_report_dir(dir: &Path) -> Result<(), RunError> {
 pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let tag_op = match &opts.tags {
-        Some(expr) => Some(
-            TagOperation::from_str(expr).map_err(|e| RunError::Tags { expr: expr.clone(), reason: e.to_string() })?,
-        ),
+        Some(expr) => Some(TagOperation::from_str(expr).map_err(|e| RunError::Tags {
+            expr: expr.clone(),
+            reason: e.to_string(),
+        })?),
         None => None,
     };
     let total = count_selected(&opts.features, tag_op.as_ref())?;
     if total == 0 {
-        return Err(RunError::NothingSelected(opts.tags.clone().unwrap_or_default()));
+        return Err(RunError::NothingSelected(
+            opts.tags.clone().unwrap_or_default(),
+        ));
     }
     let (error_system, error_displays) = definitions(&opts.fhir_path)?;
     let (base_url, embedded) = match &opts.target {
@@ -263,7 +306,10 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         }
     };
     prepare_report_dir(&opts.report_dir)?;
-    let client = HttpClient::new(Duration::from_secs(opts.config.timeout_secs), opts.config.max_body_bytes)?;
+    let client = HttpClient::new(
+        Duration::from_secs(opts.config.timeout_secs),
+        opts.config.max_body_bytes,
+    )?;
     let ctx = Arc::new(RunContext::new(
         opts.config.clone(),
         base_url.clone(),
@@ -274,18 +320,25 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     ));
     let outcomes: Arc<Mutex<Vec<ScenarioOutcome>>> = Arc::new(Mutex::new(Vec::new()));
     let json_path = opts.report_dir.join("cucumber.json");
-    let json_file = std::fs::File::create(&json_path)
-        .map_err(|source| RunError::Reports { path: json_path.clone(), source })?;
+    let json_file = std::fs::File::create(&json_path).map_err(|source| RunError::Reports {
+        path: json_path.clone(),
+        source,
+    })?;
     let live = opts.progress == Progress::Auto && std::io::stderr().is_terminal();
     let plain = opts.progress == Progress::Plain || (opts.progress == Progress::Auto && !live);
     let report_dir = opts.report_dir.clone();
-    let cli: cucumber::cli::Opts<_, _, _, cucumber::cli::Empty> = cucumber::cli::Opts { tags_filter: tag_op, ..Default::default() };
+    let cli: cucumber::cli::Opts<_, _, _, cucumber::cli::Empty> = cucumber::cli::Opts {
+        tags_filter: tag_op,
+        ..Default::default()
+    };
 
     let before_ctx = ctx.clone();
     let after_outcomes = outcomes.clone();
     let features_root = opts.features.clone();
     GpcWorld::cucumber()
-        .with_writer(cucumber::writer::Json::new(std::io::BufWriter::new(json_file)))
+        .with_writer(cucumber::writer::Json::new(std::io::BufWriter::new(
+            json_file,
+        )))
         .with_cli(cli)
         .max_concurrent_scenarios(opts.config.concurrency)
         .which_scenario(|_, _, s| {
@@ -303,14 +356,24 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         .after(move |feature, _, scenario, finished, world| {
             let (passed, message) = match finished {
                 ScenarioFinished::StepPassed => (true, None),
-                ScenarioFinished::StepSkipped => (false, Some("a step has no matching step definition".to_string())),
+                ScenarioFinished::StepSkipped => (
+                    false,
+                    Some("a step has no matching step definition".to_string()),
+                ),
                 ScenarioFinished::StepFailed(_, _, e) => (false, Some(step_error_text(e))),
-                ScenarioFinished::BeforeHookFailed(_) => (false, Some("the before hook failed".to_string())),
+                ScenarioFinished::BeforeHookFailed(_) => {
+                    (false, Some("the before hook failed".to_string()))
+                }
             };
             let file = feature
                 .path
                 .as_ref()
-                .map(|p| p.strip_prefix(&features_root).unwrap_or(p).display().to_string())
+                .map(|p| {
+                    p.strip_prefix(&features_root)
+                        .unwrap_or(p)
+                        .display()
+                        .to_string()
+                })
                 .unwrap_or_default();
             let row = scenario
                 .examples
@@ -318,8 +381,11 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                 .and_then(|e| e.table.as_ref())
                 .filter(|t| t.rows.len() == 2)
                 .map(|t| {
-                    let cells: Vec<String> =
-                        t.rows[0].iter().zip(&t.rows[1]).map(|(k, v)| format!("{k}={v}")).collect();
+                    let cells: Vec<String> = t.rows[0]
+                        .iter()
+                        .zip(&t.rows[1])
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
                     format!(" [{}]", cells.join(", "))
                 })
                 .unwrap_or_default();
@@ -331,7 +397,11 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                 scenario.position.line
             );
             let (duration_ms, exchanges) = match world.as_deref() {
-                Some(w) => (w.started.map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0), w.exchanges.clone()),
+                Some(w) => (
+                    w.started
+                        .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0),
+                    w.exchanges.clone(),
+                ),
                 None => (0.0, Vec::new()),
             };
             let outcome = ScenarioOutcome {
@@ -347,10 +417,14 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                 evidence: evidence_rel.clone(),
                 exchanges: exchanges.len(),
             };
-            if let Err(e) = report::evidence::write(&report_dir.join(&evidence_rel), &outcome, &exchanges) {
+            if let Err(e) =
+                report::evidence::write(&report_dir.join(&evidence_rel), &outcome, &exchanges)
+            {
                 eprintln!("warning: cannot write evidence {evidence_rel}: {e}");
             }
-            let mut all = after_outcomes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut all = after_outcomes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             all.push(outcome.clone());
             let done = all.len();
             drop(all);
@@ -365,22 +439,47 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     if let Some(p) = embedded {
         p.stop().await;
     }
-    let outcomes = std::mem::take(&mut *outcomes.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    let outcomes = std::mem::take(
+        &mut *outcomes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
     let junit = opts.report_dir.join("junit.xml");
-    report::junit::write(&junit, &outcomes).map_err(|source| RunError::Reports { path: junit, source })?;
-    Ok(RunSummary { outcomes, elapsed: started.elapsed(), report_dir: opts.report_dir.clone(), base_url })
+    report::junit::write(&junit, &outcomes).map_err(|source| RunError::Reports {
+        path: junit,
+        source,
+    })?;
+    Ok(RunSummary {
+        outcomes,
+        elapsed: started.elapsed(),
+        report_dir: opts.report_dir.clone(),
+        base_url,
+    })
 }
 
 fn show_progress(o: &ScenarioOutcome, done: usize, total: usize, live: bool, plain: bool) {
     let mut err = std::io::stderr().lock();
     let mark = if o.passed { "PASS" } else { "FAIL" };
     if live {
-        let _ = write!(err, "\r\x1b[2K[{done:>4}/{total}] {mark} {}: {}", o.feature, truncate(&o.name, 80));
+        let _ = write!(
+            err,
+            "\r\x1b[2K[{done:>4}/{total}] {mark} {}: {}",
+            o.feature,
+            truncate(&o.name, 80)
+        );
         if !o.passed {
-            let _ = writeln!(err, "\n        {}", o.message.as_deref().unwrap_or_default());
+            let _ = writeln!(
+                err,
+                "\n        {}",
+                o.message.as_deref().unwrap_or_default()
+            );
         }
     } else if plain {
-        let _ = writeln!(err, "[{done:>4}/{total}] {mark} {}: {} ({:.0} ms)", o.feature, o.name, o.duration_ms);
+        let _ = writeln!(
+            err,
+            "[{done:>4}/{total}] {mark} {}: {} ({:.0} ms)",
+            o.feature, o.name, o.duration_ms
+        );
         if !o.passed {
             let _ = writeln!(err, "        {}", o.message.as_deref().unwrap_or_default());
         }

@@ -69,14 +69,18 @@ fn remove_header(w: &mut GpcWorld, name: String) -> Step {
 
 #[given(expr = "I set the Ssp-InteractionID header for the {string} interaction")]
 fn set_interaction_header(w: &mut GpcWorld, name: String) -> Step {
-    let other = crate::spine::catalogue::by_name(&name).ok_or_else(|| format!("unknown interaction `{name}`"))?;
+    let other = crate::spine::catalogue::by_name(&name)
+        .ok_or_else(|| format!("unknown interaction `{name}`"))?;
     w.set_header(crate::spine::headers::SSP_INTERACTION_ID, other.urn);
     Ok(())
 }
 
 #[given(expr = "I set the request body to {string} with content type {string}")]
 fn raw_body(w: &mut GpcWorld, body: String, content_type: String) -> Step {
-    w.body = Body::Raw { bytes: body.into_bytes(), content_type };
+    w.body = Body::Raw {
+        bytes: body.into_bytes(),
+        content_type,
+    };
     Ok(())
 }
 
@@ -97,7 +101,10 @@ fn body_as_xml(w: &mut GpcWorld) -> Step {
 
 // ---------------------------------------------------------------- JWT
 
-fn claim_target<'a>(w: &'a mut GpcWorld, path: &str) -> Result<(&'a mut serde_json::Map<String, Value>, String), String> {
+fn claim_target<'a>(
+    w: &'a mut GpcWorld,
+    path: &str,
+) -> Result<(&'a mut serde_json::Map<String, Value>, String), String> {
     let jwt = w.jwt_mut()?;
     let mut cur = jwt.claims_mut();
     let parts: Vec<&str> = path.split('.').collect();
@@ -129,7 +136,9 @@ fn set_claim_json(w: &mut GpcWorld, path: String, json: String) -> Step {
 #[given(expr = "I remove the JWT claim {string}")]
 fn remove_claim(w: &mut GpcWorld, path: String) -> Step {
     let (obj, key) = claim_target(w, &path)?;
-    obj.remove(&key).map(|_| ()).ok_or_else(|| format!("the JWT has no claim `{path}` to remove"))
+    obj.remove(&key)
+        .map(|_| ())
+        .ok_or_else(|| format!("the JWT has no claim `{path}` to remove"))
 }
 
 #[given(expr = "I set the JWT header {string} to {string}")]
@@ -165,14 +174,20 @@ fn clock_offset(w: &mut GpcWorld, offset: i64) -> Step {
     let iat = GpcWorld::now() + offset;
     let claims = w.jwt_mut()?.claims_mut();
     claims.insert("iat".into(), iat.into());
-    claims.insert("exp".into(), (iat + crate::spine::jwt::LIFETIME_SECS).into());
+    claims.insert(
+        "exp".into(),
+        (iat + crate::spine::jwt::LIFETIME_SECS).into(),
+    );
     Ok(())
 }
 
 #[given(expr = "I set the JWT expiry to {int} seconds after the issue time")]
 fn jwt_lifetime(w: &mut GpcWorld, secs: i64) -> Step {
     let claims = w.jwt_mut()?.claims_mut();
-    let iat = claims.get("iat").and_then(Value::as_i64).ok_or("the JWT has no integer iat")?;
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .ok_or("the JWT has no integer iat")?;
     claims.insert("exp".into(), (iat + secs).into());
     Ok(())
 }
@@ -201,7 +216,11 @@ fn status_is(w: &mut GpcWorld, code: String) -> Step {
     if r.status.to_string() == code {
         Ok(())
     } else {
-        Err(format!("HTTP status: expected {code}, got {}{}", r.status, detail()))
+        Err(format!(
+            "HTTP status: expected {code}, got {}{}",
+            r.status,
+            detail()
+        ))
     }
 }
 
@@ -221,14 +240,19 @@ fn status_failure(w: &mut GpcWorld) -> Step {
     if r.status >= 400 {
         Ok(())
     } else {
-        Err(format!("HTTP status: expected 4xx or 5xx, got {}", r.status))
+        Err(format!(
+            "HTTP status: expected 4xx or 5xx, got {}",
+            r.status
+        ))
     }
 }
 
 #[then(expr = "the response header {string} should be {string}")]
 fn header_is(w: &mut GpcWorld, name: String, value: String) -> Step {
     let r = w.response()?;
-    let actual = r.header(&name).ok_or_else(|| format!("header {name}: expected `{value}`, but it is absent"))?;
+    let actual = r
+        .header(&name)
+        .ok_or_else(|| format!("header {name}: expected `{value}`, but it is absent"))?;
     expect_eq(&format!("header {name}"), &value, actual)
 }
 
@@ -236,8 +260,15 @@ fn header_is(w: &mut GpcWorld, name: String, value: String) -> Step {
 fn no_store(w: &mut GpcWorld) -> Step {
     let r = w.response()?;
     match r.header("cache-control") {
-        Some(v) if v.split(',').any(|d| d.trim().eq_ignore_ascii_case("no-store")) => Ok(()),
-        Some(v) => Err(format!("header Cache-Control: expected `no-store`, got `{v}`")),
+        Some(v)
+            if v.split(',')
+                .any(|d| d.trim().eq_ignore_ascii_case("no-store")) =>
+        {
+            Ok(())
+        }
+        Some(v) => Err(format!(
+            "header Cache-Control: expected `no-store`, got `{v}`"
+        )),
         None => Err("header Cache-Control: expected `no-store`, but it is absent".into()),
     }
 }
@@ -245,7 +276,10 @@ fn no_store(w: &mut GpcWorld) -> Step {
 #[then("the response ETag should be the weak form of the resource version")]
 fn etag_matches(w: &mut GpcWorld) -> Step {
     let r = w.response()?;
-    let etag = r.header("etag").ok_or("header ETag: expected W/\"<versionId>\", but it is absent")?.to_string();
+    let etag = r
+        .header("etag")
+        .ok_or("header ETag: expected W/\"<versionId>\", but it is absent")?
+        .to_string();
     let version = w
         .resource()?
         .pointer("/meta/versionId")
@@ -259,20 +293,29 @@ fn gzip_encoded(w: &mut GpcWorld) -> Step {
     let r = w.response()?;
     match r.header("content-encoding") {
         Some(v) if v.eq_ignore_ascii_case("gzip") => Ok(()),
-        other => Err(format!("header Content-Encoding: expected `gzip`, got {}", other.map_or("nothing".to_string(), |v| format!("`{v}`")))),
+        other => Err(format!(
+            "header Content-Encoding: expected `gzip`, got {}",
+            other.map_or("nothing".to_string(), |v| format!("`{v}`"))
+        )),
     }
 }
 
 fn content_type_is(w: &GpcWorld, mime: &str) -> Step {
     let r = w.response()?;
-    let ct = r.header("content-type").ok_or_else(|| format!("header Content-Type: expected `{mime};charset=utf-8`, but it is absent"))?;
+    let ct = r.header("content-type").ok_or_else(|| {
+        format!("header Content-Type: expected `{mime};charset=utf-8`, but it is absent")
+    })?;
     let mut parts = ct.split(';').map(str::trim);
     let essence = parts.next().unwrap_or_default();
     if !essence.eq_ignore_ascii_case(mime) {
-        return Err(format!("header Content-Type: expected `{mime}`, got `{ct}`"));
+        return Err(format!(
+            "header Content-Type: expected `{mime}`, got `{ct}`"
+        ));
     }
     if !parts.any(|p| p.eq_ignore_ascii_case("charset=utf-8")) {
-        return Err(format!("header Content-Type: expected a `charset=utf-8` parameter, got `{ct}`"));
+        return Err(format!(
+            "header Content-Type: expected a `charset=utf-8` parameter, got `{ct}`"
+        ));
     }
     Ok(())
 }
@@ -281,7 +324,9 @@ fn content_type_is(w: &GpcWorld, mime: &str) -> Step {
 fn body_json(w: &mut GpcWorld) -> Step {
     content_type_is(w, crate::spine::headers::FHIR_JSON)?;
     let r = w.response()?;
-    serde_json::from_slice::<Value>(&r.body).map(|_| ()).map_err(|e| format!("response body: expected JSON, {e}"))
+    serde_json::from_slice::<Value>(&r.body)
+        .map(|_| ())
+        .map_err(|e| format!("response body: expected JSON, {e}"))
 }
 
 #[then("the response body should be FHIR XML")]
@@ -297,7 +342,9 @@ fn body_xml(w: &mut GpcWorld) -> Step {
 // ---------------------------------------------------------------- resources
 
 pub fn resource_type(v: &Value) -> &str {
-    v.get("resourceType").and_then(Value::as_str).unwrap_or("(none)")
+    v.get("resourceType")
+        .and_then(Value::as_str)
+        .unwrap_or("(none)")
 }
 
 #[then(expr = "the response should be a {word} resource")]
@@ -308,30 +355,87 @@ fn is_resource(w: &mut GpcWorld, expected: String) -> Step {
 
 #[then(expr = "the response should be a OperationOutcome resource with error code {string}")]
 fn operation_outcome(w: &mut GpcWorld, code: String) -> Step {
-    let row = errors::row(&code).ok_or_else(|| format!("`{code}` is not in the specification's error table"))?;
+    let row = errors::row(&code)
+        .ok_or_else(|| format!("`{code}` is not in the specification's error table"))?;
     let oo = w.resource()?.clone();
     expect_eq("resourceType", "OperationOutcome", resource_type(&oo))?;
-    let profiles = oo.pointer("/meta/profile").and_then(Value::as_array).cloned().unwrap_or_default();
-    if !profiles.iter().any(|p| p.as_str() == Some(profile::OPERATION_OUTCOME)) {
-        return Err(format!("OperationOutcome.meta.profile: expected {}, got {profiles:?}", profile::OPERATION_OUTCOME));
+    let profiles = oo
+        .pointer("/meta/profile")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if !profiles
+        .iter()
+        .any(|p| p.as_str() == Some(profile::OPERATION_OUTCOME))
+    {
+        return Err(format!(
+            "OperationOutcome.meta.profile: expected {}, got {profiles:?}",
+            profile::OPERATION_OUTCOME
+        ));
     }
-    let issues = oo.get("issue").and_then(Value::as_array).cloned().unwrap_or_default();
+    let issues = oo
+        .get("issue")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if issues.is_empty() {
         return Err("OperationOutcome.issue: expected at least one issue, got none".into());
     }
     for (i, issue) in issues.iter().enumerate() {
         let at = |f: &str| format!("OperationOutcome.issue[{i}].{f}");
-        expect_eq(&at("severity"), "error", issue.get("severity").and_then(Value::as_str).unwrap_or("(absent)"))?;
-        expect_eq(&at("code"), row.issue_code, issue.get("code").and_then(Value::as_str).unwrap_or("(absent)"))?;
-        let codings = issue.pointer("/details/coding").and_then(Value::as_array).cloned().unwrap_or_default();
+        expect_eq(
+            &at("severity"),
+            "error",
+            issue
+                .get("severity")
+                .and_then(Value::as_str)
+                .unwrap_or("(absent)"),
+        )?;
+        expect_eq(
+            &at("code"),
+            row.issue_code,
+            issue
+                .get("code")
+                .and_then(Value::as_str)
+                .unwrap_or("(absent)"),
+        )?;
+        let codings = issue
+            .pointer("/details/coding")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if codings.len() != 1 {
-            return Err(format!("{}: expected exactly one coding, got {}", at("details.coding"), codings.len()));
+            return Err(format!(
+                "{}: expected exactly one coding, got {}",
+                at("details.coding"),
+                codings.len()
+            ));
         }
         let c = &codings[0];
-        expect_eq(&at("details.coding[0].system"), &w.ctx.error_system, c.get("system").and_then(Value::as_str).unwrap_or("(absent)"))?;
-        expect_eq(&at("details.coding[0].code"), &code, c.get("code").and_then(Value::as_str).unwrap_or("(absent)"))?;
-        let expected_display = w.ctx.error_displays.get(&code).map_or("(a display)", String::as_str);
-        expect_eq(&at("details.coding[0].display"), expected_display, c.get("display").and_then(Value::as_str).unwrap_or("(absent)"))?;
+        expect_eq(
+            &at("details.coding[0].system"),
+            &w.ctx.error_system,
+            c.get("system")
+                .and_then(Value::as_str)
+                .unwrap_or("(absent)"),
+        )?;
+        expect_eq(
+            &at("details.coding[0].code"),
+            &code,
+            c.get("code").and_then(Value::as_str).unwrap_or("(absent)"),
+        )?;
+        let expected_display = w
+            .ctx
+            .error_displays
+            .get(&code)
+            .map_or("(a display)", String::as_str);
+        expect_eq(
+            &at("details.coding[0].display"),
+            expected_display,
+            c.get("display")
+                .and_then(Value::as_str)
+                .unwrap_or("(absent)"),
+        )?;
     }
     Ok(())
 }
@@ -340,7 +444,11 @@ fn operation_outcome(w: &mut GpcWorld, code: String) -> Step {
 fn bundle_type(w: &mut GpcWorld, kind: String) -> Step {
     let b = w.resource()?;
     expect_eq("resourceType", "Bundle", resource_type(b))?;
-    expect_eq("Bundle.type", &kind, b.get("type").and_then(Value::as_str).unwrap_or("(absent)"))
+    expect_eq(
+        "Bundle.type",
+        &kind,
+        b.get("type").and_then(Value::as_str).unwrap_or("(absent)"),
+    )
 }
 
 #[then(expr = "the response bundle should contain {int} entries")]
@@ -362,7 +470,10 @@ pub fn payload_resources(v: &Value) -> Vec<(String, Value)> {
             .map(|es| {
                 es.iter()
                     .enumerate()
-                    .filter_map(|(i, e)| e.get("resource").map(|r| (format!("Bundle.entry[{i}].resource"), r.clone())))
+                    .filter_map(|(i, e)| {
+                        e.get("resource")
+                            .map(|r| (format!("Bundle.entry[{i}].resource"), r.clone()))
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -379,10 +490,19 @@ fn meta_profile(w: &mut GpcWorld) -> Step {
     let (bundle_profile, resource_profile) = match expected.as_slice() {
         [b, r, ..] if *b == profile::SEARCHSET_BUNDLE => (Some(*b), *r),
         [r, ..] => (None, *r),
-        [] => return Err(format!("the catalogue names no profile for {}", interaction.name)),
+        [] => {
+            return Err(format!(
+                "the catalogue names no profile for {}",
+                interaction.name
+            ))
+        }
     };
     if let Some(bp) = bundle_profile {
-        let ps = v.pointer("/meta/profile").and_then(Value::as_array).cloned().unwrap_or_default();
+        let ps = v
+            .pointer("/meta/profile")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if !ps.iter().any(|p| p.as_str() == Some(bp)) {
             return Err(format!("Bundle.meta.profile: expected {bp}, got {ps:?}"));
         }
@@ -392,14 +512,28 @@ fn meta_profile(w: &mut GpcWorld) -> Step {
         return Err("expected at least one resource to check".into());
     }
     for (at, r) in resources {
-        let ps = r.pointer("/meta/profile").and_then(Value::as_array).cloned().unwrap_or_default();
+        let ps = r
+            .pointer("/meta/profile")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if ps.len() != 1 || ps[0].as_str() != Some(resource_profile) {
-            return Err(format!("{at}.meta.profile: expected exactly [{resource_profile}], got {ps:?}"));
+            return Err(format!(
+                "{at}.meta.profile: expected exactly [{resource_profile}], got {ps:?}"
+            ));
         }
-        if r.pointer("/meta/versionId").and_then(Value::as_str).is_none_or(str::is_empty) {
-            return Err(format!("{at}.meta.versionId: expected a version, but it is absent"));
+        if r.pointer("/meta/versionId")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Err(format!(
+                "{at}.meta.versionId: expected a version, but it is absent"
+            ));
         }
-        if r.get("id").and_then(Value::as_str).is_none_or(str::is_empty) {
+        if r.get("id")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
             return Err(format!("{at}.id: expected a logical id, but it is absent"));
         }
     }
@@ -408,14 +542,18 @@ fn meta_profile(w: &mut GpcWorld) -> Step {
 
 fn first_resource(w: &GpcWorld) -> Result<(String, Value), String> {
     let v = w.resource()?;
-    payload_resources(v).into_iter().next().ok_or_else(|| "expected a resource, but the Bundle has no entries".into())
+    payload_resources(v)
+        .into_iter()
+        .next()
+        .ok_or_else(|| "expected a resource, but the Bundle has no entries".into())
 }
 
 #[then(expr = "the resource element {string} should be {string}")]
 fn element_is(w: &mut GpcWorld, path: String, expected: String) -> Step {
     let (at, r) = first_resource(w)?;
     let expected = w.expand(&expected)?;
-    let actual = at_path(&r, &path).ok_or_else(|| format!("{at}.{path}: expected `{expected}`, but it is absent"))?;
+    let actual = at_path(&r, &path)
+        .ok_or_else(|| format!("{at}.{path}: expected `{expected}`, but it is absent"))?;
     let actual_s = match actual {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -438,7 +576,9 @@ fn element_present(w: &mut GpcWorld, path: String) -> Step {
     let (at, r) = first_resource(w)?;
     match at_path(&r, &path) {
         Some(Value::Null) | None => Err(format!("{at}.{path}: expected a value, but it is absent")),
-        Some(Value::Array(a)) if a.is_empty() => Err(format!("{at}.{path}: expected a value, but it is an empty array")),
+        Some(Value::Array(a)) if a.is_empty() => Err(format!(
+            "{at}.{path}: expected a value, but it is an empty array"
+        )),
         Some(_) => Ok(()),
     }
 }
@@ -446,20 +586,35 @@ fn element_present(w: &mut GpcWorld, path: String) -> Step {
 #[then(expr = "the resource should carry the identifier {string}")]
 fn carries_identifier(w: &mut GpcWorld, identifier: String) -> Step {
     let identifier = w.expand(&identifier)?;
-    let (system, value) = identifier.split_once('|').ok_or("identifier must be `system|value`")?;
+    let (system, value) = identifier
+        .split_once('|')
+        .ok_or("identifier must be `system|value`")?;
     let (at, r) = first_resource(w)?;
-    let ids = r.get("identifier").and_then(Value::as_array).cloned().unwrap_or_default();
+    let ids = r
+        .get("identifier")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let found = ids.iter().any(|i| {
-        i.get("system").and_then(Value::as_str) == Some(system) && i.get("value").and_then(Value::as_str) == Some(value)
+        i.get("system").and_then(Value::as_str) == Some(system)
+            && i.get("value").and_then(Value::as_str) == Some(value)
     });
     if found {
         Ok(())
     } else {
         let got: Vec<String> = ids
             .iter()
-            .map(|i| format!("{}|{}", i.get("system").and_then(Value::as_str).unwrap_or(""), i.get("value").and_then(Value::as_str).unwrap_or("")))
+            .map(|i| {
+                format!(
+                    "{}|{}",
+                    i.get("system").and_then(Value::as_str).unwrap_or(""),
+                    i.get("value").and_then(Value::as_str).unwrap_or("")
+                )
+            })
             .collect();
-        Err(format!("{at}.identifier: expected {identifier}, got {got:?}"))
+        Err(format!(
+            "{at}.identifier: expected {identifier}, got {got:?}"
+        ))
     }
 }
 
@@ -469,11 +624,17 @@ fn identifier_count(w: &mut GpcWorld, n: usize, system: String) -> Step {
     let count = r
         .get("identifier")
         .and_then(Value::as_array)
-        .map_or(0, |ids| ids.iter().filter(|i| i.get("system").and_then(Value::as_str) == Some(system.as_str())).count());
+        .map_or(0, |ids| {
+            ids.iter()
+                .filter(|i| i.get("system").and_then(Value::as_str) == Some(system.as_str()))
+                .count()
+        });
     if count == n {
         Ok(())
     } else {
-        Err(format!("{at}.identifier with system {system}: expected {n}, got {count}"))
+        Err(format!(
+            "{at}.identifier with system {system}: expected {n}, got {count}"
+        ))
     }
 }
 
@@ -481,5 +642,9 @@ fn identifier_count(w: &mut GpcWorld, n: usize, system: String) -> Step {
 fn resource_id(w: &mut GpcWorld, expected: String) -> Step {
     let expected = w.expand(&expected)?;
     let (at, r) = first_resource(w)?;
-    expect_eq(&format!("{at}.id"), &expected, r.get("id").and_then(Value::as_str).unwrap_or("(absent)"))
+    expect_eq(
+        &format!("{at}.id"),
+        &expected,
+        r.get("id").and_then(Value::as_str).unwrap_or("(absent)"),
+    )
 }

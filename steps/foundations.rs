@@ -16,24 +16,48 @@ type Step = Result<(), String>;
 #[given(expr = "I set the request id to the logical id of patient {string}")]
 async fn id_of_patient(w: &mut GpcWorld, key: String) -> Step {
     let nhs = w.nhs(&key)?;
-    let r = w.search_one("PatientSearch", GpcWorld::nhs_identifier(&nhs)).await?;
-    w.id = Some(r.get("id").and_then(Value::as_str).ok_or("the Patient found has no id")?.to_string());
+    let r = w
+        .search_one("PatientSearch", GpcWorld::nhs_identifier(&nhs))
+        .await?;
+    w.id = Some(
+        r.get("id")
+            .and_then(Value::as_str)
+            .ok_or("the Patient found has no id")?
+            .to_string(),
+    );
     Ok(())
 }
 
 #[given(expr = "I set the request id to the logical id of practitioner {string}")]
 async fn id_of_practitioner(w: &mut GpcWorld, key: String) -> Step {
     let sds = w.expand(&format!("{{sds:{key}}}"))?;
-    let r = w.search_one("PractitionerSearch", format!("{}|{sds}", system::SDS_USER)).await?;
-    w.id = Some(r.get("id").and_then(Value::as_str).ok_or("the Practitioner found has no id")?.to_string());
+    let r = w
+        .search_one("PractitionerSearch", format!("{}|{sds}", system::SDS_USER))
+        .await?;
+    w.id = Some(
+        r.get("id")
+            .and_then(Value::as_str)
+            .ok_or("the Practitioner found has no id")?
+            .to_string(),
+    );
     Ok(())
 }
 
 #[given(expr = "I set the request id to the logical id of organization {string}")]
 async fn id_of_organization(w: &mut GpcWorld, key: String) -> Step {
     let ods = w.expand(&format!("{{ods:{key}}}"))?;
-    let r = w.search_one("OrganizationSearch", format!("{}|{ods}", system::ODS_ORGANIZATION)).await?;
-    w.id = Some(r.get("id").and_then(Value::as_str).ok_or("the Organization found has no id")?.to_string());
+    let r = w
+        .search_one(
+            "OrganizationSearch",
+            format!("{}|{ods}", system::ODS_ORGANIZATION),
+        )
+        .await?;
+    w.id = Some(
+        r.get("id")
+            .and_then(Value::as_str)
+            .ok_or("the Organization found has no id")?
+            .to_string(),
+    );
     Ok(())
 }
 
@@ -46,21 +70,26 @@ fn id_of_location(w: &mut GpcWorld, key: String) -> Step {
 #[given(expr = "I add an NHS number identifier for patient {string}")]
 fn nhs_identifier(w: &mut GpcWorld, key: String) -> Step {
     let nhs = w.nhs(&key)?;
-    w.params.push(("identifier".into(), GpcWorld::nhs_identifier(&nhs)));
+    w.params
+        .push(("identifier".into(), GpcWorld::nhs_identifier(&nhs)));
     Ok(())
 }
 
 #[given(expr = "I add an SDS user identifier for practitioner {string}")]
 fn sds_identifier(w: &mut GpcWorld, key: String) -> Step {
     let sds = w.expand(&format!("{{sds:{key}}}"))?;
-    w.params.push(("identifier".into(), format!("{}|{sds}", system::SDS_USER)));
+    w.params
+        .push(("identifier".into(), format!("{}|{sds}", system::SDS_USER)));
     Ok(())
 }
 
 #[given(expr = "I add an ODS organisation identifier for organization {string}")]
 fn ods_identifier(w: &mut GpcWorld, key: String) -> Step {
     let ods = w.expand(&format!("{{ods:{key}}}"))?;
-    w.params.push(("identifier".into(), format!("{}|{ods}", system::ODS_ORGANIZATION)));
+    w.params.push((
+        "identifier".into(),
+        format!("{}|{ods}", system::ODS_ORGANIZATION),
+    ));
     Ok(())
 }
 
@@ -87,9 +116,18 @@ fn register_body(p: &PoolPatient) -> Value {
 async fn prepare_pool(w: &mut GpcWorld) -> Step {
     let pool_len = w.ctx.config.test_data.register_pool.len();
     for _ in 0..pool_len {
-        let Some(candidate) = w.ctx.next_pool_patient() else { break };
-        if w.search_count("PatientSearch", GpcWorld::nhs_identifier(&candidate.nhs_number)).await? == 0 {
-            w.stored.insert("registered".into(), candidate.nhs_number.clone());
+        let Some(candidate) = w.ctx.next_pool_patient() else {
+            break;
+        };
+        if w.search_count(
+            "PatientSearch",
+            GpcWorld::nhs_identifier(&candidate.nhs_number),
+        )
+        .await?
+            == 0
+        {
+            w.stored
+                .insert("registered".into(), candidate.nhs_number.clone());
             w.body = Body::Json(register_body(&candidate));
             return Ok(());
         }
@@ -100,18 +138,35 @@ async fn prepare_pool(w: &mut GpcWorld) -> Step {
 #[given(expr = "I prepare to register the pack patient {string}")]
 async fn prepare_pack(w: &mut GpcWorld, key: String) -> Step {
     let nhs = w.nhs(&key)?;
-    let found = w.search_one("PatientSearch", GpcWorld::nhs_identifier(&nhs)).await?;
-    let s = |p: &str| at_path(&found, p).and_then(Value::as_str).unwrap_or_default().to_string();
+    let found = w
+        .search_one("PatientSearch", GpcWorld::nhs_identifier(&nhs))
+        .await?;
+    let s = |p: &str| {
+        at_path(&found, p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let official = found
         .get("name")
         .and_then(Value::as_array)
-        .and_then(|ns| ns.iter().find(|n| n.get("use").and_then(Value::as_str) == Some("official")).or(ns.first()))
+        .and_then(|ns| {
+            ns.iter()
+                .find(|n| n.get("use").and_then(Value::as_str) == Some("official"))
+                .or(ns.first())
+        })
         .cloned()
         .unwrap_or(Value::Null);
     let pool = PoolPatient {
         nhs_number: nhs,
-        family: at_path(&official, "family").and_then(Value::as_str).unwrap_or_default().to_string(),
-        given: at_path(&official, "given[0]").and_then(Value::as_str).unwrap_or_default().to_string(),
+        family: at_path(&official, "family")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        given: at_path(&official, "given[0]")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         gender: s("gender"),
         birth_date: s("birthDate"),
     };
@@ -121,7 +176,13 @@ async fn prepare_pack(w: &mut GpcWorld, key: String) -> Step {
 
 #[given(expr = "I prepare to register patient {string} with family name {string} born {string}")]
 fn prepare_explicit(w: &mut GpcWorld, nhs: String, family: String, birth: String) -> Step {
-    let pool = PoolPatient { nhs_number: w.expand(&nhs)?, family, given: "Test".into(), gender: "female".into(), birth_date: birth };
+    let pool = PoolPatient {
+        nhs_number: w.expand(&nhs)?,
+        family,
+        given: "Test".into(),
+        gender: "female".into(),
+        birth_date: birth,
+    };
     w.body = Body::Json(register_body(&pool));
     Ok(())
 }
@@ -146,7 +207,10 @@ fn set_registration(w: &mut GpcWorld, key: String, json: String) -> Step {
 
 #[given(expr = "I remove the registration patient's {string}")]
 fn remove_registration(w: &mut GpcWorld, key: String) -> Step {
-    registration_patient(w)?.remove(&key).map(|_| ()).ok_or_else(|| format!("the registration Patient has no `{key}`"))
+    registration_patient(w)?
+        .remove(&key)
+        .map(|_| ())
+        .ok_or_else(|| format!("the registration Patient has no `{key}`"))
 }
 
 #[given(expr = "I set the registration Parameters to the JSON {string}")]
@@ -165,8 +229,14 @@ fn set_parameters(w: &mut GpcWorld, json: String) -> Step {
 fn duplicate_parameter(w: &mut GpcWorld) -> Step {
     match &mut w.body {
         Body::Json(b) | Body::Xml(b) => {
-            let params = b.get_mut("parameter").and_then(Value::as_array_mut).ok_or("no parameter array")?;
-            let first = params.first().cloned().ok_or("no registerPatient parameter")?;
+            let params = b
+                .get_mut("parameter")
+                .and_then(Value::as_array_mut)
+                .ok_or("no parameter array")?;
+            let first = params
+                .first()
+                .cloned()
+                .ok_or("no registerPatient parameter")?;
             params.push(first);
             Ok(())
         }
@@ -179,12 +249,15 @@ fn duplicate_parameter(w: &mut GpcWorld) -> Step {
 #[then("the patient should have exactly one official name")]
 fn one_official_name(w: &mut GpcWorld) -> Step {
     for (at, r) in payload_resources(w.resource()?) {
-        let n = r
-            .get("name")
-            .and_then(Value::as_array)
-            .map_or(0, |ns| ns.iter().filter(|n| n.get("use").and_then(Value::as_str) == Some("official")).count());
+        let n = r.get("name").and_then(Value::as_array).map_or(0, |ns| {
+            ns.iter()
+                .filter(|n| n.get("use").and_then(Value::as_str) == Some("official"))
+                .count()
+        });
         if n != 1 {
-            return Err(format!("{at}.name: expected exactly one name with use `official`, got {n}"));
+            return Err(format!(
+                "{at}.name: expected exactly one name with use `official`, got {n}"
+            ));
         }
     }
     Ok(())
@@ -193,7 +266,11 @@ fn one_official_name(w: &mut GpcWorld) -> Step {
 fn registration_details(r: &Value) -> Vec<Value> {
     r.get("extension")
         .and_then(Value::as_array)
-        .and_then(|es| es.iter().find(|e| e.get("url").and_then(Value::as_str) == Some(profile::EXT_REGISTRATION_DETAILS)))
+        .and_then(|es| {
+            es.iter().find(|e| {
+                e.get("url").and_then(Value::as_str) == Some(profile::EXT_REGISTRATION_DETAILS)
+            })
+        })
         .and_then(|e| e.get("extension"))
         .and_then(Value::as_array)
         .cloned()
@@ -202,7 +279,10 @@ fn registration_details(r: &Value) -> Vec<Value> {
 
 #[then(expr = "the patient registration type should be {string}")]
 fn registration_type(w: &mut GpcWorld, code: String) -> Step {
-    let (at, r) = payload_resources(w.resource()?).into_iter().next().ok_or("expected a Patient")?;
+    let (at, r) = payload_resources(w.resource()?)
+        .into_iter()
+        .next()
+        .ok_or("expected a Patient")?;
     let details = registration_details(&r);
     let actual = details
         .iter()
@@ -219,7 +299,9 @@ fn registration_type(w: &mut GpcWorld, code: String) -> Step {
                 Err(format!("{at} registrationDetails.registrationType: expected {}|{code}, got {sys}|{got}", system::REGISTRATION_TYPE))
             }
         }
-        None => Err(format!("{at} registrationDetails.registrationType: expected `{code}`, but it is absent")),
+        None => Err(format!(
+            "{at} registrationDetails.registrationType: expected `{code}`, but it is absent"
+        )),
     }
 }
 
@@ -229,10 +311,16 @@ fn no_extension(w: &mut GpcWorld, name: String) -> Step {
         let urls: Vec<String> = r
             .get("extension")
             .and_then(Value::as_array)
-            .map(|es| es.iter().filter_map(|e| e.get("url").and_then(Value::as_str).map(String::from)).collect())
+            .map(|es| {
+                es.iter()
+                    .filter_map(|e| e.get("url").and_then(Value::as_str).map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(u) = urls.iter().find(|u| u.contains(&name)) {
-            return Err(format!("{at}.extension: `{name}` must not be populated, found {u}"));
+            return Err(format!(
+                "{at}.extension: `{name}` must not be populated, found {u}"
+            ));
         }
     }
     Ok(())
@@ -244,9 +332,13 @@ fn reference_kind(w: &mut GpcWorld, path: String, kind: String) -> Step {
         let reference = at_path(&r, &path)
             .and_then(|v| v.get("reference"))
             .and_then(Value::as_str)
-            .ok_or_else(|| format!("{at}.{path}.reference: expected a {kind} reference, but it is absent"))?;
+            .ok_or_else(|| {
+                format!("{at}.{path}.reference: expected a {kind} reference, but it is absent")
+            })?;
         if !reference.starts_with(&format!("{kind}/")) {
-            return Err(format!("{at}.{path}.reference: expected `{kind}/<id>`, got `{reference}`"));
+            return Err(format!(
+                "{at}.{path}.reference: expected `{kind}/<id>`, got `{reference}`"
+            ));
         }
     }
     Ok(())
@@ -257,7 +349,10 @@ fn reference_kind(w: &mut GpcWorld, path: String, kind: String) -> Step {
 fn capability(w: &GpcWorld) -> Result<&Value, String> {
     let v = w.resource()?;
     if super::common::resource_type(v) != "CapabilityStatement" {
-        return Err(format!("resourceType: expected CapabilityStatement, got {}", super::common::resource_type(v)));
+        return Err(format!(
+            "resourceType: expected CapabilityStatement, got {}",
+            super::common::resource_type(v)
+        ));
     }
     Ok(v)
 }
@@ -265,11 +360,17 @@ fn capability(w: &GpcWorld) -> Result<&Value, String> {
 #[then(expr = "the CapabilityStatement should list the format {string}")]
 fn cs_format(w: &mut GpcWorld, format: String) -> Step {
     let cs = capability(w)?;
-    let formats = cs.get("format").and_then(Value::as_array).cloned().unwrap_or_default();
+    let formats = cs
+        .get("format")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if formats.iter().any(|f| f.as_str() == Some(&format)) {
         Ok(())
     } else {
-        Err(format!("CapabilityStatement.format: expected to contain {format}, got {formats:?}"))
+        Err(format!(
+            "CapabilityStatement.format: expected to contain {format}, got {formats:?}"
+        ))
     }
 }
 
@@ -279,12 +380,21 @@ fn cs_profile(w: &mut GpcWorld, url: String) -> Step {
     let refs: Vec<String> = cs
         .get("profile")
         .and_then(Value::as_array)
-        .map(|ps| ps.iter().filter_map(|p| p.get("reference").and_then(Value::as_str).map(String::from)).collect())
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| p.get("reference").and_then(Value::as_str).map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
-    if refs.iter().any(|r| r == &url || r.starts_with(&format!("{url}/_history/"))) {
+    if refs
+        .iter()
+        .any(|r| r == &url || r.starts_with(&format!("{url}/_history/")))
+    {
         Ok(())
     } else {
-        Err(format!("CapabilityStatement.profile: expected a reference to {url}, got {refs:?}"))
+        Err(format!(
+            "CapabilityStatement.profile: expected a reference to {url}, got {refs:?}"
+        ))
     }
 }
 
@@ -293,32 +403,49 @@ fn cs_operation(w: &mut GpcWorld, name: String) -> Step {
     let cs = capability(w)?;
     let ops: Vec<String> = at_path(cs, "rest[0].operation")
         .and_then(Value::as_array)
-        .map(|os| os.iter().filter_map(|o| o.get("name").and_then(Value::as_str).map(String::from)).collect())
+        .map(|os| {
+            os.iter()
+                .filter_map(|o| o.get("name").and_then(Value::as_str).map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     if ops.contains(&name) {
         Ok(())
     } else {
-        Err(format!("CapabilityStatement.rest[0].operation: expected {name}, got {ops:?}"))
+        Err(format!(
+            "CapabilityStatement.rest[0].operation: expected {name}, got {ops:?}"
+        ))
     }
 }
 
 #[then(expr = "the CapabilityStatement should support {string} on {word}")]
 fn cs_interaction(w: &mut GpcWorld, code: String, resource: String) -> Step {
     let cs = capability(w)?;
-    let resources = at_path(cs, "rest[0].resource").and_then(Value::as_array).cloned().unwrap_or_default();
+    let resources = at_path(cs, "rest[0].resource")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let r = resources
         .iter()
         .find(|r| r.get("type").and_then(Value::as_str) == Some(&resource))
-        .ok_or_else(|| format!("CapabilityStatement.rest[0].resource: expected {resource}, it is not listed"))?;
+        .ok_or_else(|| {
+            format!("CapabilityStatement.rest[0].resource: expected {resource}, it is not listed")
+        })?;
     let codes: Vec<&str> = r
         .get("interaction")
         .and_then(Value::as_array)
-        .map(|is| is.iter().filter_map(|i| i.get("code").and_then(Value::as_str)).collect())
+        .map(|is| {
+            is.iter()
+                .filter_map(|i| i.get("code").and_then(Value::as_str))
+                .collect()
+        })
         .unwrap_or_default();
     if codes.contains(&code.as_str()) {
         Ok(())
     } else {
-        Err(format!("CapabilityStatement {resource}.interaction: expected {code}, got {codes:?}"))
+        Err(format!(
+            "CapabilityStatement {resource}.interaction: expected {code}, got {codes:?}"
+        ))
     }
 }
 

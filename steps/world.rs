@@ -65,8 +65,16 @@ impl RunContext {
 
     /// A context that cannot reach anything (before the run's `before` hook installs the real one).
     fn placeholder() -> Self {
-        let client = HttpClient::new(std::time::Duration::from_secs(1), 1024).unwrap_or_else(|_| unreachable_client());
-        Self::new(Config::default(), "http://127.0.0.1:9".into(), client, FhirPath::development_default(), String::new(), HashMap::new())
+        let client = HttpClient::new(std::time::Duration::from_secs(1), 1024)
+            .unwrap_or_else(|_| unreachable_client());
+        Self::new(
+            Config::default(),
+            "http://127.0.0.1:9".into(),
+            client,
+            FhirPath::development_default(),
+            String::new(),
+            HashMap::new(),
+        )
     }
 
     pub fn root(&self, c: Capability) -> &str {
@@ -98,7 +106,10 @@ pub enum Body {
     Json(Value),
     /// Sent as FHIR XML, converted from this JSON at send time.
     Xml(Value),
-    Raw { bytes: Vec<u8>, content_type: String },
+    Raw {
+        bytes: Vec<u8>,
+        content_type: String,
+    },
 }
 
 /// How the Authorization header is produced.
@@ -164,7 +175,10 @@ impl GpcWorld {
     pub fn configure(&mut self, name: &str) -> Result<(), String> {
         let interaction = catalogue::by_name(name).ok_or_else(|| {
             let known: Vec<&str> = catalogue::CATALOGUE.iter().map(|i| i.name).collect();
-            format!("unknown interaction `{name}`; the catalogue has {}", known.join(", "))
+            format!(
+                "unknown interaction `{name}`; the catalogue has {}",
+                known.join(", ")
+            )
         })?;
         let cfg = &self.ctx.config;
         self.interaction = Some(interaction);
@@ -177,14 +191,22 @@ impl GpcWorld {
         self.jwt_signature.clear();
         self.jwt_unencoded = false;
         self.headers = vec![
-            (headers::SSP_TRACE_ID.into(), uuid::Uuid::new_v4().to_string()),
+            (
+                headers::SSP_TRACE_ID.into(),
+                uuid::Uuid::new_v4().to_string(),
+            ),
             (headers::SSP_FROM.into(), cfg.consumer_asid.clone()),
             (headers::SSP_TO.into(), cfg.provider_asid.clone()),
             (headers::SSP_INTERACTION_ID.into(), interaction.urn.into()),
             ("Accept".into(), headers::FHIR_JSON.into()),
         ];
         let audience = self.ctx.root(interaction.capability).to_string();
-        self.jwt = Some(Jwt::build(&cfg.jwt, &audience, interaction.scope, Self::now()));
+        self.jwt = Some(Jwt::build(
+            &cfg.jwt,
+            &audience,
+            interaction.scope,
+            Self::now(),
+        ));
         Ok(())
     }
 
@@ -202,7 +224,9 @@ impl GpcWorld {
     }
 
     pub fn jwt_mut(&mut self) -> Result<&mut Jwt, String> {
-        self.jwt.as_mut().ok_or_else(|| "no JWT: configure a request first".to_string())
+        self.jwt
+            .as_mut()
+            .ok_or_else(|| "no JWT: configure a request first".to_string())
     }
 
     /// Expands `{nhs:patient2}`, `{bad-nhs:patient2}`, `{ods:ORG1}`, `{sds:practitioner1}`, `{loc:SIT1}` and
@@ -216,7 +240,13 @@ impl GpcWorld {
             let token = rest[start + 1..]
                 .find('}')
                 .map(|len| &rest[start + 1..start + 1 + len])
-                .and_then(|t| t.split_once(':').filter(|(k, v)| KINDS.contains(k) && !v.is_empty() && !v.contains(['{', '"'])).map(|kv| (t, kv)));
+                .and_then(|t| {
+                    t.split_once(':')
+                        .filter(|(k, v)| {
+                            KINDS.contains(k) && !v.is_empty() && !v.contains(['{', '"'])
+                        })
+                        .map(|kv| (t, kv))
+                });
             let Some((token, (kind, key))) = token else {
                 out.push_str(&rest[..=start]);
                 rest = &rest[start + 1..];
@@ -230,7 +260,9 @@ impl GpcWorld {
                 "loc" => data.location(key).map(String::from),
                 _ => self.stored.get(key).cloned(),
             }
-            .ok_or_else(|| format!("`{{{token}}}` does not resolve: no `{key}` in the test-data map ({kind})"))?;
+            .ok_or_else(|| {
+                format!("`{{{token}}}` does not resolve: no `{key}` in the test-data map ({kind})")
+            })?;
             out.push_str(&rest[..start]);
             out.push_str(&value);
             rest = &rest[start + token.len() + 2..];
@@ -249,7 +281,9 @@ impl GpcWorld {
         };
         let mut url = format!("{root}{path}");
         if !self.params.is_empty() {
-            let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.params).finish();
+            let query = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&self.params)
+                .finish();
             url.push('?');
             url.push_str(&query);
         }
@@ -258,7 +292,9 @@ impl GpcWorld {
         match &self.auth {
             Auth::Jwt => {
                 if let Some(jwt) = &self.jwt {
-                    decoded = Some(serde_json::json!({ "header": jwt.header, "payload": jwt.claims, "signature": self.jwt_signature }));
+                    decoded = Some(
+                        serde_json::json!({ "header": jwt.header, "payload": jwt.claims, "signature": self.jwt_signature }),
+                    );
                     let token = if self.jwt_unencoded {
                         format!("{}.{}.{}", jwt.header, jwt.claims, self.jwt_signature)
                     } else {
@@ -271,30 +307,52 @@ impl GpcWorld {
             Auth::Raw(v) => headers.push((headers::AUTHORIZATION.into(), v.clone())),
             Auth::Omitted => {}
         }
-        let has_ct = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        let has_ct = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
         let (body, ct) = match &self.body {
             Body::None => (None, None),
-            Body::Json(v) => (Some(v.to_string().into_bytes()), Some(headers::FHIR_JSON_UTF8.to_string())),
+            Body::Json(v) => (
+                Some(v.to_string().into_bytes()),
+                Some(headers::FHIR_JSON_UTF8.to_string()),
+            ),
             Body::Xml(v) => {
-                let xml = crate::fhir::xml::json_to_xml(v).map_err(|e| format!("cannot write the request body as XML: {e}"))?;
-                (Some(xml.into_bytes()), Some(headers::FHIR_XML_UTF8.to_string()))
+                let xml = crate::fhir::xml::json_to_xml(v)
+                    .map_err(|e| format!("cannot write the request body as XML: {e}"))?;
+                (
+                    Some(xml.into_bytes()),
+                    Some(headers::FHIR_XML_UTF8.to_string()),
+                )
             }
-            Body::Raw { bytes, content_type } => (Some(bytes.clone()), Some(content_type.clone())),
+            Body::Raw {
+                bytes,
+                content_type,
+            } => (Some(bytes.clone()), Some(content_type.clone())),
         };
         if let (Some(ct), false) = (ct, has_ct) {
             headers.push(("Content-Type".into(), ct));
         }
-        let method = self.method_override.clone().unwrap_or_else(|| interaction.method.to_string());
-        Ok((OutgoingRequest { method, url, headers, body }, decoded))
+        let method = self
+            .method_override
+            .clone()
+            .unwrap_or_else(|| interaction.method.to_string());
+        Ok((
+            OutgoingRequest {
+                method,
+                url,
+                headers,
+                body,
+            },
+            decoded,
+        ))
     }
 
     /// Sends the current request, records the exchange and parses the response body.
     pub async fn send(&mut self) -> Result<(), String> {
         // One fresh trace id per request, unless a step deliberately set one that is not a GUID.
-        let fresh = self
-            .headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case(headers::SSP_TRACE_ID) && uuid::Uuid::parse_str(v).is_ok());
+        let fresh = self.headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case(headers::SSP_TRACE_ID) && uuid::Uuid::parse_str(v).is_ok()
+        });
         if fresh && !self.exchanges.is_empty() {
             self.set_header(headers::SSP_TRACE_ID, &uuid::Uuid::new_v4().to_string());
         }
@@ -306,17 +364,24 @@ impl GpcWorld {
     }
 
     fn parse_body(&self, r: &RecordedResponse) -> Result<Value, String> {
-        let ct = r.header("content-type").unwrap_or_default().to_ascii_lowercase();
+        let ct = r
+            .header("content-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         if r.body.is_empty() {
             return Err("the response body is empty".into());
         }
         if ct.contains("xml") {
-            let text = std::str::from_utf8(&r.body).map_err(|_| "the XML response body is not UTF-8".to_string())?;
+            let text = std::str::from_utf8(&r.body)
+                .map_err(|_| "the XML response body is not UTF-8".to_string())?;
             let model = crate::fhir::stu3_model(&self.ctx.fhir_path)?;
-            crate::fhir::xml::xml_to_json(text, &model).map_err(|e| format!("the response body is not valid FHIR XML: {e}"))
+            crate::fhir::xml::xml_to_json(text, &model)
+                .map_err(|e| format!("the response body is not valid FHIR XML: {e}"))
         } else {
             serde_json::from_slice(&r.body).map_err(|e| {
-                let preview: String = String::from_utf8_lossy(&r.body[..r.body.len().min(80)]).chars().collect();
+                let preview: String = String::from_utf8_lossy(&r.body[..r.body.len().min(80)])
+                    .chars()
+                    .collect();
                 format!("the response body is not JSON ({e}); it starts `{preview}`")
             })
         }
@@ -324,14 +389,21 @@ impl GpcWorld {
 
     /// The last exchange.
     pub fn last(&self) -> Result<&Exchange, String> {
-        self.exchanges.last().ok_or_else(|| "no request has been made yet (missing `When I make the request`)".into())
+        self.exchanges.last().ok_or_else(|| {
+            "no request has been made yet (missing `When I make the request`)".into()
+        })
     }
 
     /// The last response, or why there is none.
     pub fn response(&self) -> Result<&RecordedResponse, String> {
         let ex = self.last()?;
         ex.response.as_ref().ok_or_else(|| {
-            format!("no response from {} {}: {}", ex.request.method, ex.request.url, ex.error.as_deref().unwrap_or("unknown error"))
+            format!(
+                "no response from {} {}: {}",
+                ex.request.method,
+                ex.request.url,
+                ex.error.as_deref().unwrap_or("unknown error")
+            )
         })
     }
 
@@ -346,7 +418,11 @@ impl GpcWorld {
     }
 
     /// Searches `interaction` by identifier and returns the single resource found (used to learn logical ids).
-    pub async fn search_one(&mut self, interaction: &str, identifier: String) -> Result<Value, String> {
+    pub async fn search_one(
+        &mut self,
+        interaction: &str,
+        identifier: String,
+    ) -> Result<Value, String> {
         let saved = self.snapshot();
         self.configure(interaction)?;
         self.params.push(("identifier".into(), identifier.clone()));
@@ -354,13 +430,26 @@ impl GpcWorld {
         let result = (|| {
             let r = self.response()?;
             if r.status != 200 {
-                return Err(format!("looking up {identifier} with {interaction} returned HTTP {}", r.status));
+                return Err(format!(
+                    "looking up {identifier} with {interaction} returned HTTP {}",
+                    r.status
+                ));
             }
             let bundle = self.resource()?;
-            let entries = bundle.get("entry").and_then(Value::as_array).cloned().unwrap_or_default();
+            let entries = bundle
+                .get("entry")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             match entries.as_slice() {
-                [one] => one.get("resource").cloned().ok_or_else(|| "Bundle.entry[0] has no resource".to_string()),
-                other => Err(format!("looking up {identifier} with {interaction} found {} resources, expected 1", other.len())),
+                [one] => one
+                    .get("resource")
+                    .cloned()
+                    .ok_or_else(|| "Bundle.entry[0] has no resource".to_string()),
+                other => Err(format!(
+                    "looking up {identifier} with {interaction} found {} resources, expected 1",
+                    other.len()
+                )),
             }
         })();
         self.restore(saved);
@@ -368,7 +457,11 @@ impl GpcWorld {
     }
 
     /// Counts matches of a search (used to find unregistered pool identities).
-    pub async fn search_count(&mut self, interaction: &str, identifier: String) -> Result<usize, String> {
+    pub async fn search_count(
+        &mut self,
+        interaction: &str,
+        identifier: String,
+    ) -> Result<usize, String> {
         let saved = self.snapshot();
         self.configure(interaction)?;
         self.params.push(("identifier".into(), identifier.clone()));
@@ -376,9 +469,16 @@ impl GpcWorld {
         let result = (|| {
             let r = self.response()?;
             if r.status != 200 {
-                return Err(format!("searching {identifier} with {interaction} returned HTTP {}", r.status));
+                return Err(format!(
+                    "searching {identifier} with {interaction} returned HTTP {}",
+                    r.status
+                ));
             }
-            Ok(self.resource()?.get("entry").and_then(Value::as_array).map_or(0, Vec::len))
+            Ok(self
+                .resource()?
+                .get("entry")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len))
         })();
         self.restore(saved);
         result
@@ -417,7 +517,12 @@ impl GpcWorld {
 
     /// NHS number of a logical patient name.
     pub fn nhs(&self, key: &str) -> Result<String, String> {
-        self.ctx.config.test_data.patient(key).map(String::from).ok_or_else(|| format!("no patient `{key}` in the test-data map"))
+        self.ctx
+            .config
+            .test_data
+            .patient(key)
+            .map(String::from)
+            .ok_or_else(|| format!("no patient `{key}` in the test-data map"))
     }
 
     pub fn nhs_identifier(nhs: &str) -> String {
@@ -463,7 +568,10 @@ pub fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = value;
     for part in path.split('.').filter(|p| !p.is_empty()) {
         let (name, index) = match part.find('[') {
-            Some(i) => (&part[..i], part[i + 1..].trim_end_matches(']').parse::<usize>().ok()),
+            Some(i) => (
+                &part[..i],
+                part[i + 1..].trim_end_matches(']').parse::<usize>().ok(),
+            ),
             None => (part, None),
         };
         if !name.is_empty() {

@@ -30,7 +30,10 @@ pub struct RecordedResponse {
 impl RecordedResponse {
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -92,7 +95,11 @@ impl HttpClient {
             .pool_max_idle_per_host(32)
             .build()
             .map_err(|e| ClientError::Build(e.to_string()))?;
-        Ok(Self { inner, timeout, max_body })
+        Ok(Self {
+            inner,
+            timeout,
+            max_body,
+        })
     }
 
     /// Sends the request and captures the exchange; never fails.
@@ -103,7 +110,13 @@ impl HttpClient {
         let (response, error) = match result {
             Ok(Ok(r)) => (Some(r), None),
             Ok(Err(e)) => (None, Some(e)),
-            Err(_) => (None, Some(format!("no response within the {} s timeout", self.timeout.as_secs_f64()))),
+            Err(_) => (
+                None,
+                Some(format!(
+                    "no response within the {} s timeout",
+                    self.timeout.as_secs_f64()
+                )),
+            ),
         };
         Exchange {
             request,
@@ -130,21 +143,38 @@ impl HttpClient {
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let mut raw = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(describe)? {
             if raw.len() + chunk.len() > self.max_body {
-                return Err(format!("response body exceeds the {} byte limit (max_body_bytes)", self.max_body));
+                return Err(format!(
+                    "response body exceeds the {} byte limit (max_body_bytes)",
+                    self.max_body
+                ));
             }
             raw.extend_from_slice(&chunk);
         }
         let wire_bytes = raw.len();
-        let gzipped = headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("content-encoding") && v.to_ascii_lowercase().contains("gzip"));
-        let body = if gzipped { gunzip(&raw, self.max_body)? } else { raw };
-        Ok(RecordedResponse { status, headers, body, wire_bytes })
+        let gzipped = headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("content-encoding") && v.to_ascii_lowercase().contains("gzip")
+        });
+        let body = if gzipped {
+            gunzip(&raw, self.max_body)?
+        } else {
+            raw
+        };
+        Ok(RecordedResponse {
+            status,
+            headers,
+            body,
+            wire_bytes,
+        })
     }
 }
 
@@ -176,7 +206,9 @@ fn gunzip(raw: &[u8], max: usize) -> Result<Vec<u8>, String> {
         .read_to_end(&mut out)
         .map_err(|e| format!("Content-Encoding is gzip but the body is not valid gzip: {e}"))?;
     if out.len() > max {
-        return Err(format!("decompressed response body exceeds the {max} byte limit (max_body_bytes)"));
+        return Err(format!(
+            "decompressed response body exceeds the {max} byte limit (max_body_bytes)"
+        ));
     }
     Ok(out)
 }

@@ -37,16 +37,22 @@ impl FhirPath {
     /// `../shared/fhir` (beside the working directory, then beside the source tree).
     pub fn resolve(cli: &[PathBuf], config: &[PathBuf]) -> Self {
         if !cli.is_empty() {
-            return Self { folders: cli.to_vec() };
+            return Self {
+                folders: cli.to_vec(),
+            };
         }
         if let Some(env) = std::env::var_os(ENV_VAR) {
-            let folders: Vec<PathBuf> = std::env::split_paths(&env).filter(|p| !p.as_os_str().is_empty()).collect();
+            let folders: Vec<PathBuf> = std::env::split_paths(&env)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect();
             if !folders.is_empty() {
                 return Self { folders };
             }
         }
         if !config.is_empty() {
-            return Self { folders: config.to_vec() };
+            return Self {
+                folders: config.to_vec(),
+            };
         }
         Self::development_default()
     }
@@ -54,18 +60,31 @@ impl FhirPath {
     pub fn development_default() -> Self {
         let cwd = PathBuf::from("../shared/fhir");
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fhir");
-        Self { folders: vec![cwd, src] }
+        Self {
+            folders: vec![cwd, src],
+        }
     }
 
     fn searched(&self) -> String {
-        self.folders.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        self.folders
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Folders that exist.
     pub fn existing(&self) -> Result<Vec<PathBuf>, DefsError> {
-        let found: Vec<PathBuf> = self.folders.iter().filter(|p| p.is_dir()).cloned().collect();
+        let found: Vec<PathBuf> = self
+            .folders
+            .iter()
+            .filter(|p| p.is_dir())
+            .cloned()
+            .collect();
         if found.is_empty() {
-            return Err(DefsError::NoFolders { searched: self.searched() });
+            return Err(DefsError::NoFolders {
+                searched: self.searched(),
+            });
         }
         Ok(found)
     }
@@ -91,7 +110,10 @@ impl FhirPath {
 
     /// Builds the canonical URL index over every folder.
     pub fn index(&self) -> Result<DefinitionIndex, DefsError> {
-        let mut index = DefinitionIndex { by_url: HashMap::new(), searched: self.searched() };
+        let mut index = DefinitionIndex {
+            by_url: HashMap::new(),
+            searched: self.searched(),
+        };
         for folder in self.existing()? {
             let csv = folder.join("CANONICAL_INDEX.csv");
             if csv.is_file() {
@@ -120,8 +142,10 @@ pub struct DefinitionIndex {
 
 impl DefinitionIndex {
     fn add_csv(&mut self, folder: &Path, csv: &Path) -> Result<(), DefsError> {
-        let text = std::fs::read_to_string(csv)
-            .map_err(|e| DefsError::Read { path: csv.to_path_buf(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(csv).map_err(|e| DefsError::Read {
+            path: csv.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         for line in text.lines().skip(1) {
             let cols: Vec<&str> = line.split(',').collect();
             if cols.len() < 7 {
@@ -131,7 +155,10 @@ impl DefinitionIndex {
             self.by_url
                 .entry(url.to_string())
                 .or_default()
-                .push(IndexEntry { version: version.to_string(), path: folder.join(rel) });
+                .push(IndexEntry {
+                    version: version.to_string(),
+                    path: folder.join(rel),
+                });
         }
         Ok(())
     }
@@ -140,19 +167,27 @@ impl DefinitionIndex {
         if depth > 8 {
             return;
         }
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 self.add_walk(&path, depth + 1);
                 continue;
             }
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default();
             if ext != "json" && ext != "xml" {
                 continue;
             }
             if let Some((url, version)) = sniff_canonical(&path) {
-                self.by_url.entry(url).or_default().push(IndexEntry { version, path });
+                self.by_url
+                    .entry(url)
+                    .or_default()
+                    .push(IndexEntry { version, path });
             }
         }
     }
@@ -166,13 +201,18 @@ impl DefinitionIndex {
         let entries = self.by_url.get(url)?;
         match version {
             Some(v) => entries.iter().find(|e| e.version == v),
-            None => entries.iter().max_by(|a, b| compare_versions(&a.version, &b.version)),
+            None => entries
+                .iter()
+                .max_by(|a, b| compare_versions(&a.version, &b.version)),
         }
     }
 
     /// Like [`resolve`](Self::resolve) but a missing definition is an error naming `GPC_FHIR_PATH`.
     pub fn require(&self, url: &str) -> Result<&IndexEntry, DefsError> {
-        self.resolve(url).ok_or_else(|| DefsError::Missing { url: url.to_string(), searched: self.searched.clone() })
+        self.resolve(url).ok_or_else(|| DefsError::Missing {
+            url: url.to_string(),
+            searched: self.searched.clone(),
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -193,7 +233,10 @@ impl DefinitionIndex {
         } else {
             fixed_value_xml(&text, element_id)
         };
-        found.ok_or_else(|| DefsError::NoFixedValue { path: entry.path.clone(), element: element_id.to_string() })
+        found.ok_or_else(|| DefsError::NoFixedValue {
+            path: entry.path.clone(),
+            element: element_id.to_string(),
+        })
     }
 
     /// Code -> display of a CodeSystem.
@@ -202,8 +245,11 @@ impl DefinitionIndex {
         let text = read(&entry.path)?;
         let mut out = HashMap::new();
         if entry.path.extension().is_some_and(|e| e == "json") {
-            let v: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| DefsError::Read { path: entry.path.clone(), reason: e.to_string() })?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| DefsError::Read {
+                    path: entry.path.clone(),
+                    reason: e.to_string(),
+                })?;
             collect_json_concepts(v.get("concept"), &mut out);
         } else {
             collect_xml_concepts(&text, &mut out);
@@ -213,11 +259,18 @@ impl DefinitionIndex {
 }
 
 fn read(path: &Path) -> Result<String, DefsError> {
-    std::fs::read_to_string(path).map_err(|e| DefsError::Read { path: path.to_path_buf(), reason: e.to_string() })
+    std::fs::read_to_string(path).map_err(|e| DefsError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
-    let parse = |s: &str| s.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    let parse = |s: &str| {
+        s.split('.')
+            .map(|p| p.parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
     parse(a).cmp(&parse(b))
 }
 
@@ -242,10 +295,17 @@ fn sniff_canonical(path: &Path) -> Option<(String, String)> {
             return None;
         }
         let url = v.get("url")?.as_str()?.to_string();
-        let version = v.get("version").and_then(|x| x.as_str()).unwrap_or_default().to_string();
+        let version = v
+            .get("version")
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_string();
         Some((url, version))
     } else {
-        if !CONFORMANCE.iter().any(|rt| head.contains(&format!("<{rt}"))) {
+        if !CONFORMANCE
+            .iter()
+            .any(|rt| head.contains(&format!("<{rt}")))
+        {
             return None;
         }
         let url = attr_after(head, "<url value=\"")?;
@@ -261,14 +321,23 @@ fn attr_after(text: &str, marker: &str) -> Option<String> {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 fn fixed_value_json(text: &str, element_id: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     let elements = v.get("snapshot")?.get("element")?.as_array()?;
-    let el = elements.iter().find(|e| e.get("id").and_then(|i| i.as_str()) == Some(element_id))?;
-    el.as_object()?.iter().find(|(k, _)| k.starts_with("fixed")).and_then(|(_, v)| v.as_str().map(String::from))
+    let el = elements
+        .iter()
+        .find(|e| e.get("id").and_then(|i| i.as_str()) == Some(element_id))?;
+    el.as_object()?
+        .iter()
+        .find(|(k, _)| k.starts_with("fixed"))
+        .and_then(|(_, v)| v.as_str().map(String::from))
 }
 
 /// Finds `<element id="...">` in the snapshot and returns the `value` of its first `fixed*` child.
@@ -285,9 +354,10 @@ fn fixed_value_xml(text: &str, element_id: &str) -> Option<String> {
 
 fn collect_json_concepts(concepts: Option<&serde_json::Value>, out: &mut HashMap<String, String>) {
     for c in concepts.and_then(|c| c.as_array()).into_iter().flatten() {
-        if let (Some(code), Some(display)) =
-            (c.get("code").and_then(|x| x.as_str()), c.get("display").and_then(|x| x.as_str()))
-        {
+        if let (Some(code), Some(display)) = (
+            c.get("code").and_then(|x| x.as_str()),
+            c.get("display").and_then(|x| x.as_str()),
+        ) {
             out.insert(code.to_string(), display.to_string());
         }
         collect_json_concepts(c.get("concept"), out);
@@ -317,7 +387,9 @@ mod tests {
     use crate::spine::headers::{profile, system};
 
     fn index() -> DefinitionIndex {
-        FhirPath::development_default().index().expect("../shared/fhir beside the repository")
+        FhirPath::development_default()
+            .index()
+            .expect("../shared/fhir beside the repository")
     }
 
     #[test]
@@ -325,33 +397,58 @@ mod tests {
         let idx = index();
         let e = idx.require(profile::PATIENT).unwrap();
         assert!(e.path.is_file());
-        assert_eq!(idx.resolve(&format!("{}|1.8.0", profile::PATIENT)).unwrap().version, "1.8.0");
+        assert_eq!(
+            idx.resolve(&format!("{}|1.8.0", profile::PATIENT))
+                .unwrap()
+                .version,
+            "1.8.0"
+        );
     }
 
     #[test]
     fn missing_definition_names_the_variable() {
-        let e = index().require("https://example.org/StructureDefinition/Nope").unwrap_err().to_string();
+        let e = index()
+            .require("https://example.org/StructureDefinition/Nope")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("GPC_FHIR_PATH"), "{e}");
-        let e = FhirPath { folders: vec![PathBuf::from("/nonexistent")] }.index().unwrap_err().to_string();
+        let e = FhirPath {
+            folders: vec![PathBuf::from("/nonexistent")],
+        }
+        .index()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("GPC_FHIR_PATH"), "{e}");
     }
 
     #[test]
     fn reads_fixed_coding_system_of_operation_outcome() {
-        let v = index().fixed_value(profile::OPERATION_OUTCOME, "OperationOutcome.issue.details.coding.system").unwrap();
+        let v = index()
+            .fixed_value(
+                profile::OPERATION_OUTCOME,
+                "OperationOutcome.issue.details.coding.system",
+            )
+            .unwrap();
         assert_eq!(v, system::SPINE_ERROR);
     }
 
     #[test]
     fn reads_spine_error_displays() {
         let d = index().code_displays(system::SPINE_ERROR).unwrap();
-        assert_eq!(d.get("BAD_REQUEST").map(String::as_str), Some("Bad request"));
-        assert_eq!(d.get("ACCESS DENIED").map(String::as_str), Some("Access has been denied to process this request"));
+        assert_eq!(
+            d.get("BAD_REQUEST").map(String::as_str),
+            Some("Bad request")
+        );
+        assert_eq!(
+            d.get("ACCESS DENIED").map(String::as_str),
+            Some("Access has been denied to process this request")
+        );
     }
 
     #[test]
     fn walks_folders_without_an_index() {
-        let dir = FhirPath::development_default().existing().unwrap()[0].join("nhsconnect-STU3-FHIR-Assets/CodeSystems");
+        let dir = FhirPath::development_default().existing().unwrap()[0]
+            .join("nhsconnect-STU3-FHIR-Assets/CodeSystems");
         let idx = FhirPath { folders: vec![dir] }.index().unwrap();
         assert!(idx.resolve(system::SPINE_ERROR).is_some());
     }

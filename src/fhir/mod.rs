@@ -14,8 +14,12 @@ static STU3_MODEL: OnceLock<Result<Arc<model::ElementModel>, String>> = OnceLock
 pub fn stu3_model(path: &FhirPath) -> Result<Arc<model::ElementModel>, String> {
     STU3_MODEL
         .get_or_init(|| {
-            let dir = path.stu3_core_structure_definitions().map_err(|e| e.to_string())?;
-            model::ElementModel::load_dir(&dir).map(Arc::new).map_err(|e| e.to_string())
+            let dir = path
+                .stu3_core_structure_definitions()
+                .map_err(|e| e.to_string())?;
+            model::ElementModel::load_dir(&dir)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
         })
         .clone()
 }

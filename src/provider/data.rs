@@ -4,7 +4,10 @@
 
 use serde_json::{json, Value};
 
-use crate::config::{DEFAULT_LOCATIONS, DEFAULT_ORGANIZATIONS, DEFAULT_PATIENTS, DEFAULT_PRACTITIONERS, DEFAULT_REGISTER_POOL};
+use crate::config::{
+    DEFAULT_LOCATIONS, DEFAULT_ORGANIZATIONS, DEFAULT_PATIENTS, DEFAULT_PRACTITIONERS,
+    DEFAULT_REGISTER_POOL,
+};
 
 /// What a test patient is for (the prerequisites workbook's roles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,14 +53,21 @@ pub struct PdsPerson {
 }
 
 /// PDS-only identities that must be refused by register-patient (from the pack's `Data/PDS.csv`).
-pub const PDS_DECEASED: (&str, &str, &str, &str, &str) = ("9476719974", "PHELAN", "Julian", "male", "1992-07-02");
-pub const PDS_SENSITIVE: (&str, &str, &str, &str, &str) = ("9476113162", "HARDY", "Tania", "female", "1953-11-02");
+pub const PDS_DECEASED: (&str, &str, &str, &str, &str) =
+    ("9476719974", "PHELAN", "Julian", "male", "1992-07-02");
+pub const PDS_SENSITIVE: (&str, &str, &str, &str, &str) =
+    ("9476113162", "HARDY", "Tania", "female", "1953-11-02");
 
 const FAMILIES: &[&str] = &[
-    "Jackson", "Bowen", "Carter", "Dawson", "Ellis", "Fletcher", "Garner", "Hughes", "Irwin", "Jarvis", "Kemp",
-    "Lawson", "Marsh", "Nolan", "Osborne", "Parry", "Quinn", "Rowe", "Shaw", "Turner", "Vaughan", "Walsh",
+    "Jackson", "Bowen", "Carter", "Dawson", "Ellis", "Fletcher", "Garner", "Hughes", "Irwin",
+    "Jarvis", "Kemp", "Lawson", "Marsh", "Nolan", "Osborne", "Parry", "Quinn", "Rowe", "Shaw",
+    "Turner", "Vaughan", "Walsh",
 ];
-const GIVEN: &[(&str, &str, &str)] = &[("Jane", "female", "Miss"), ("Peter", "male", "Mr"), ("Amira", "female", "Mrs")];
+const GIVEN: &[(&str, &str, &str)] = &[
+    ("Jane", "female", "Miss"),
+    ("Peter", "male", "Mr"),
+    ("Amira", "female", "Mrs"),
+];
 
 fn role_of(name: &str) -> Role {
     match name {
@@ -79,7 +89,10 @@ pub fn seed_patients() -> Vec<PatientRecord> {
         .filter(|(name, _)| *name != "patientNotInSystem")
         .enumerate()
         .map(|(i, (name, nhs))| {
-            let id = name.strip_prefix("patient").and_then(|n| n.parse::<u32>().ok()).map_or_else(|| "19".to_string(), |n| n.to_string());
+            let id = name
+                .strip_prefix("patient")
+                .and_then(|n| n.parse::<u32>().ok())
+                .map_or_else(|| "19".to_string(), |n| n.to_string());
             let (given, gender, prefix) = GIVEN[i % GIVEN.len()];
             let role = role_of(name);
             PatientRecord {
@@ -116,7 +129,9 @@ pub fn seed_pds(patients: &[PatientRecord]) -> Vec<PdsPerson> {
             superseded: p.role == Role::Superseded,
         })
         .collect();
-    let person = |(n, f, g, s, d): (&str, &str, &str, &str, &str), deceased: bool, sensitive: bool| PdsPerson {
+    let person = |(n, f, g, s, d): (&str, &str, &str, &str, &str),
+                  deceased: bool,
+                  sensitive: bool| PdsPerson {
         nhs_number: n.into(),
         family: f.into(),
         given: g.into(),
@@ -126,7 +141,11 @@ pub fn seed_pds(patients: &[PatientRecord]) -> Vec<PdsPerson> {
         sensitive,
         superseded: false,
     };
-    pds.extend(DEFAULT_REGISTER_POOL.iter().map(|p| person(*p, false, false)));
+    pds.extend(
+        DEFAULT_REGISTER_POOL
+            .iter()
+            .map(|p| person(*p, false, false)),
+    );
     pds.push(person(PDS_DECEASED, true, false));
     pds.push(person(PDS_SENSITIVE, false, true));
     pds
@@ -142,14 +161,32 @@ pub struct Org {
 }
 
 fn ods(key: &str) -> &'static str {
-    DEFAULT_ORGANIZATIONS.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v)
+    DEFAULT_ORGANIZATIONS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("", |(_, v)| v)
 }
 
 pub fn organizations() -> Vec<Org> {
     vec![
-        Org { id: "1", key: "ORG1", ods: ods("ORG1"), name: "GP Connect Demonstrator Practice" },
-        Org { id: "2", key: "ORG2", ods: ods("ORG2"), name: "Leeds Teaching Hospitals Practice" },
-        Org { id: "3", key: "ORG3", ods: ods("ORG3"), name: "Riverside Health Centre" },
+        Org {
+            id: "1",
+            key: "ORG1",
+            ods: ods("ORG1"),
+            name: "GP Connect Demonstrator Practice",
+        },
+        Org {
+            id: "2",
+            key: "ORG2",
+            ods: ods("ORG2"),
+            name: "Leeds Teaching Hospitals Practice",
+        },
+        Org {
+            id: "3",
+            key: "ORG3",
+            ods: ods("ORG3"),
+            name: "Riverside Health Centre",
+        },
     ]
 }
 
@@ -163,11 +200,31 @@ pub struct Site {
 }
 
 pub fn sites() -> Vec<Site> {
-    let id = |k: &str| DEFAULT_LOCATIONS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| v);
+    let id = |k: &str| {
+        DEFAULT_LOCATIONS
+            .iter()
+            .find(|(key, _)| *key == k)
+            .map_or("", |(_, v)| v)
+    };
     vec![
-        Site { id: id("SIT1"), site_key: "SIT1", org_id: "1", name: "Trevelyan Square Surgery" },
-        Site { id: id("SIT2"), site_key: "SIT2", org_id: "2", name: "Boar Lane Branch Surgery" },
-        Site { id: id("SIT3"), site_key: "SIT3", org_id: "3", name: "Riverside Branch Surgery" },
+        Site {
+            id: id("SIT1"),
+            site_key: "SIT1",
+            org_id: "1",
+            name: "Trevelyan Square Surgery",
+        },
+        Site {
+            id: id("SIT2"),
+            site_key: "SIT2",
+            org_id: "2",
+            name: "Boar Lane Branch Surgery",
+        },
+        Site {
+            id: id("SIT3"),
+            site_key: "SIT3",
+            org_id: "3",
+            name: "Riverside Branch Surgery",
+        },
     ]
 }
 
@@ -183,12 +240,45 @@ pub struct Prac {
 }
 
 pub fn practitioners() -> Vec<Prac> {
-    let sds = |k: &str| DEFAULT_PRACTITIONERS.iter().find(|(key, _)| *key == k).map_or("", |(_, v)| v);
+    let sds = |k: &str| {
+        DEFAULT_PRACTITIONERS
+            .iter()
+            .find(|(key, _)| *key == k)
+            .map_or("", |(_, v)| v)
+    };
     vec![
-        Prac { id: "1", sds: sds("practitioner1"), role_profiles: 0, family: "Gilbert", given: "Nicola", gender: "female" },
-        Prac { id: "2", sds: sds("practitioner2"), role_profiles: 1, family: "Harper", given: "Owen", gender: "male" },
-        Prac { id: "3", sds: sds("practitioner3"), role_profiles: 2, family: "Ibbotson", given: "Priya", gender: "female" },
-        Prac { id: "5", sds: sds("practitioner5"), role_profiles: 1, family: "Kershaw", given: "Rhys", gender: "male" },
+        Prac {
+            id: "1",
+            sds: sds("practitioner1"),
+            role_profiles: 0,
+            family: "Gilbert",
+            given: "Nicola",
+            gender: "female",
+        },
+        Prac {
+            id: "2",
+            sds: sds("practitioner2"),
+            role_profiles: 1,
+            family: "Harper",
+            given: "Owen",
+            gender: "male",
+        },
+        Prac {
+            id: "3",
+            sds: sds("practitioner3"),
+            role_profiles: 2,
+            family: "Ibbotson",
+            given: "Priya",
+            gender: "female",
+        },
+        Prac {
+            id: "5",
+            sds: sds("practitioner5"),
+            role_profiles: 1,
+            family: "Kershaw",
+            given: "Rhys",
+            gender: "male",
+        },
     ]
 }
 
@@ -212,7 +302,11 @@ pub fn nhs_number_valid(n: &str) -> bool {
         return false;
     }
     let d: Vec<u32> = n.bytes().map(|b| u32::from(b - b'0')).collect();
-    let sum: u32 = d[..9].iter().enumerate().map(|(i, v)| v * (10 - i as u32)).sum();
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v * (10 - i as u32))
+        .sum();
     let check = 11 - (sum % 11);
     let check = if check == 11 { 0 } else { check };
     check != 10 && check == d[9]
@@ -240,6 +334,9 @@ mod tests {
         let p = seed_patients();
         assert_eq!(p.len(), 20);
         assert!(p.iter().any(|p| p.id == "19"));
-        assert_eq!(p.iter().find(|p| p.id == "18").map(|p| p.role), Some(Role::Deceased));
+        assert_eq!(
+            p.iter().find(|p| p.id == "18").map(|p| p.role),
+            Some(Role::Deceased)
+        );
     }
 }

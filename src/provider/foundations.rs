@@ -9,7 +9,11 @@ use super::{api_error, ApiError, Fault, ProviderState, Reply, Req};
 use crate::spine::catalogue::Interaction;
 use crate::spine::headers::{profile, system};
 
-pub(crate) fn dispatch(st: &ProviderState, i: &Interaction, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(crate) fn dispatch(
+    st: &ProviderState,
+    i: &Interaction,
+    req: &Req<'_>,
+) -> Result<Reply, ApiError> {
     match i.name {
         "MetadataRead" => Ok(Reply::ok(capability_statement(st))),
         "PatientSearch" => patient_search(st, req),
@@ -20,7 +24,10 @@ pub(crate) fn dispatch(st: &ProviderState, i: &Interaction, req: &Req<'_>) -> Re
         "OrganizationSearch" => organization_search(st, req),
         "OrganizationRead" => organization_read(st, req),
         "LocationRead" => location_read(st, req),
-        other => Err(api_error("NOT_IMPLEMENTED", format!("{other} is not implemented by the reference provider yet"))),
+        other => Err(api_error(
+            "NOT_IMPLEMENTED",
+            format!("{other} is not implemented by the reference provider yet"),
+        )),
     }
 }
 
@@ -33,8 +40,15 @@ fn meta(st: &ProviderState, profile_url: &str, version: u64) -> Value {
 }
 
 fn searchset(st: &ProviderState, resources: Vec<Value>) -> Reply {
-    let kind = if st.fault(Fault::BundleWrongType) { "collection" } else { "searchset" };
-    let entries: Vec<Value> = resources.into_iter().map(|r| json!({ "resource": r })).collect();
+    let kind = if st.fault(Fault::BundleWrongType) {
+        "collection"
+    } else {
+        "searchset"
+    };
+    let entries: Vec<Value> = resources
+        .into_iter()
+        .map(|r| json!({ "resource": r }))
+        .collect();
     let body = json!({
         "resourceType": "Bundle",
         "id": uuid::Uuid::new_v4().to_string(),
@@ -43,25 +57,50 @@ fn searchset(st: &ProviderState, resources: Vec<Value>) -> Reply {
         "total": entries.len(),
         "entry": entries
     });
-    Reply { status: 200, body, version: None }
+    Reply {
+        status: 200,
+        body,
+        version: None,
+    }
 }
 
 fn not_found(st: &ProviderState, code: &'static str, what: &str) -> ApiError {
-    let code = if st.fault(Fault::WrongNotFoundCode) { "NO_RECORD_FOUND" } else { code };
+    let code = if st.fault(Fault::WrongNotFoundCode) {
+        "NO_RECORD_FOUND"
+    } else {
+        code
+    };
     api_error(code, format!("{what} was not found"))
 }
 
 /// Parses the single `identifier=system|value` search parameter.
-fn identifier_param<'a>(st: &ProviderState, req: &'a Req<'_>, expected: &str) -> Result<&'a str, ApiError> {
+fn identifier_param<'a>(
+    st: &ProviderState,
+    req: &'a Req<'_>,
+    expected: &str,
+) -> Result<&'a str, ApiError> {
     let values = req.param_all("identifier");
     let raw = match values.as_slice() {
-        [] => return Err(api_error("BAD_REQUEST", "the identifier search parameter is missing")),
+        [] => {
+            return Err(api_error(
+                "BAD_REQUEST",
+                "the identifier search parameter is missing",
+            ))
+        }
         [one] => *one,
         [first, ..] if st.fault(Fault::AcceptMultipleIdentifiers) => *first,
-        _ => return Err(api_error("BAD_REQUEST", "the identifier search parameter must be given once")),
+        _ => {
+            return Err(api_error(
+                "BAD_REQUEST",
+                "the identifier search parameter must be given once",
+            ))
+        }
     };
     let Some((sys, value)) = raw.split_once('|') else {
-        return Err(api_error("INVALID_PARAMETER", format!("identifier `{raw}` must be `system|value`")));
+        return Err(api_error(
+            "INVALID_PARAMETER",
+            format!("identifier `{raw}` must be `system|value`"),
+        ));
     };
     if sys.is_empty() {
         return Err(api_error("INVALID_PARAMETER", "identifier has no system"));
@@ -70,7 +109,10 @@ fn identifier_param<'a>(st: &ProviderState, req: &'a Req<'_>, expected: &str) ->
         return Err(api_error("INVALID_PARAMETER", "identifier has no value"));
     }
     if sys != expected && !st.fault(Fault::AcceptUnknownIdentifierSystem) {
-        return Err(api_error("INVALID_IDENTIFIER_SYSTEM", format!("identifier system `{sys}` is not {expected}")));
+        return Err(api_error(
+            "INVALID_IDENTIFIER_SYSTEM",
+            format!("identifier system `{sys}` is not {expected}"),
+        ));
     }
     Ok(value)
 }
@@ -90,19 +132,30 @@ pub(crate) fn patient_resource(st: &ProviderState, p: &PatientRecord) -> Value {
     } else {
         profile::PATIENT
     };
-    let nhs_system = if st.fault(Fault::OldNhsNumberSystem) { system::NHS_NUMBER_DSTU2 } else { system::NHS_NUMBER };
-    let mut registration = vec![json!({ "url": "preferredBranchSurgery", "valueReference": { "reference": "Location/1" } })];
+    let nhs_system = if st.fault(Fault::OldNhsNumberSystem) {
+        system::NHS_NUMBER_DSTU2
+    } else {
+        system::NHS_NUMBER
+    };
+    let mut registration = vec![
+        json!({ "url": "preferredBranchSurgery", "valueReference": { "reference": "Location/1" } }),
+    ];
     let reg_type = p.registration_type.as_deref().unwrap_or("R");
     let temporary = p.registration_type.is_some();
     if !(temporary && st.fault(Fault::RegisterNoRegistrationType)) {
-        let display = if reg_type == "T" { "Temporary" } else { "Regular" };
+        let display = if reg_type == "T" {
+            "Temporary"
+        } else {
+            "Regular"
+        };
         registration.push(json!({
             "url": "registrationType",
             "valueCodeableConcept": { "coding": [{ "system": system::REGISTRATION_TYPE, "code": reg_type, "display": display }] }
         }));
     }
     if let Some(start) = &p.registration_start {
-        registration.push(json!({ "url": "registrationPeriod", "valuePeriod": { "start": start } }));
+        registration
+            .push(json!({ "url": "registrationPeriod", "valuePeriod": { "start": start } }));
     }
     let mut r = json!({
         "resourceType": "Patient",
@@ -141,7 +194,10 @@ pub(crate) fn patient_resource(st: &ProviderState, p: &PatientRecord) -> Value {
 fn patient_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let nhs = identifier_param(st, req, system::NHS_NUMBER)?;
     if !data::nhs_number_valid(nhs) && !st.fault(Fault::AcceptBadNhsNumber) {
-        return Err(api_error("INVALID_NHS_NUMBER", format!("`{nhs}` is not a valid NHS number")));
+        return Err(api_error(
+            "INVALID_NHS_NUMBER",
+            format!("`{nhs}` is not a valid NHS number"),
+        ));
     }
     let store = st.lock();
     let found: Vec<Value> = store
@@ -152,7 +208,10 @@ fn patient_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> 
         .collect();
     drop(store);
     if found.is_empty() && st.fault(Fault::NotFoundSearchIs404) {
-        return Err(api_error("PATIENT_NOT_FOUND", format!("no patient with NHS number {nhs}")));
+        return Err(api_error(
+            "PATIENT_NOT_FOUND",
+            format!("no patient with NHS number {nhs}"),
+        ));
     }
     Ok(searchset(st, found))
 }
@@ -170,21 +229,43 @@ fn patient_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
 fn parse_body(st: &ProviderState, req: &Req<'_>) -> Result<Value, ApiError> {
     match req.body_format {
         None => Err(api_error("BAD_REQUEST", "the request has no body")),
-        Some(Format::Json) => serde_json::from_slice(req.body)
-            .map_err(|e| api_error("BAD_REQUEST", format!("the request body is not valid JSON: {e}"))),
+        Some(Format::Json) => serde_json::from_slice(req.body).map_err(|e| {
+            api_error(
+                "BAD_REQUEST",
+                format!("the request body is not valid JSON: {e}"),
+            )
+        }),
         Some(Format::Xml) => {
             let text = std::str::from_utf8(req.body)
                 .map_err(|_| api_error("BAD_REQUEST", "the XML request body is not UTF-8"))?;
-            let model = crate::fhir::stu3_model(&st.fhir_path)
-                .map_err(|e| api_error("INTERNAL_SERVER_ERROR", format!("FHIR definitions unavailable: {e}")))?;
-            crate::fhir::xml::xml_to_json(text, &model)
-                .map_err(|e| api_error("BAD_REQUEST", format!("the request body is not valid FHIR XML: {e}")))
+            let model = crate::fhir::stu3_model(&st.fhir_path).map_err(|e| {
+                api_error(
+                    "INTERNAL_SERVER_ERROR",
+                    format!("FHIR definitions unavailable: {e}"),
+                )
+            })?;
+            crate::fhir::xml::xml_to_json(text, &model).map_err(|e| {
+                api_error(
+                    "BAD_REQUEST",
+                    format!("the request body is not valid FHIR XML: {e}"),
+                )
+            })
         }
     }
 }
 
-const REGISTER_ALLOWED: &[&str] =
-    &["resourceType", "id", "meta", "identifier", "name", "gender", "birthDate", "telecom", "address", "extension"];
+const REGISTER_ALLOWED: &[&str] = &[
+    "resourceType",
+    "id",
+    "meta",
+    "identifier",
+    "name",
+    "gender",
+    "birthDate",
+    "telecom",
+    "address",
+    "extension",
+];
 
 fn invalid_resource(msg: impl Into<String>) -> ApiError {
     api_error("INVALID_RESOURCE", msg)
@@ -195,38 +276,78 @@ fn register_input(st: &ProviderState, body: &Value) -> Result<Map<String, Value>
     if body.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
         return Err(invalid_resource("the body must be a Parameters resource"));
     }
-    let params = body.get("parameter").and_then(Value::as_array).cloned().unwrap_or_default();
+    let params = body
+        .get("parameter")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if params.len() != 1 {
-        return Err(invalid_resource(format!("Parameters must hold exactly one parameter, found {}", params.len())));
+        return Err(invalid_resource(format!(
+            "Parameters must hold exactly one parameter, found {}",
+            params.len()
+        )));
     }
     let p = &params[0];
     if p.get("name").and_then(Value::as_str) != Some("registerPatient") {
-        return Err(invalid_resource("the parameter must be named `registerPatient`"));
+        return Err(invalid_resource(
+            "the parameter must be named `registerPatient`",
+        ));
     }
     let Some(patient) = p.get("resource").and_then(Value::as_object).cloned() else {
         return Err(invalid_resource("registerPatient must carry a resource"));
     };
     if patient.get("resourceType").and_then(Value::as_str) != Some("Patient") {
-        return Err(invalid_resource("registerPatient must be a Patient resource"));
+        return Err(invalid_resource(
+            "registerPatient must be a Patient resource",
+        ));
     }
     if !st.fault(Fault::RegisterAcceptsExtraElements) {
-        if let Some(extra) = patient.keys().find(|k| !REGISTER_ALLOWED.contains(&k.as_str())) {
-            return Err(invalid_resource(format!("Patient.{extra} must not be sent to $gpc.registerpatient")));
+        if let Some(extra) = patient
+            .keys()
+            .find(|k| !REGISTER_ALLOWED.contains(&k.as_str()))
+        {
+            return Err(invalid_resource(format!(
+                "Patient.{extra} must not be sent to $gpc.registerpatient"
+            )));
         }
     }
-    let profiles = patient.get("meta").and_then(|m| m.get("profile")).and_then(Value::as_array);
+    let profiles = patient
+        .get("meta")
+        .and_then(|m| m.get("profile"))
+        .and_then(Value::as_array);
     if !profiles.is_some_and(|ps| ps.iter().any(|p| p.as_str() == Some(profile::PATIENT))) {
-        return Err(invalid_resource(format!("Patient.meta.profile must be {}", profile::PATIENT)));
+        return Err(invalid_resource(format!(
+            "Patient.meta.profile must be {}",
+            profile::PATIENT
+        )));
     }
-    let names = patient.get("name").and_then(Value::as_array).cloned().unwrap_or_default();
-    let official: Vec<&Value> = names.iter().filter(|n| n.get("use").and_then(Value::as_str) == Some("official")).collect();
+    let names = patient
+        .get("name")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let official: Vec<&Value> = names
+        .iter()
+        .filter(|n| n.get("use").and_then(Value::as_str) == Some("official"))
+        .collect();
     if official.len() != 1 {
-        return Err(invalid_resource(format!("Patient must have exactly one official name, found {}", official.len())));
+        return Err(invalid_resource(format!(
+            "Patient must have exactly one official name, found {}",
+            official.len()
+        )));
     }
-    let has_family = official[0].get("family").and_then(Value::as_str).is_some_and(|f| !f.is_empty());
-    let has_given = official[0].get("given").and_then(Value::as_array).is_some_and(|g| !g.is_empty());
+    let has_family = official[0]
+        .get("family")
+        .and_then(Value::as_str)
+        .is_some_and(|f| !f.is_empty());
+    let has_given = official[0]
+        .get("given")
+        .and_then(Value::as_array)
+        .is_some_and(|g| !g.is_empty());
     if !has_family || !has_given {
-        return Err(invalid_resource("the official name must have a family and a given name"));
+        return Err(invalid_resource(
+            "the official name must have a family and a given name",
+        ));
     }
     match patient.get("birthDate").and_then(Value::as_str) {
         Some(d) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() => {}
@@ -234,13 +355,19 @@ fn register_input(st: &ProviderState, body: &Value) -> Result<Map<String, Value>
     }
     if let Some(g) = patient.get("gender") {
         if !matches!(g.as_str(), Some("male" | "female" | "other" | "unknown")) {
-            return Err(invalid_resource("Patient.gender is not an administrative gender code"));
+            return Err(invalid_resource(
+                "Patient.gender is not an administrative gender code",
+            ));
         }
     }
     let homes = patient
         .get("address")
         .and_then(Value::as_array)
-        .map_or(0, |a| a.iter().filter(|x| x.get("use").and_then(Value::as_str) == Some("home")).count());
+        .map_or(0, |a| {
+            a.iter()
+                .filter(|x| x.get("use").and_then(Value::as_str) == Some("home"))
+                .count()
+        });
     if homes > 1 {
         return Err(invalid_resource("at most one home address may be sent"));
     }
@@ -250,7 +377,11 @@ fn register_input(st: &ProviderState, body: &Value) -> Result<Map<String, Value>
 fn register_patient(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let body = parse_body(st, req)?;
     let patient = register_input(st, &body)?;
-    let ids = patient.get("identifier").and_then(Value::as_array).cloned().unwrap_or_default();
+    let ids = patient
+        .get("identifier")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let nhs_ids: Vec<&str> = ids
         .iter()
         .filter(|i| i.get("system").and_then(Value::as_str) == Some(system::NHS_NUMBER))
@@ -258,36 +389,64 @@ fn register_patient(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError
         .collect();
     let nhs = match nhs_ids.as_slice() {
         [one] => (*one).to_string(),
-        _ => return Err(invalid_resource("Patient must carry exactly one NHS number identifier")),
+        _ => {
+            return Err(invalid_resource(
+                "Patient must carry exactly one NHS number identifier",
+            ))
+        }
     };
     if !data::nhs_number_valid(&nhs) && !st.fault(Fault::AcceptBadNhsNumber) {
-        return Err(api_error("INVALID_NHS_NUMBER", format!("`{nhs}` is not a valid NHS number")));
+        return Err(api_error(
+            "INVALID_NHS_NUMBER",
+            format!("`{nhs}` is not a valid NHS number"),
+        ));
     }
     let family = patient
         .get("name")
         .and_then(Value::as_array)
-        .and_then(|n| n.iter().find(|n| n.get("use").and_then(Value::as_str) == Some("official")))
+        .and_then(|n| {
+            n.iter()
+                .find(|n| n.get("use").and_then(Value::as_str) == Some("official"))
+        })
         .and_then(|n| n.get("family"))
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let birth = patient.get("birthDate").and_then(Value::as_str).unwrap_or_default().to_string();
+    let birth = patient
+        .get("birthDate")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let mut store = st.lock();
     let Some(person) = store.pds.iter().find(|p| p.nhs_number == nhs).cloned() else {
-        return Err(api_error("INVALID_PATIENT_DEMOGRAPHICS", format!("NHS number {nhs} is not known to PDS")));
+        return Err(api_error(
+            "INVALID_PATIENT_DEMOGRAPHICS",
+            format!("NHS number {nhs} is not known to PDS"),
+        ));
     };
     if person.superseded {
-        return Err(api_error("INVALID_NHS_NUMBER", format!("NHS number {nhs} is superseded on PDS")));
+        return Err(api_error(
+            "INVALID_NHS_NUMBER",
+            format!("NHS number {nhs} is superseded on PDS"),
+        ));
     }
     if person.deceased || person.sensitive {
-        return Err(api_error("INVALID_PATIENT_DEMOGRAPHICS", "PDS does not allow this patient to be registered"));
+        return Err(api_error(
+            "INVALID_PATIENT_DEMOGRAPHICS",
+            "PDS does not allow this patient to be registered",
+        ));
     }
     if !st.fault(Fault::RegisterSkipsDemographics)
         && (!person.family.eq_ignore_ascii_case(&family) || person.birth_date != birth)
     {
-        return Err(api_error("INVALID_PATIENT_DEMOGRAPHICS", "the demographics do not match PDS"));
+        return Err(api_error(
+            "INVALID_PATIENT_DEMOGRAPHICS",
+            "the demographics do not match PDS",
+        ));
     }
-    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+    let now = chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S+00:00")
+        .to_string();
     if let Some(existing) = store.patients.iter_mut().find(|p| p.nhs_number == nhs) {
         if existing.role == Role::Inactive {
             existing.role = Role::Normal;
@@ -295,7 +454,10 @@ fn register_patient(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError
             existing.registration_type = Some("T".into());
             existing.registration_start = Some(now);
         } else if !st.fault(Fault::RegisterDuplicateAccepted) {
-            return Err(api_error("DUPLICATE_REJECTED", format!("patient {nhs} is already registered")));
+            return Err(api_error(
+                "DUPLICATE_REJECTED",
+                format!("patient {nhs} is already registered"),
+            ));
         }
         let resource = patient_resource(st, existing);
         return Ok(searchset(st, vec![resource]));
@@ -342,10 +504,16 @@ fn practitioner_resource(st: &ProviderState, p: &data::Prac) -> Value {
 
 fn practitioner_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let sds = identifier_param(st, req, system::SDS_USER)?;
-    let found: Vec<Value> =
-        data::practitioners().iter().filter(|p| p.sds == sds).map(|p| practitioner_resource(st, p)).collect();
+    let found: Vec<Value> = data::practitioners()
+        .iter()
+        .filter(|p| p.sds == sds)
+        .map(|p| practitioner_resource(st, p))
+        .collect();
     if found.is_empty() && st.fault(Fault::NotFoundSearchIs404) {
-        return Err(api_error("PRACTITIONER_NOT_FOUND", format!("no practitioner {sds}")));
+        return Err(api_error(
+            "PRACTITIONER_NOT_FOUND",
+            format!("no practitioner {sds}"),
+        ));
     }
     Ok(searchset(st, found))
 }
@@ -377,10 +545,16 @@ fn organization_resource(st: &ProviderState, o: &data::Org) -> Value {
 
 fn organization_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let code = identifier_param(st, req, system::ODS_ORGANIZATION)?;
-    let found: Vec<Value> =
-        data::organizations().iter().filter(|o| o.ods == code).map(|o| organization_resource(st, o)).collect();
+    let found: Vec<Value> = data::organizations()
+        .iter()
+        .filter(|o| o.ods == code)
+        .map(|o| organization_resource(st, o))
+        .collect();
     if found.is_empty() && st.fault(Fault::NotFoundSearchIs404) {
-        return Err(api_error("ORGANISATION_NOT_FOUND", format!("no organisation {code}")));
+        return Err(api_error(
+            "ORGANISATION_NOT_FOUND",
+            format!("no organisation {code}"),
+        ));
     }
     Ok(searchset(st, found))
 }
@@ -397,7 +571,10 @@ fn organization_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiErro
 fn location_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let id = req.id.as_deref().unwrap_or_default();
     let Some(site) = data::sites().into_iter().find(|s| s.id == id) else {
-        return Err(api_error("NO_RECORD_FOUND", format!("Location/{id} was not found")));
+        return Err(api_error(
+            "NO_RECORD_FOUND",
+            format!("Location/{id} was not found"),
+        ));
     };
     let mut r = json!({
         "resourceType": "Location",
@@ -419,7 +596,11 @@ fn location_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
 }
 
 fn capability_statement(st: &ProviderState) -> Value {
-    let version = if st.fault(Fault::CapabilityWrongVersion) { "1.2.6" } else { "1.2.7" };
+    let version = if st.fault(Fault::CapabilityWrongVersion) {
+        "1.2.6"
+    } else {
+        "1.2.7"
+    };
     let profiles = [
         profile::PATIENT,
         profile::ORGANIZATION,

@@ -51,7 +51,10 @@ impl Default for ProviderOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Definitions(#[from] crate::fhir::DefsError),
     #[error("service root `{0}` must be a path starting with `/` for the reference provider")]
@@ -81,8 +84,10 @@ pub struct ProviderState {
 impl ProviderState {
     pub fn new(options: ProviderOptions) -> Result<Self, ProviderError> {
         let index = options.fhir_path.index()?;
-        let error_system =
-            index.fixed_value(profile::OPERATION_OUTCOME, "OperationOutcome.issue.details.coding.system")?;
+        let error_system = index.fixed_value(
+            profile::OPERATION_OUTCOME,
+            "OperationOutcome.issue.details.coding.system",
+        )?;
         let displays = index.code_displays(&error_system)?;
         let r = &options.roots;
         let roots = vec![
@@ -106,7 +111,11 @@ impl ProviderState {
             roots,
             error_system,
             displays,
-            store: Mutex::new(Store { patients, pds, next_id: 1000 }),
+            store: Mutex::new(Store {
+                patients,
+                pds,
+                next_id: 1000,
+            }),
         })
     }
 
@@ -127,7 +136,9 @@ impl ProviderState {
     fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
         // A panic while holding the lock cannot leave the store half-written (every update is one push or
         // assignment), so a poisoned lock is still usable.
-        self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -139,7 +150,10 @@ pub(crate) struct ApiError {
 }
 
 pub(crate) fn api_error(code: &'static str, diagnostics: impl Into<String>) -> ApiError {
-    ApiError { code, diagnostics: diagnostics.into() }
+    ApiError {
+        code,
+        diagnostics: diagnostics.into(),
+    }
 }
 
 /// A successful reply before serialisation.
@@ -152,8 +166,15 @@ pub(crate) struct Reply {
 
 impl Reply {
     pub fn ok(body: Value) -> Self {
-        let version = body.pointer("/meta/versionId").and_then(Value::as_str).map(String::from);
-        Reply { status: 200, body, version }
+        let version = body
+            .pointer("/meta/versionId")
+            .and_then(Value::as_str)
+            .map(String::from);
+        Reply {
+            status: 200,
+            body,
+            version,
+        }
     }
 }
 
@@ -168,7 +189,11 @@ pub(crate) struct Req<'a> {
 
 impl Req<'_> {
     pub fn param_all(&self, name: &str) -> Vec<&str> {
-        self.params.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.params
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
@@ -185,7 +210,11 @@ pub struct RunningProvider {
 impl RunningProvider {
     /// The absolute service root URL of each capability.
     pub fn service_roots(&self) -> Vec<(Capability, String)> {
-        self.state.roots.iter().map(|(c, r)| (*c, format!("{}{}", self.base_url, r))).collect()
+        self.state
+            .roots
+            .iter()
+            .map(|(c, r)| (*c, format!("{}{}", self.base_url, r)))
+            .collect()
     }
 
     /// Stops accepting connections and waits for the server task.
@@ -202,9 +231,19 @@ pub async fn start(addr: &str, options: ProviderOptions) -> Result<RunningProvid
     let state = Arc::new(ProviderState::new(options)?);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| ProviderError::Bind { addr: addr.to_string(), source })?;
-    let local = listener.local_addr().map_err(|source| ProviderError::Bind { addr: addr.to_string(), source })?;
-    let app = axum::Router::new().fallback(handle).with_state(state.clone());
+        .map_err(|source| ProviderError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| ProviderError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+    let app = axum::Router::new()
+        .fallback(handle)
+        .with_state(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -214,7 +253,13 @@ pub async fn start(addr: &str, options: ProviderOptions) -> Result<RunningProvid
             eprintln!("reference provider stopped: {e}");
         }
     });
-    Ok(RunningProvider { base_url: format!("http://{local}"), addr: local, state, shutdown: Some(tx), task })
+    Ok(RunningProvider {
+        base_url: format!("http://{local}"),
+        addr: local,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -222,7 +267,11 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The format the client asked for; `Err` carries the unsupported value (415).
-fn negotiate(st: &ProviderState, h: &HeaderMap, params: &[(String, String)]) -> Result<Format, String> {
+fn negotiate(
+    st: &ProviderState,
+    h: &HeaderMap,
+    params: &[(String, String)],
+) -> Result<Format, String> {
     let unsupported = |v: &str| {
         if st.fault(Fault::AcceptUnsupportedMedia) {
             Ok(Format::Json)
@@ -267,16 +316,31 @@ fn segments_match_ci(template: &str, path: &str) -> Option<Option<String>> {
 }
 
 /// Interactions whose path matches, with the `{id}` value.
-fn route(st: &ProviderState, cap: Capability, rel: &str) -> Vec<(&'static Interaction, Option<String>)> {
+fn route(
+    st: &ProviderState,
+    cap: Capability,
+    rel: &str,
+) -> Vec<(&'static Interaction, Option<String>)> {
     let ci = st.fault(Fault::UrlCaseInsensitive);
     catalogue::candidates_for_path(cap, rel)
         .into_iter()
-        .map(|i| (i, catalogue::match_path(i.path, rel).flatten().map(String::from)))
+        .map(|i| {
+            (
+                i,
+                catalogue::match_path(i.path, rel)
+                    .flatten()
+                    .map(String::from),
+            )
+        })
         .chain(
             ci.then(|| {
                 catalogue::CATALOGUE
                     .iter()
-                    .filter(|i| i.capability == cap || (cap == Capability::Foundations && i.capability == Capability::Appointments))
+                    .filter(|i| {
+                        i.capability == cap
+                            || (cap == Capability::Foundations
+                                && i.capability == Capability::Appointments)
+                    })
                     .filter_map(|i| segments_match_ci(i.path, rel).map(|id| (i, id)))
                     .collect::<Vec<_>>()
             })
@@ -296,10 +360,14 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
     let format = negotiate(&st, &parts.headers, &params);
     let out_format = *format.as_ref().unwrap_or(&Format::Json);
     let gzip = !st.fault(Fault::NoGzip)
-        && header(&parts.headers, "accept-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
+        && header(&parts.headers, "accept-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
     let result = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
         Ok(bytes) => process(&st, &parts, &params, format, &bytes),
-        Err(_) => Err(api_error("BAD_REQUEST", format!("request body larger than {MAX_REQUEST_BODY} bytes"))),
+        Err(_) => Err(api_error(
+            "BAD_REQUEST",
+            format!("request body larger than {MAX_REQUEST_BODY} bytes"),
+        )),
     };
     let reply = result.unwrap_or_else(|e| outcome_reply(&st, &e));
     finish(&st, reply, out_format, gzip)
@@ -313,42 +381,69 @@ fn process(
     body: &[u8],
 ) -> Result<Reply, ApiError> {
     let raw_path = parts.uri.path();
-    let path = percent_encoding::percent_decode_str(raw_path).decode_utf8_lossy().into_owned();
+    let path = percent_encoding::percent_decode_str(raw_path)
+        .decode_utf8_lossy()
+        .into_owned();
     let Some((cap, rel)) = st.roots.iter().find_map(|(cap, root)| {
-        path.strip_prefix(root.as_str()).filter(|r| r.starts_with('/')).map(|r| (*cap, r.to_string()))
+        path.strip_prefix(root.as_str())
+            .filter(|r| r.starts_with('/'))
+            .map(|r| (*cap, r.to_string()))
     }) else {
-        return Err(api_error("NO_RECORD_FOUND", format!("no GP Connect service root matches {path}")));
+        return Err(api_error(
+            "NO_RECORD_FOUND",
+            format!("no GP Connect service root matches {path}"),
+        ));
     };
     let candidates = route(st, cap, &rel);
     if candidates.is_empty() {
-        return Err(api_error("NO_RECORD_FOUND", format!("{rel} is not a GP Connect endpoint of this service root")));
+        return Err(api_error(
+            "NO_RECORD_FOUND",
+            format!("{rel} is not a GP Connect endpoint of this service root"),
+        ));
     }
     let h = &parts.headers;
     for name in headers::SSP_HEADERS {
         let skip = (name == headers::SSP_TRACE_ID && st.fault(Fault::AcceptMissingTraceId))
             || (name == headers::SSP_FROM && st.fault(Fault::AcceptMissingFrom));
         if !skip && header(h, name).is_none_or(|v| v.trim().is_empty()) {
-            return Err(api_error("BAD_REQUEST", format!("the {name} header is missing")));
+            return Err(api_error(
+                "BAD_REQUEST",
+                format!("the {name} header is missing"),
+            ));
         }
     }
     if !st.fault(Fault::AcceptMissingTraceId) {
         let trace = header(h, headers::SSP_TRACE_ID).unwrap_or_default();
         if uuid::Uuid::parse_str(trace.trim()).is_err() {
-            return Err(api_error("BAD_REQUEST", format!("Ssp-TraceID `{trace}` is not a GUID")));
+            return Err(api_error(
+                "BAD_REQUEST",
+                format!("Ssp-TraceID `{trace}` is not a GUID"),
+            ));
         }
     }
     if !st.fault(Fault::AcceptWrongAsid) {
         let to = header(h, headers::SSP_TO).unwrap_or_default();
         if to.trim() != st.asid {
-            return Err(api_error("BAD_REQUEST", format!("Ssp-To `{to}` is not this provider's ASID")));
+            return Err(api_error(
+                "BAD_REQUEST",
+                format!("Ssp-To `{to}` is not this provider's ASID"),
+            ));
         }
     }
     let method = parts.method.as_str();
-    let urn = header(h, headers::SSP_INTERACTION_ID).unwrap_or_default().trim().to_string();
+    let urn = header(h, headers::SSP_INTERACTION_ID)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let method_ok = |i: &Interaction| i.method == method || st.fault(Fault::MethodsNotEnforced);
-    let chosen = candidates.iter().find(|(i, _)| i.urn == urn && method_ok(i)).or_else(|| {
-        st.fault(Fault::IgnoreInteractionId).then(|| candidates.iter().find(|(i, _)| method_ok(i))).flatten()
-    });
+    let chosen = candidates
+        .iter()
+        .find(|(i, _)| i.urn == urn && method_ok(i))
+        .or_else(|| {
+            st.fault(Fault::IgnoreInteractionId)
+                .then(|| candidates.iter().find(|(i, _)| method_ok(i)))
+                .flatten()
+        });
     let Some((interaction, id)) = chosen else {
         return Err(api_error(
             "BAD_REQUEST",
@@ -356,30 +451,51 @@ fn process(
         ));
     };
     check_jwt(st, h, interaction)?;
-    format.map_err(|v| api_error("UNSUPPORTED_MEDIA_TYPE", format!("unsupported format `{v}`")))?;
+    format.map_err(|v| {
+        api_error(
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("unsupported format `{v}`"),
+        )
+    })?;
     let body_format = if body.is_empty() {
         None
     } else {
         let ct = header(h, "content-type").unwrap_or_default();
         match negotiate::format_of(ct) {
             Some(Format::Xml) if st.fault(Fault::XmlBodyRejected) => {
-                return Err(api_error("UNSUPPORTED_MEDIA_TYPE", "XML request bodies are not supported"))
+                return Err(api_error(
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "XML request bodies are not supported",
+                ))
             }
             Some(f) => Some(f),
-            None => return Err(api_error("UNSUPPORTED_MEDIA_TYPE", format!("unsupported Content-Type `{ct}`"))),
+            None => {
+                return Err(api_error(
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    format!("unsupported Content-Type `{ct}`"),
+                ))
+            }
         }
     };
-    let req = Req { id: id.clone(), params: params.to_vec(), body, body_format };
+    let req = Req {
+        id: id.clone(),
+        params: params.to_vec(),
+        body,
+        body_format,
+    };
     foundations::dispatch(st, interaction, &req)
 }
 
 fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: &Interaction) -> Result<(), ApiError> {
     let auth = header(h, headers::AUTHORIZATION).unwrap_or_default();
     let Some(token) = auth.strip_prefix("Bearer ") else {
-        return Err(api_error("BAD_REQUEST", "the Authorization header must be `Bearer <JWT>`"));
+        return Err(api_error(
+            "BAD_REQUEST",
+            "the Authorization header must be `Bearer <JWT>`",
+        ));
     };
-    let (jwt, signature) =
-        Jwt::decode(token.trim()).map_err(|e| api_error("BAD_REQUEST", format!("malformed JWT: {e}")))?;
+    let (jwt, signature) = Jwt::decode(token.trim())
+        .map_err(|e| api_error("BAD_REQUEST", format!("malformed JWT: {e}")))?;
     let opts = CheckOptions {
         check_expiry: !st.fault(Fault::AcceptExpiredJwt),
         check_lifetime: !st.fault(Fault::AcceptBadJwtLifetime),
@@ -390,7 +506,11 @@ fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: &Interaction) -> Re
     };
     let now = chrono::Utc::now().timestamp();
     jwt::check(&jwt, &signature, interaction.scope, now, opts).map_err(|v| {
-        let code = if v.status == 422 { "INVALID_RESOURCE" } else { "BAD_REQUEST" };
+        let code = if v.status == 422 {
+            "INVALID_RESOURCE"
+        } else {
+            "BAD_REQUEST"
+        };
         api_error(code, v.message)
     })
 }
@@ -403,7 +523,11 @@ fn outcome_reply(st: &ProviderState, e: &ApiError) -> Reply {
         status = 422;
     }
     let issue_code = row.map_or("exception", |r| r.issue_code);
-    let system = if st.fault(Fault::ErrorCodeWrongSystem) { system::SPINE_ERROR_VALUESET } else { &st.error_system };
+    let system = if st.fault(Fault::ErrorCodeWrongSystem) {
+        system::SPINE_ERROR_VALUESET
+    } else {
+        &st.error_system
+    };
     let mut coding = json!({ "system": system, "code": e.code });
     if !st.fault(Fault::ErrorNoDisplay) {
         if let Some(d) = st.displays.get(e.code) {
@@ -420,13 +544,19 @@ fn outcome_reply(st: &ProviderState, e: &ApiError) -> Reply {
             "diagnostics": e.diagnostics
         }]
     });
-    Reply { status, body, version: None }
+    Reply {
+        status,
+        body,
+        version: None,
+    }
 }
 
 fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Response<Body> {
     let bytes = match format {
         Format::Json => serde_json::to_vec(&reply.body).map_err(|e| e.to_string()),
-        Format::Xml => crate::fhir::xml::json_to_xml(&reply.body).map(String::into_bytes).map_err(|e| e.to_string()),
+        Format::Xml => crate::fhir::xml::json_to_xml(&reply.body)
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string()),
     };
     let (status, format, bytes) = match bytes {
         Ok(b) => (reply.status, format, b),
@@ -437,7 +567,10 @@ fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Respo
     };
     let mut builder = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header("content-type", negotiate::content_type(format, !st.fault(Fault::NoCharset)));
+        .header(
+            "content-type",
+            negotiate::content_type(format, !st.fault(Fault::NoCharset)),
+        );
     if !st.fault(Fault::NoCacheControl) {
         builder = builder.header("cache-control", "no-store");
     }
@@ -462,5 +595,7 @@ fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Respo
     } else {
         bytes
     };
-    builder.body(Body::from(body)).unwrap_or_else(|_| Response::new(Body::from("internal error")))
+    builder
+        .body(Body::from(body))
+        .unwrap_or_else(|_| Response::new(Body::from("internal error")))
 }

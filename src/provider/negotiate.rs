@@ -11,12 +11,23 @@ pub enum Format {
 
 /// Maps a MIME type or `_format` value to a format; `None` when unsupported.
 pub fn format_of(value: &str) -> Option<Format> {
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
-        "application/fhir+json" | "application/json" | "json" | "application/json+fhir" | "text/json" => {
-            Some(Format::Json)
-        }
-        "application/fhir+xml" | "application/xml" | "xml" | "application/xml+fhir" | "text/xml" => Some(Format::Xml),
+        "application/fhir+json"
+        | "application/json"
+        | "json"
+        | "application/json+fhir"
+        | "text/json" => Some(Format::Json),
+        "application/fhir+xml"
+        | "application/xml"
+        | "xml"
+        | "application/xml+fhir"
+        | "text/xml" => Some(Format::Xml),
         _ => None,
     }
 }
@@ -58,9 +69,15 @@ mod tests {
 
     #[test]
     fn negotiation() {
-        assert_eq!(format_of("application/fhir+xml;charset=utf-8"), Some(Format::Xml));
+        assert_eq!(
+            format_of("application/fhir+xml;charset=utf-8"),
+            Some(Format::Xml)
+        );
         assert_eq!(format_of("text/plain"), None);
-        assert_eq!(from_accept("text/html, application/fhir+xml"), Some(Format::Xml));
+        assert_eq!(
+            from_accept("text/html, application/fhir+xml"),
+            Some(Format::Xml)
+        );
         assert_eq!(from_accept("*/*"), Some(Format::Json));
         assert_eq!(from_accept("text/plain"), None);
     }

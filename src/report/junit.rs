@@ -11,7 +11,10 @@ use super::ScenarioOutcome;
 pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
     let mut suites: BTreeMap<(String, String), Vec<&ScenarioOutcome>> = BTreeMap::new();
     for o in outcomes {
-        suites.entry((o.feature_file.clone(), o.feature.clone())).or_default().push(o);
+        suites
+            .entry((o.feature_file.clone(), o.feature.clone()))
+            .or_default()
+            .push(o);
     }
     let mut report = ReportBuilder::new();
     for ((file, feature), mut cases) in suites {
@@ -33,5 +36,8 @@ pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
         report.add_testsuite(suite.build());
     }
     let file = std::fs::File::create(path)?;
-    report.build().write_xml(std::io::BufWriter::new(file)).map_err(std::io::Error::other)
+    report
+        .build()
+        .write_xml(std::io::BufWriter::new(file))
+        .map_err(std::io::Error::other)
 }

@@ -25,8 +25,13 @@ impl Capability {
         }
     }
 
-    pub const ALL: [Capability; 5] =
-        [Self::Foundations, Self::Appointments, Self::Structured, Self::Documents, Self::Html];
+    pub const ALL: [Capability; 5] = [
+        Self::Foundations,
+        Self::Appointments,
+        Self::Structured,
+        Self::Documents,
+        Self::Html,
+    ];
 }
 
 /// One interaction of the specification.
@@ -344,7 +349,8 @@ pub fn candidates_for_path(capability: Capability, path: &str) -> Vec<&'static I
         c == capability
             || matches!(
                 (c, capability),
-                (Capability::Foundations, Capability::Appointments) | (Capability::Appointments, Capability::Foundations)
+                (Capability::Foundations, Capability::Appointments)
+                    | (Capability::Appointments, Capability::Foundations)
             )
     };
     CATALOGUE

@@ -10,27 +10,111 @@ pub struct ErrorRow {
 }
 
 pub const ERROR_TABLE: &[ErrorRow] = &[
-    ErrorRow { code: "INVALID_IDENTIFIER_SYSTEM", status: 400, issue_code: "value" },
-    ErrorRow { code: "INVALID_IDENTIFIER_VALUE", status: 400, issue_code: "value" },
-    ErrorRow { code: "INVALID_NHS_NUMBER", status: 400, issue_code: "value" },
-    ErrorRow { code: "INVALID_PATIENT_DEMOGRAPHICS", status: 400, issue_code: "business-rule" },
-    ErrorRow { code: "PATIENT_NOT_FOUND", status: 404, issue_code: "not-found" },
-    ErrorRow { code: "ORGANISATION_NOT_FOUND", status: 404, issue_code: "not-found" },
-    ErrorRow { code: "PRACTITIONER_NOT_FOUND", status: 404, issue_code: "not-found" },
-    ErrorRow { code: "NO_RECORD_FOUND", status: 404, issue_code: "not-found" },
-    ErrorRow { code: "NO_PATIENT_CONSENT", status: 403, issue_code: "forbidden" },
-    ErrorRow { code: "NO_ORGANISATIONAL_CONSENT", status: 403, issue_code: "forbidden" },
-    ErrorRow { code: "ACCESS DENIED", status: 403, issue_code: "forbidden" },
-    ErrorRow { code: "NO_RELATIONSHIP", status: 403, issue_code: "forbidden" },
-    ErrorRow { code: "DUPLICATE_REJECTED", status: 409, issue_code: "duplicate" },
-    ErrorRow { code: "INVALID_RESOURCE", status: 422, issue_code: "invalid" },
-    ErrorRow { code: "INVALID_PARAMETER", status: 422, issue_code: "invalid" },
-    ErrorRow { code: "REFERENCE_NOT_FOUND", status: 422, issue_code: "invalid" },
-    ErrorRow { code: "BAD_REQUEST", status: 400, issue_code: "invalid" },
-    ErrorRow { code: "CONFLICTING_VALUES", status: 400, issue_code: "invalid" },
-    ErrorRow { code: "UNSUPPORTED_MEDIA_TYPE", status: 415, issue_code: "not-supported" },
-    ErrorRow { code: "INTERNAL_SERVER_ERROR", status: 500, issue_code: "exception" },
-    ErrorRow { code: "NOT_IMPLEMENTED", status: 501, issue_code: "not-supported" },
+    ErrorRow {
+        code: "INVALID_IDENTIFIER_SYSTEM",
+        status: 400,
+        issue_code: "value",
+    },
+    ErrorRow {
+        code: "INVALID_IDENTIFIER_VALUE",
+        status: 400,
+        issue_code: "value",
+    },
+    ErrorRow {
+        code: "INVALID_NHS_NUMBER",
+        status: 400,
+        issue_code: "value",
+    },
+    ErrorRow {
+        code: "INVALID_PATIENT_DEMOGRAPHICS",
+        status: 400,
+        issue_code: "business-rule",
+    },
+    ErrorRow {
+        code: "PATIENT_NOT_FOUND",
+        status: 404,
+        issue_code: "not-found",
+    },
+    ErrorRow {
+        code: "ORGANISATION_NOT_FOUND",
+        status: 404,
+        issue_code: "not-found",
+    },
+    ErrorRow {
+        code: "PRACTITIONER_NOT_FOUND",
+        status: 404,
+        issue_code: "not-found",
+    },
+    ErrorRow {
+        code: "NO_RECORD_FOUND",
+        status: 404,
+        issue_code: "not-found",
+    },
+    ErrorRow {
+        code: "NO_PATIENT_CONSENT",
+        status: 403,
+        issue_code: "forbidden",
+    },
+    ErrorRow {
+        code: "NO_ORGANISATIONAL_CONSENT",
+        status: 403,
+        issue_code: "forbidden",
+    },
+    ErrorRow {
+        code: "ACCESS DENIED",
+        status: 403,
+        issue_code: "forbidden",
+    },
+    ErrorRow {
+        code: "NO_RELATIONSHIP",
+        status: 403,
+        issue_code: "forbidden",
+    },
+    ErrorRow {
+        code: "DUPLICATE_REJECTED",
+        status: 409,
+        issue_code: "duplicate",
+    },
+    ErrorRow {
+        code: "INVALID_RESOURCE",
+        status: 422,
+        issue_code: "invalid",
+    },
+    ErrorRow {
+        code: "INVALID_PARAMETER",
+        status: 422,
+        issue_code: "invalid",
+    },
+    ErrorRow {
+        code: "REFERENCE_NOT_FOUND",
+        status: 422,
+        issue_code: "invalid",
+    },
+    ErrorRow {
+        code: "BAD_REQUEST",
+        status: 400,
+        issue_code: "invalid",
+    },
+    ErrorRow {
+        code: "CONFLICTING_VALUES",
+        status: 400,
+        issue_code: "invalid",
+    },
+    ErrorRow {
+        code: "UNSUPPORTED_MEDIA_TYPE",
+        status: 415,
+        issue_code: "not-supported",
+    },
+    ErrorRow {
+        code: "INTERNAL_SERVER_ERROR",
+        status: 500,
+        issue_code: "exception",
+    },
+    ErrorRow {
+        code: "NOT_IMPLEMENTED",
+        status: 501,
+        issue_code: "not-supported",
+    },
 ];
 
 /// The table row for a Spine code.

@@ -25,22 +25,32 @@ pub mod system {
     pub const LOCAL_LOCATION: &str = "https://fhir.nhs.uk/Id/local-location-identifier";
     pub const SPINE_ERROR: &str = "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1";
     /// The ValueSet URL that 1.2.x pages printed by mistake in their examples.
-    pub const SPINE_ERROR_VALUESET: &str = "https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1";
-    pub const REGISTRATION_TYPE: &str = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1";
-    pub const NHS_NUMBER_VERIFICATION: &str = "https://fhir.nhs.uk/CareConnect-NHSNumberVerificationStatus-1";
+    pub const SPINE_ERROR_VALUESET: &str =
+        "https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1";
+    pub const REGISTRATION_TYPE: &str =
+        "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1";
+    pub const NHS_NUMBER_VERIFICATION: &str =
+        "https://fhir.nhs.uk/CareConnect-NHSNumberVerificationStatus-1";
 }
 
 /// Profile and extension canonical URLs used by Foundations.
 pub mod profile {
-    pub const PATIENT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1";
-    pub const PRACTITIONER: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Practitioner-1";
+    pub const PATIENT: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1";
+    pub const PRACTITIONER: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Practitioner-1";
     pub const PRACTITIONER_ROLE: &str =
         "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-PractitionerRole-1";
-    pub const ORGANIZATION: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Organization-1";
-    pub const LOCATION: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Location-1";
-    pub const OPERATION_OUTCOME: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-OperationOutcome-1";
-    pub const SEARCHSET_BUNDLE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Searchset-Bundle-1";
-    pub const APPOINTMENT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1";
+    pub const ORGANIZATION: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Organization-1";
+    pub const LOCATION: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Location-1";
+    pub const OPERATION_OUTCOME: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-OperationOutcome-1";
+    pub const SEARCHSET_BUNDLE: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Searchset-Bundle-1";
+    pub const APPOINTMENT: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1";
     pub const SLOT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Slot-1";
     pub const SCHEDULE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Schedule-1";
     pub const STRUCTURED_BUNDLE: &str =
@@ -55,5 +65,6 @@ pub mod profile {
         "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1";
     pub const EXT_NHS_COMMUNICATION: &str =
         "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSCommunication-1";
-    pub const DSTU2_OPERATION_OUTCOME: &str = "http://fhir.nhs.net/StructureDefinition/gpconnect-operationoutcome-1";
+    pub const DSTU2_OPERATION_OUTCOME: &str =
+        "http://fhir.nhs.net/StructureDefinition/gpconnect-operationoutcome-1";
 }

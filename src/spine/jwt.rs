@@ -66,7 +66,10 @@ impl Jwt {
                 "name": [{ "family": p.family, "given": [p.given], "prefix": [p.prefix] }]
             }
         });
-        Jwt { header: json!({ "alg": "none", "typ": "JWT" }), claims }
+        Jwt {
+            header: json!({ "alg": "none", "typ": "JWT" }),
+            claims,
+        }
     }
 
     /// `base64url(header).base64url(claims).` — the empty signature leaves the trailing dot.
@@ -104,11 +107,19 @@ fn decode_part(part: &'static str, text: &str) -> Result<Value, JwtDecodeError> 
     // Tolerate padding: some consumers pad base64url.
     let bytes = URL_SAFE_NO_PAD
         .decode(text.trim_end_matches('='))
-        .map_err(|e| JwtDecodeError::NotBase64 { part, reason: e.to_string() })?;
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|e| JwtDecodeError::NotJson { part, reason: e.to_string() })?;
+        .map_err(|e| JwtDecodeError::NotBase64 {
+            part,
+            reason: e.to_string(),
+        })?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| JwtDecodeError::NotJson {
+        part,
+        reason: e.to_string(),
+    })?;
     if !value.is_object() {
-        return Err(JwtDecodeError::NotJson { part, reason: "not an object".into() });
+        return Err(JwtDecodeError::NotJson {
+            part,
+            reason: "not an object".into(),
+        });
     }
     Ok(value)
 }
@@ -122,11 +133,19 @@ pub struct JwtViolation {
 }
 
 fn bad(message: impl Into<String>) -> JwtViolation {
-    JwtViolation { status: 400, code: "BAD_REQUEST", message: message.into() }
+    JwtViolation {
+        status: 400,
+        code: "BAD_REQUEST",
+        message: message.into(),
+    }
 }
 
 fn invalid_resource(message: impl Into<String>) -> JwtViolation {
-    JwtViolation { status: 422, code: "INVALID_RESOURCE", message: message.into() }
+    JwtViolation {
+        status: 422,
+        code: "INVALID_RESOURCE",
+        message: message.into(),
+    }
 }
 
 /// Provider-side checks that can each be switched off (the reference provider's faults use this).
@@ -157,15 +176,21 @@ fn string_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<&'a st
     match claims.get(name) {
         None | Some(Value::Null) => Err(bad(format!("JWT claim `{name}` is missing"))),
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        Some(_) => Err(bad(format!("JWT claim `{name}` must be a non-empty string"))),
+        Some(_) => Err(bad(format!(
+            "JWT claim `{name}` must be a non-empty string"
+        ))),
     }
 }
 
 fn int_claim(claims: &Map<String, Value>, name: &str) -> Result<i64, JwtViolation> {
     match claims.get(name) {
         None | Some(Value::Null) => Err(bad(format!("JWT claim `{name}` is missing"))),
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| bad(format!("JWT claim `{name}` must be an integer"))),
-        Some(_) => Err(bad(format!("JWT claim `{name}` must be an integer number of seconds"))),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| bad(format!("JWT claim `{name}` must be an integer"))),
+        Some(_) => Err(bad(format!(
+            "JWT claim `{name}` must be an integer number of seconds"
+        ))),
     }
 }
 
@@ -178,7 +203,11 @@ fn resource_claim<'a>(
     let obj = match claims.get(name) {
         None | Some(Value::Null) => return Err(bad(format!("JWT claim `{name}` is missing"))),
         Some(Value::Object(o)) => o,
-        Some(_) => return Err(bad(format!("JWT claim `{name}` must be a FHIR {resource_type} resource"))),
+        Some(_) => {
+            return Err(bad(format!(
+                "JWT claim `{name}` must be a FHIR {resource_type} resource"
+            )))
+        }
     };
     match obj.get("resourceType").and_then(Value::as_str) {
         Some(t) if t == resource_type => Ok(obj),
@@ -191,17 +220,32 @@ fn resource_claim<'a>(
 }
 
 fn has_identifier(resource: &Map<String, Value>, system_url: &str) -> bool {
-    resource.get("identifier").and_then(Value::as_array).is_some_and(|ids| {
-        ids.iter().any(|id| {
-            id.get("system").and_then(Value::as_str) == Some(system_url)
-                && id.get("value").and_then(Value::as_str).is_some_and(|v| !v.is_empty())
+    resource
+        .get("identifier")
+        .and_then(Value::as_array)
+        .is_some_and(|ids| {
+            ids.iter().any(|id| {
+                id.get("system").and_then(Value::as_str) == Some(system_url)
+                    && id
+                        .get("value")
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| !v.is_empty())
+            })
         })
-    })
 }
 
 /// Checks a decoded token for an interaction whose scope is `scope`; `now` is Unix seconds.
-pub fn check(jwt: &Jwt, signature: &str, scope: &str, now: i64, opts: CheckOptions) -> Result<(), JwtViolation> {
-    let header = jwt.header.as_object().ok_or_else(|| bad("JWT header is not an object"))?;
+pub fn check(
+    jwt: &Jwt,
+    signature: &str,
+    scope: &str,
+    now: i64,
+    opts: CheckOptions,
+) -> Result<(), JwtViolation> {
+    let header = jwt
+        .header
+        .as_object()
+        .ok_or_else(|| bad("JWT header is not an object"))?;
     if opts.check_alg {
         if header.get("alg").and_then(Value::as_str) != Some("none") {
             return Err(bad("JWT header `alg` must be `none`"));
@@ -213,21 +257,29 @@ pub fn check(jwt: &Jwt, signature: &str, scope: &str, now: i64, opts: CheckOptio
             return Err(bad("an unsigned JWT must have an empty signature"));
         }
     }
-    let claims = jwt.claims.as_object().ok_or_else(|| bad("JWT payload is not an object"))?;
+    let claims = jwt
+        .claims
+        .as_object()
+        .ok_or_else(|| bad("JWT payload is not an object"))?;
     string_claim(claims, "iss")?;
     let sub = string_claim(claims, "sub")?;
     string_claim(claims, "aud")?;
     let exp = int_claim(claims, "exp")?;
     let iat = int_claim(claims, "iat")?;
     if opts.check_lifetime && exp - iat != LIFETIME_SECS {
-        return Err(bad(format!("JWT `exp` must be `iat` + {LIFETIME_SECS} seconds, found exp - iat = {}", exp - iat)));
+        return Err(bad(format!(
+            "JWT `exp` must be `iat` + {LIFETIME_SECS} seconds, found exp - iat = {}",
+            exp - iat
+        )));
     }
     if opts.check_expiry && exp <= now {
         return Err(bad(format!("JWT expired {} seconds ago", now - exp)));
     }
     let reason = string_claim(claims, "reason_for_request")?;
     if opts.check_reason && reason != "directcare" && reason != "migration" {
-        return Err(bad(format!("JWT `reason_for_request` must be `directcare`, found `{reason}`")));
+        return Err(bad(format!(
+            "JWT `reason_for_request` must be `directcare`, found `{reason}`"
+        )));
     }
     let requested = string_claim(claims, "requested_scope")?;
     if opts.check_scope {
@@ -235,7 +287,9 @@ pub fn check(jwt: &Jwt, signature: &str, scope: &str, now: i64, opts: CheckOptio
         let first = words.next().unwrap_or_default();
         let rest_ok = words.all(|w| w == "conf/N" || w == "conf/R");
         if first != scope || !rest_ok {
-            return Err(bad(format!("JWT `requested_scope` must be `{scope}` for this interaction, found `{requested}`")));
+            return Err(bad(format!(
+                "JWT `requested_scope` must be `{scope}` for this interaction, found `{requested}`"
+            )));
         }
     }
     let device = resource_claim(claims, "requesting_device", "Device", opts)?;
@@ -244,9 +298,16 @@ pub fn check(jwt: &Jwt, signature: &str, scope: &str, now: i64, opts: CheckOptio
     }
     let org = resource_claim(claims, "requesting_organization", "Organization", opts)?;
     if !has_identifier(org, system::ODS_ORGANIZATION) {
-        return Err(bad(format!("JWT `requesting_organization` must carry an identifier with system {}", system::ODS_ORGANIZATION)));
+        return Err(bad(format!(
+            "JWT `requesting_organization` must carry an identifier with system {}",
+            system::ODS_ORGANIZATION
+        )));
     }
-    if org.get("name").and_then(Value::as_str).is_none_or(str::is_empty) {
+    if org
+        .get("name")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
         return Err(bad("JWT `requesting_organization` must carry a name"));
     }
     let prac = resource_claim(claims, "requesting_practitioner", "Practitioner", opts)?;
@@ -254,9 +315,15 @@ pub fn check(jwt: &Jwt, signature: &str, scope: &str, now: i64, opts: CheckOptio
         return Err(bad("JWT `sub` must equal `requesting_practitioner.id`"));
     }
     if !has_identifier(prac, system::SDS_USER) {
-        return Err(bad(format!("JWT `requesting_practitioner` must carry an identifier with system {}", system::SDS_USER)));
+        return Err(bad(format!(
+            "JWT `requesting_practitioner` must carry an identifier with system {}",
+            system::SDS_USER
+        )));
     }
-    if !prac.get("name").is_some_and(|n| n.is_array() || n.is_object()) {
+    if !prac
+        .get("name")
+        .is_some_and(|n| n.is_array() || n.is_object())
+    {
         return Err(bad("JWT `requesting_practitioner` must carry a name"));
     }
     Ok(())
@@ -267,7 +334,12 @@ mod tests {
     use super::*;
 
     fn token(now: i64) -> Jwt {
-        Jwt::build(&JwtConfig::default(), "http://localhost/fhir", "patient/*.read", now)
+        Jwt::build(
+            &JwtConfig::default(),
+            "http://localhost/fhir",
+            "patient/*.read",
+            now,
+        )
     }
 
     #[test]
@@ -284,7 +356,10 @@ mod tests {
     #[test]
     fn default_token_passes() {
         let t = token(1000);
-        assert_eq!(check(&t, "", "patient/*.read", 1001, CheckOptions::default()), Ok(()));
+        assert_eq!(
+            check(&t, "", "patient/*.read", 1001, CheckOptions::default()),
+            Ok(())
+        );
     }
 
     #[test]
@@ -292,16 +367,31 @@ mod tests {
         let o = CheckOptions::default();
         let mut t = token(1000);
         t.claims_mut().remove("iss");
-        assert_eq!(check(&t, "", "patient/*.read", 1000, o).unwrap_err().status, 400);
+        assert_eq!(
+            check(&t, "", "patient/*.read", 1000, o).unwrap_err().status,
+            400
+        );
         let t = token(0);
-        assert!(check(&t, "", "patient/*.read", 1000, o).unwrap_err().message.contains("expired"));
+        assert!(check(&t, "", "patient/*.read", 1000, o)
+            .unwrap_err()
+            .message
+            .contains("expired"));
         let t = token(1000);
         assert!(check(&t, "", "organization/*.read", 1000, o).is_err());
         let mut t = token(1000);
         t.claims_mut()["requesting_device"]["resourceType"] = "Patient".into();
-        assert_eq!(check(&t, "", "patient/*.read", 1000, o).unwrap_err().status, 422);
+        assert_eq!(
+            check(&t, "", "patient/*.read", 1000, o).unwrap_err().status,
+            422
+        );
         assert!(check(&token(1000), "sig", "patient/*.read", 1000, o).is_err());
-        assert!(matches!(Jwt::decode("abc"), Err(JwtDecodeError::NotThreeParts)));
-        assert!(matches!(Jwt::decode("!!.e30."), Err(JwtDecodeError::NotBase64 { .. })));
+        assert!(matches!(
+            Jwt::decode("abc"),
+            Err(JwtDecodeError::NotThreeParts)
+        ));
+        assert!(matches!(
+            Jwt::decode("!!.e30."),
+            Err(JwtDecodeError::NotBase64 { .. })
+        ));
     }
 }

@@ -1,0 +1,89 @@
+//! The command line's exit codes and messages: 2 with one clear sentence when the run cannot start.
+
+use std::process::Command;
+
+fn gpc() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gpc-assure"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env_remove("GPC_FHIR_PATH");
+    c
+}
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = gpc().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn unknown_config_key_exits_2_naming_the_key() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("bad.yaml");
+    std::fs::write(&cfg, "provider_asid: '918999198738'\nconsumer_asidd: '1'\n").unwrap();
+    let (code, err) = run(&["run", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("consumer_asidd"), "{err}");
+    std::fs::write(&cfg, "timeout_secs: 0\n").unwrap();
+    let (code, err) = run(&["run", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("timeout_secs"), "{err}");
+}
+
+#[test]
+fn missing_fhir_definitions_exit_2_naming_the_variable() {
+    let (code, err) = run(&["run", "--fhir-path", "/nonexistent/fhir"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("GPC_FHIR_PATH"), "{err}");
+}
+
+#[test]
+fn unreachable_provider_exits_2() {
+    let (code, err) = run(&["run", "--provider", "http://127.0.0.1:9"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unreachable"), "{err}");
+}
+
+#[test]
+fn bad_tag_expression_and_empty_selection_exit_2() {
+    let (code, err) = run(&["run", "--tags", "@a and and"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, err) = run(&["run", "--tags", "@no-such-tag"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no scenario matches"), "{err}");
+}
+
+#[test]
+fn unknown_fault_exits_2_listing_the_faults() {
+    let (code, err) = run(&["run", "--fault", "no-such-fault"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-cache-control"), "{err}");
+}
+
+#[test]
+fn a_tagged_run_exits_0_and_a_faulty_one_exits_1() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-run-{}", std::process::id()));
+    let (code, err) = run(&[
+        "run",
+        "--quiet",
+        "--tags",
+        "@MetadataRead",
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(dir.join("junit.xml").is_file());
+    let (code, _) = run(&[
+        "run",
+        "--quiet",
+        "--tags",
+        "@MetadataRead",
+        "--fault",
+        "capability-wrong-version",
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+}

@@ -1,0 +1,32 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use gpc_assure::config::Config;
+use gpc_assure::fhir::FhirPath;
+use gpc_assure::runner::{Progress, RunOptions, Target};
+
+pub fn features() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("features")
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gpc-assure-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+pub fn options(target: Target, report: &str) -> RunOptions {
+    let mut config = Config::default();
+    config.concurrency = 32;
+    RunOptions {
+        config,
+        target,
+        features: features(),
+        tags: None,
+        report_dir: temp_dir(report),
+        fhir_path: FhirPath::resolve(&[], &[]),
+        progress: Progress::Quiet,
+    }
+}

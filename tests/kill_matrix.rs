@@ -1,0 +1,141 @@
+//! Self-assurance: every reference-provider fault must make at least one scenario fail, and the scenario
+//! named for it must be among the failures. The clean provider passes everything (tests/suite.rs).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use gpc_assure::provider::{Fault, FaultSet};
+use gpc_assure::runner::{self, Target};
+
+/// Fault -> a scenario (substring of `Feature: Scenario [row]`) that guards it.
+fn guard(f: Fault) -> &'static str {
+    use Fault::*;
+    match f {
+        NoCacheControl => "Every response says Cache-Control no-store",
+        StrongEtag | EtagNotVersion => "A read carries the weak ETag of the resource version",
+        WrongMetaProfile => "Search finds a pack patient by NHS number",
+        NoVersionId => "Read a pack location",
+        OldNhsNumberSystem => "Read a pack patient returns that patient",
+        ErrorCodeWrongSystem | ErrorNoDisplay => "Read an unknown location",
+        UnprocessableForBadRequest => "A missing SSP header is a bad request",
+        AcceptMissingTraceId => "header=Ssp-TraceID",
+        AcceptMissingFrom => "header=Ssp-From",
+        AcceptWrongAsid => "An Ssp-To that is not the provider's ASID",
+        IgnoreInteractionId => "An interaction ID that does not match the endpoint",
+        AcceptExpiredJwt => "An expired token is a bad request",
+        AcceptBadJwtLifetime => "A token whose lifetime is not 300 seconds",
+        AcceptWrongScope => "A token whose scope does not fit the interaction",
+        AcceptWrongReason => "A token with a wrong reason for request",
+        AcceptWrongJwtResourceType => "A claim resource of the wrong type",
+        AcceptSignedJwt => "A token with a signature is a bad request",
+        IgnoreFormatParam => "The _format parameter selects the response format",
+        IgnoreAcceptHeader => "The Accept header selects the response format",
+        AcceptUnsupportedMedia => "An unsupported format is refused",
+        NoCharset => "Search finds a pack patient by NHS number",
+        NoGzip => "Responses are gzip-compressed",
+        SensitiveReturned => "role=sensitive",
+        DeceasedReturned => "role=deceased",
+        NotFoundSearchIs404 => "returns an empty searchset",
+        WrongNotFoundCode => "Read an unknown practitioner",
+        BundleWrongType => "Search finds a pack organisation by ODS code",
+        AcceptBadNhsNumber => "Search with an invalid NHS number",
+        AcceptUnknownIdentifierSystem => {
+            "Search with an identifier system the provider does not know"
+        }
+        AcceptMultipleIdentifiers => "Search with two identifier parameters is a bad request",
+        RegisterDuplicateAccepted => "Register the same patient twice is a duplicate",
+        RegisterNoRegistrationType => "Register a new patient",
+        RegisterSkipsDemographics => "Register with demographics that do not match PDS",
+        RegisterAcceptsExtraElements => {
+            "Register with a Patient carrying an element the operation does not allow"
+        }
+        CapabilityWrongVersion => "value=1.2.7",
+        CapabilityNoRegisterOperation => "operation=gpc.registerpatient",
+        PractitionerForbiddenElements => {
+            "Practitioner does not populate elements the profile forbids"
+        }
+        OrganizationForbiddenElements => {
+            "Organization does not populate elements the profile forbids"
+        }
+        LocationNoManagingOrg => "A location has a name, an address and its managing organisation",
+        PatientNameNotOfficial => "Read patient has exactly one official name",
+        MethodsNotEnforced => "An HTTP verb the interaction does not define is refused",
+        UrlCaseInsensitive => "Resource paths are case-sensitive",
+        XmlBodyRejected => "Register a new patient in XML",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_is_killed_by_its_guarding_scenarios() {
+    let mut killed_any: BTreeSet<String> = BTreeSet::new();
+    let mut all: BTreeSet<String> = BTreeSet::new();
+    let mut problems = Vec::new();
+    let mut lines = Vec::new();
+    for chunk in Fault::ALL.chunks(3) {
+        let runs = chunk.iter().map(|f| {
+            let opts = common::options(
+                Target::Embedded(FaultSet::new([*f])),
+                &format!("fault-{}", f.name()),
+            );
+            async move { (*f, runner::run(opts).await) }
+        });
+        for (fault, result) in futures::future::join_all(runs).await {
+            let summary = match result {
+                Ok(s) => s,
+                Err(e) => {
+                    problems.push(format!("{fault}: the run did not complete: {e}"));
+                    continue;
+                }
+            };
+            let failed = summary.failed_names();
+            all.extend(
+                summary
+                    .outcomes
+                    .iter()
+                    .map(|o| format!("{}::{}", o.feature, o.name)),
+            );
+            killed_any.extend(
+                summary
+                    .outcomes
+                    .iter()
+                    .filter(|o| !o.passed)
+                    .map(|o| format!("{}::{}", o.feature, o.name)),
+            );
+            lines.push(format!(
+                "{:<36} kills {:>3} scenarios",
+                fault.name(),
+                failed.len()
+            ));
+            if failed.is_empty() {
+                problems.push(format!("{fault}: no scenario failed"));
+            } else if !failed.iter().any(|n| n.contains(guard(fault))) {
+                problems.push(format!(
+                    "{fault}: its guard `{}` did not fail; failed: {failed:?}",
+                    guard(fault)
+                ));
+            }
+        }
+    }
+    let fraction = killed_any.len() as f64 / all.len().max(1) as f64;
+    println!("{}", lines.join("\n"));
+    println!(
+        "kill matrix: {} faults; {} of {} scenarios ({:.1}%) are killed by at least one fault",
+        Fault::ALL.len(),
+        killed_any.len(),
+        all.len(),
+        fraction * 100.0
+    );
+    let never: Vec<&String> = all.difference(&killed_any).collect();
+    println!(
+        "scenarios no fault kills ({}):\n{}",
+        never.len(),
+        never
+            .iter()
+            .map(|s| format!("  {s}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(Fault::ALL.len() >= 25);
+    assert!(problems.is_empty(), "{problems:#?}");
+}

@@ -1,0 +1,75 @@
+//! The whole provider suite against the reference provider: embedded, and served on a socket as an
+//! external provider (the two must agree), with JUnit holding every scenario.
+
+mod common;
+
+use gpc_assure::provider::{self, ProviderOptions};
+use gpc_assure::runner::{self, Target};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_and_external_runs_pass_everything_and_agree() {
+    let embedded = runner::run(common::options(
+        Target::Embedded(Default::default()),
+        "embedded",
+    ))
+    .await
+    .unwrap();
+    assert!(
+        embedded.failed() == 0,
+        "failed against the reference provider: {:#?}",
+        embedded.failed_names()
+    );
+    let foundations_and_common = embedded
+        .outcomes
+        .iter()
+        .filter(|o| o.tags.iter().any(|t| t == "foundations" || t == "common"))
+        .count();
+    assert!(
+        foundations_and_common >= 341,
+        "only {foundations_and_common} Foundations/common tests"
+    );
+
+    let junit = std::fs::read_to_string(embedded.report_dir.join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<testcase ").count(), embedded.outcomes.len());
+    assert!(junit.contains("classname=\"gpc.foundations."));
+    assert!(junit.contains("classname=\"gpc.common."));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(embedded.report_dir.join("cucumber.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(json.as_array().is_some_and(|a| !a.is_empty()));
+    let one = embedded.outcomes.iter().find(|o| o.exchanges > 0).unwrap();
+    let ex = std::fs::read_to_string(
+        embedded
+            .report_dir
+            .join(&one.evidence)
+            .join("exchange-01.json"),
+    )
+    .unwrap();
+    let ex: serde_json::Value = serde_json::from_str(&ex).unwrap();
+    assert_eq!(
+        ex["jwt"]["header"]["alg"], "none",
+        "evidence carries the decoded JWT"
+    );
+
+    let served = provider::start("127.0.0.1:0", ProviderOptions::default())
+        .await
+        .unwrap();
+    let external = runner::run(common::options(
+        Target::External(served.base_url.clone()),
+        "external",
+    ))
+    .await
+    .unwrap();
+    served.stop().await;
+    let names = |s: &runner::RunSummary| {
+        let mut v: Vec<(String, bool)> = s
+            .outcomes
+            .iter()
+            .map(|o| (format!("{}::{}", o.feature, o.name), o.passed))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&embedded), names(&external));
+}
