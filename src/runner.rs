@@ -332,6 +332,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         ..Default::default()
     };
 
+    let _quiet_steps = QuietStepPanics::install();
     let before_ctx = ctx.clone();
     let after_outcomes = outcomes.clone();
     let features_root = opts.features.clone();
@@ -410,7 +411,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                 classname: classname(&file, &feature.name),
                 name,
                 line: scenario.position.line,
-                tags: scenario.tags.clone(),
+                tags: feature.tags.iter().chain(&scenario.tags).cloned().collect(),
                 passed,
                 message,
                 duration_ms,
@@ -455,6 +456,33 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         report_dir: opts.report_dir.clone(),
         base_url,
     })
+}
+
+/// Step failures are panics inside cucumber; their message is reported per scenario, so the default panic hook's
+/// stderr line for them is noise. Panics anywhere else still reach the previous hook.
+struct QuietStepPanics;
+
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+static PREVIOUS_HOOK: std::sync::OnceLock<PanicHook> = std::sync::OnceLock::new();
+
+impl QuietStepPanics {
+    fn install() -> Self {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            let previous = std::panic::take_hook();
+            let _ = PREVIOUS_HOOK.set(previous);
+            std::panic::set_hook(Box::new(|info| {
+                let in_steps = info.location().is_some_and(|l| l.file().contains("steps/"));
+                if !in_steps {
+                    if let Some(h) = PREVIOUS_HOOK.get() {
+                        h(info);
+                    }
+                }
+            }));
+        });
+        QuietStepPanics
+    }
 }
 
 fn show_progress(o: &ScenarioOutcome, done: usize, total: usize, live: bool, plain: bool) {

@@ -104,14 +104,3 @@ Feature: Spine Secure Proxy headers
       | urn:nhs:names:services:gpconnect:fhir:rest:search:patient   |
       | urn:nhs:names:services:gpconnect:fhir:rest:search:patient-2 |
       | invalid                                                     |
-
-  Scenario Outline: Header names are case-insensitive
-    Given I configure a valid "PatientSearch" request
-      And I remove the "<header>" header
-      And I set the "<lower>" header to "<value>"
-    When I make the request
-    Then the response status code should be "200"
-    Examples:
-      | header            | lower             | value                                                 |
-      | Ssp-From          | ssp-from          | 200000000359                                          |
-      | Ssp-InteractionID | SSP-INTERACTIONID | urn:nhs:names:services:gpconnect:fhir:rest:search:patient-1 |

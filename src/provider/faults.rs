@@ -65,6 +65,20 @@ faults! {
     MethodsNotEnforced => "methods-not-enforced", "Any HTTP method on a known path is served like GET.";
     UrlCaseInsensitive => "url-case-insensitive", "Resource paths are matched case-insensitively.";
     XmlBodyRejected => "xml-body-rejected", "Request bodies in FHIR XML are refused with 415.";
+    RequireRequestedRecord => "require-requested-record", "Tokens must carry the 0.x `requested_record` claim, so every 1.x token is refused.";
+    StrictIssueTime => "strict-issue-time", "Tokens whose iat is more than 5 s from the provider's clock are refused (no skew tolerance).";
+    RejectUnkIdentifiers => "reject-unk-identifiers", "`UNK` SDS identifiers and a missing role profile id are refused.";
+    CapabilityNoInteractions => "capability-no-interactions", "The CapabilityStatement lists no resource interactions.";
+    CapabilityDstu2Formats => "capability-dstu2-formats", "The CapabilityStatement lists the DSTU2 MIME types as formats.";
+    CapabilityNoProfiles => "capability-no-profiles", "The CapabilityStatement lists no profiles.";
+    CapabilityNoStructuredOperation => "capability-no-structured-operation", "The CapabilityStatement omits gpc.getstructuredrecord.";
+    CapabilityNoSoftware => "capability-no-software", "The CapabilityStatement has no software details.";
+    CapabilityWrongHeader => "capability-wrong-header", "The CapabilityStatement's fhirVersion, acceptUnknown, kind, status, mode and cors are wrong.";
+    UnknownPathsServed => "unknown-paths-served", "Resource types the server does not serve answer 200 with an empty Bundle.";
+    PatientForbiddenElements => "patient-forbidden-elements", "Patient carries maritalStatus, multipleBirth, photo, link, animal and the forbidden extensions.";
+    PatientNoGp => "patient-no-gp", "Patient has no generalPractitioner.";
+    NhsNumberUnverified => "nhs-number-unverified", "The NHS number verification status is 02 (present but not traced).";
+    PractitionerRoleIdsMiscounted => "practitioner-role-ids-miscounted", "Practitioners carry one SDS role profile id more than they hold.";
 }
 
 impl fmt::Display for Fault {

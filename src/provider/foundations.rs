@@ -157,6 +157,11 @@ pub(crate) fn patient_resource(st: &ProviderState, p: &PatientRecord) -> Value {
         registration
             .push(json!({ "url": "registrationPeriod", "valuePeriod": { "start": start } }));
     }
+    let verification = if st.fault(Fault::NhsNumberUnverified) {
+        json!({ "system": system::NHS_NUMBER_VERIFICATION, "code": "02", "display": "Number present but not traced" })
+    } else {
+        json!({ "system": system::NHS_NUMBER_VERIFICATION, "code": "01", "display": "Number present and verified" })
+    };
     let mut r = json!({
         "resourceType": "Patient",
         "id": p.id,
@@ -165,7 +170,7 @@ pub(crate) fn patient_resource(st: &ProviderState, p: &PatientRecord) -> Value {
         "identifier": [{
             "extension": [{
                 "url": profile::EXT_NHS_NUMBER_VERIFICATION,
-                "valueCodeableConcept": { "coding": [{ "system": system::NHS_NUMBER_VERIFICATION, "code": "01", "display": "Number present and verified" }] }
+                "valueCodeableConcept": { "coding": [verification] }
             }],
             "system": nhs_system,
             "value": p.nhs_number
@@ -187,6 +192,31 @@ pub(crate) fn patient_resource(st: &ProviderState, p: &PatientRecord) -> Value {
     });
     if let Some(d) = &p.deceased {
         r["deceasedDateTime"] = json!(d);
+    }
+    if st.fault(Fault::PatientForbiddenElements) {
+        r["maritalStatus"] = json!({ "text": "Married" });
+        r["multipleBirthBoolean"] = json!(false);
+        r["multipleBirthInteger"] = json!(1);
+        r["photo"] = json!([{ "title": "photo" }]);
+        r["link"] = json!([{ "other": { "reference": "Patient/1" }, "type": "seealso" }]);
+        r["animal"] = json!({ "species": { "text": "dog" } });
+        if let Some(exts) = r["extension"].as_array_mut() {
+            for name in [
+                "EthnicCategory",
+                "ReligiousAffiliation",
+                "patient-cadavericDonor",
+                "ResidentialStatus",
+                "TreatmentCategory",
+                "birthPlace",
+            ] {
+                exts.push(json!({ "url": format!("https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-{name}-1"), "valueString": "x" }));
+            }
+        }
+    }
+    if st.fault(Fault::PatientNoGp) {
+        if let Some(o) = r.as_object_mut() {
+            o.remove("generalPractitioner");
+        }
     }
     r
 }
@@ -484,7 +514,8 @@ fn register_patient(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError
 
 fn practitioner_resource(st: &ProviderState, p: &data::Prac) -> Value {
     let mut ids = vec![json!({ "system": system::SDS_USER, "value": p.sds })];
-    for n in 0..p.role_profiles {
+    let extra = usize::from(st.fault(Fault::PractitionerRoleIdsMiscounted));
+    for n in 0..p.role_profiles + extra {
         ids.push(json!({ "system": system::SDS_ROLE_PROFILE, "value": format!("{}{}", 100_000_000_000u64 + n as u64, p.id) }));
     }
     let mut r = json!({
@@ -498,6 +529,9 @@ fn practitioner_resource(st: &ProviderState, p: &data::Prac) -> Value {
     if st.fault(Fault::PractitionerForbiddenElements) {
         r["telecom"] = json!([{ "system": "phone", "value": "0113 000 0000" }]);
         r["birthDate"] = json!("1970-01-01");
+        r["address"] = json!([data::address(false)]);
+        r["photo"] = json!([{ "title": "photo" }]);
+        r["qualification"] = json!([{ "code": { "text": "MBBS" } }]);
     }
     r
 }
@@ -612,10 +646,13 @@ fn capability_statement(st: &ProviderState) -> Value {
         profile::SCHEDULE,
         profile::SLOT,
     ];
-    let mut operations = vec![json!({
-        "name": "gpc.getstructuredrecord",
-        "definition": { "reference": format!("{}/_history/1.12", profile::GET_STRUCTURED_OPERATION) }
-    })];
+    let mut operations = Vec::new();
+    if !st.fault(Fault::CapabilityNoStructuredOperation) {
+        operations.push(json!({
+            "name": "gpc.getstructuredrecord",
+            "definition": { "reference": format!("{}/_history/1.12", profile::GET_STRUCTURED_OPERATION) }
+        }));
+    }
     if !st.fault(Fault::CapabilityNoRegisterOperation) {
         operations.insert(0, json!({ "name": "gpc.registerpatient", "definition": { "reference": profile::REGISTER_PATIENT_OPERATION } }));
     }
@@ -626,30 +663,60 @@ fn capability_statement(st: &ProviderState) -> Value {
             "searchParam": [{ "name": "identifier", "type": "token", "documentation": doc }]
         })
     };
-    json!({
+    let mut resources = vec![
+        search_by(
+            "Patient",
+            "NHS Number (i.e. https://fhir.nhs.uk/Id/nhs-number|123456789)",
+        ),
+        search_by(
+            "Organization",
+            "ODS Code (i.e. https://fhir.nhs.uk/Id/ods-organization-code|Y12345)",
+        ),
+        search_by(
+            "Practitioner",
+            "SDS User Id (i.e. https://fhir.nhs.uk/Id/sds-user-id|999999)",
+        ),
+        json!({ "type": "Location", "interaction": [{ "code": "read" }] }),
+    ];
+    if st.fault(Fault::CapabilityNoInteractions) {
+        resources.clear();
+    }
+    let profiles: Vec<&str> = if st.fault(Fault::CapabilityNoProfiles) {
+        Vec::new()
+    } else {
+        profiles.to_vec()
+    };
+    let formats = if st.fault(Fault::CapabilityDstu2Formats) {
+        ["application/json+fhir", "application/xml+fhir"]
+    } else {
+        ["application/fhir+json", "application/fhir+xml"]
+    };
+    let wrong = st.fault(Fault::CapabilityWrongHeader);
+    let mut cs = json!({
         "resourceType": "CapabilityStatement",
         "version": version,
         "name": "GP Connect",
-        "status": "active",
+        "status": if wrong { "draft" } else { "active" },
         "date": "2021-12-10",
         "publisher": "gpc-assure",
         "description": format!("This server implements the GP Connect API version {version}"),
-        "kind": "capability",
+        "kind": if wrong { "instance" } else { "capability" },
         "software": { "name": "gpc-assure reference provider", "version": env!("CARGO_PKG_VERSION"), "releaseDate": "2026-11-21" },
-        "fhirVersion": "3.0.1",
-        "acceptUnknown": "both",
-        "format": ["application/fhir+json", "application/fhir+xml"],
+        "fhirVersion": if wrong { "1.0.2" } else { "3.0.1" },
+        "acceptUnknown": if wrong { "no" } else { "both" },
+        "format": formats,
         "profile": profiles.iter().map(|p| json!({ "reference": p })).collect::<Vec<_>>(),
         "rest": [{
-            "mode": "server",
-            "security": { "cors": true },
-            "resource": [
-                search_by("Patient", "NHS Number (i.e. https://fhir.nhs.uk/Id/nhs-number|123456789)"),
-                search_by("Organization", "ODS Code (i.e. https://fhir.nhs.uk/Id/ods-organization-code|Y12345)"),
-                search_by("Practitioner", "SDS User Id (i.e. https://fhir.nhs.uk/Id/sds-user-id|999999)"),
-                { "type": "Location", "interaction": [{ "code": "read" }] }
-            ],
+            "mode": if wrong { "client" } else { "server" },
+            "security": { "cors": !wrong },
+            "resource": resources,
             "operation": operations
         }]
-    })
+    });
+    if st.fault(Fault::CapabilityNoSoftware) {
+        if let Some(o) = cs.as_object_mut() {
+            o.remove("software");
+        }
+    }
+    cs
 }

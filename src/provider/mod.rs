@@ -395,6 +395,14 @@ fn process(
         ));
     };
     let candidates = route(st, cap, &rel);
+    if candidates.is_empty() && st.fault(Fault::UnknownPathsServed) {
+        let body = json!({ "resourceType": "Bundle", "meta": { "profile": [profile::SEARCHSET_BUNDLE] }, "type": "searchset", "total": 0, "entry": [] });
+        return Ok(Reply {
+            status: 200,
+            body,
+            version: None,
+        });
+    }
     if candidates.is_empty() {
         return Err(api_error(
             "NO_RECORD_FOUND",
@@ -504,6 +512,41 @@ fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: &Interaction) -> Re
         check_resource_types: !st.fault(Fault::AcceptWrongJwtResourceType),
         check_alg: !st.fault(Fault::AcceptSignedJwt),
     };
+    let claims = &jwt.claims;
+    if st.fault(Fault::RequireRequestedRecord) && claims.get("requested_record").is_none() {
+        return Err(api_error(
+            "BAD_REQUEST",
+            "JWT claim `requested_record` is missing",
+        ));
+    }
+    let now_check = chrono::Utc::now().timestamp();
+    if st.fault(Fault::StrictIssueTime)
+        && claims
+            .get("iat")
+            .and_then(Value::as_i64)
+            .is_some_and(|iat| (iat - now_check).abs() > 5)
+    {
+        return Err(api_error("BAD_REQUEST", "JWT iat is not the current time"));
+    }
+    if st.fault(Fault::RejectUnkIdentifiers) {
+        let ids = claims
+            .pointer("/requesting_practitioner/identifier")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let unk = ids
+            .iter()
+            .any(|i| i.get("value").and_then(Value::as_str) == Some("UNK"));
+        let role = ids
+            .iter()
+            .any(|i| i.get("system").and_then(Value::as_str) == Some(system::SDS_ROLE_PROFILE));
+        if unk || !role {
+            return Err(api_error(
+                "BAD_REQUEST",
+                "requesting_practitioner must carry real SDS user and role profile ids",
+            ));
+        }
+    }
     let now = chrono::Utc::now().timestamp();
     jwt::check(&jwt, &signature, interaction.scope, now, opts).map_err(|v| {
         let code = if v.status == 422 {
