@@ -18,8 +18,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 pub fn options(target: Target, report: &str) -> RunOptions {
-    let mut config = Config::default();
-    config.concurrency = 32;
+    let config = Config { concurrency: 32, ..Config::default() };
     RunOptions {
         config,
         target,
