@@ -333,9 +333,13 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     };
 
     let _quiet_steps = QuietStepPanics::install();
+    let features_arg = opts.features.clone();
     let before_ctx = ctx.clone();
     let after_outcomes = outcomes.clone();
-    let features_root = opts.features.clone();
+    let features_root = opts
+        .features
+        .canonicalize()
+        .unwrap_or_else(|_| opts.features.clone());
     GpcWorld::cucumber()
         .with_writer(cucumber::writer::Json::new(std::io::BufWriter::new(
             json_file,
@@ -369,11 +373,9 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             let file = feature
                 .path
                 .as_ref()
-                .map(|p| {
-                    p.strip_prefix(&features_root)
-                        .unwrap_or(p)
-                        .display()
-                        .to_string()
+                .map(|p| match p.strip_prefix(&features_root) {
+                    Ok(rel) => features_arg.join(rel).display().to_string(),
+                    Err(_) => p.display().to_string(),
                 })
                 .unwrap_or_default();
             let row = scenario

@@ -18,7 +18,10 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 pub fn options(target: Target, report: &str) -> RunOptions {
-    let config = Config { concurrency: 32, ..Config::default() };
+    let config = Config {
+        concurrency: 32,
+        ..Config::default()
+    };
     RunOptions {
         config,
         target,
