@@ -119,12 +119,12 @@ async fn prepare_pool(w: &mut GpcWorld) -> Step {
         let Some(candidate) = w.ctx.next_pool_patient() else {
             break;
         };
-        if w.search_count(
+        if w.search(
             "PatientSearch",
             GpcWorld::nhs_identifier(&candidate.nhs_number),
         )
         .await?
-            == 0
+        .is_empty()
         {
             w.stored
                 .insert("registered".into(), candidate.nhs_number.clone());

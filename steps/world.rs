@@ -417,51 +417,12 @@ impl GpcWorld {
         }
     }
 
-    /// Searches `interaction` by identifier and returns the single resource found (used to learn logical ids).
-    pub async fn search_one(
+    /// Runs a search on a scratch request (the request under construction is kept) and returns its entries.
+    pub async fn search(
         &mut self,
         interaction: &str,
         identifier: String,
-    ) -> Result<Value, String> {
-        let saved = self.snapshot();
-        self.configure(interaction)?;
-        self.params.push(("identifier".into(), identifier.clone()));
-        self.send().await?;
-        let result = (|| {
-            let r = self.response()?;
-            if r.status != 200 {
-                return Err(format!(
-                    "looking up {identifier} with {interaction} returned HTTP {}",
-                    r.status
-                ));
-            }
-            let bundle = self.resource()?;
-            let entries = bundle
-                .get("entry")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            match entries.as_slice() {
-                [one] => one
-                    .get("resource")
-                    .cloned()
-                    .ok_or_else(|| "Bundle.entry[0] has no resource".to_string()),
-                other => Err(format!(
-                    "looking up {identifier} with {interaction} found {} resources, expected 1",
-                    other.len()
-                )),
-            }
-        })();
-        self.restore(saved);
-        result
-    }
-
-    /// Counts matches of a search (used to find unregistered pool identities).
-    pub async fn search_count(
-        &mut self,
-        interaction: &str,
-        identifier: String,
-    ) -> Result<usize, String> {
+    ) -> Result<Vec<Value>, String> {
         let saved = self.snapshot();
         self.configure(interaction)?;
         self.params.push(("identifier".into(), identifier.clone()));
@@ -474,14 +435,38 @@ impl GpcWorld {
                     r.status
                 ));
             }
-            Ok(self
+            let entries = self
                 .resource()?
                 .get("entry")
                 .and_then(Value::as_array)
-                .map_or(0, Vec::len))
+                .cloned()
+                .unwrap_or_default();
+            Ok(entries)
         })();
         self.restore(saved);
         result
+    }
+
+    /// The single resource a search finds (used to learn logical ids).
+    pub async fn search_one(
+        &mut self,
+        interaction: &str,
+        identifier: String,
+    ) -> Result<Value, String> {
+        match self
+            .search(interaction, identifier.clone())
+            .await?
+            .as_slice()
+        {
+            [one] => one
+                .get("resource")
+                .cloned()
+                .ok_or_else(|| "Bundle.entry[0] has no resource".to_string()),
+            other => Err(format!(
+                "looking up {identifier} with {interaction} found {} resources, expected 1",
+                other.len()
+            )),
+        }
     }
 
     fn snapshot(&self) -> Saved {

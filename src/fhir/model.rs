@@ -749,11 +749,12 @@ fn build_nodes(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::sync::OnceLock;
 
-    fn shared_fhir_dir() -> PathBuf {
+    /// The shared FHIR folder: `GPC_FHIR_PATH`'s first entry, else `../shared/fhir`.
+    pub(crate) fn shared_fhir_dir() -> PathBuf {
         if let Some(first) = std::env::var_os("GPC_FHIR_PATH")
             .as_ref()
             .and_then(|v| std::env::split_paths(v).next())
@@ -764,18 +765,18 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fhir")
     }
 
-    fn stu3() -> Option<&'static ElementModel> {
-        static MODEL: OnceLock<Option<ElementModel>> = OnceLock::new();
-        MODEL
-            .get_or_init(|| {
-                let dir = shared_fhir_dir().join("hl7-fhir-stu3-core-3.0.1");
-                if !dir.is_dir() {
-                    eprintln!("skipping: {} not found", dir.display());
-                    return None;
-                }
-                Some(ElementModel::load_dir(&dir).unwrap())
-            })
-            .as_ref()
+    /// The STU3 model; the tests need the definitions and fail without them.
+    pub(crate) fn stu3() -> Option<&'static ElementModel> {
+        static MODEL: OnceLock<ElementModel> = OnceLock::new();
+        Some(MODEL.get_or_init(|| {
+            let dir = shared_fhir_dir().join("hl7-fhir-stu3-core-3.0.1");
+            assert!(
+                dir.is_dir(),
+                "{} not found: set GPC_FHIR_PATH",
+                dir.display()
+            );
+            ElementModel::load_dir(&dir).unwrap()
+        }))
     }
 
     fn walk(model: &ElementModel, ty: &str, path: &[&str]) -> Option<ChildInfo> {
@@ -866,9 +867,11 @@ mod tests {
     #[test]
     fn dstu2_loads() {
         let dir = shared_fhir_dir().join("hl7-fhir-dstu2-core-1.0.2");
-        if !dir.is_dir() {
-            return;
-        }
+        assert!(
+            dir.is_dir(),
+            "{} not found: set GPC_FHIR_PATH",
+            dir.display()
+        );
         let m = ElementModel::load_dir(&dir).unwrap();
         assert!(m.is_resource_type("Conformance"));
         let g = walk(
@@ -886,19 +889,29 @@ mod tests {
     }
 
     #[test]
-    fn load_time() {
+    fn loads_every_stu3_resource_type() {
         let dir = shared_fhir_dir().join("hl7-fhir-stu3-core-3.0.1");
-        if !dir.is_dir() {
-            return;
-        }
-        let start = std::time::Instant::now();
-        let m = ElementModel::load_dir(&dir).unwrap();
-        eprintln!(
-            "loaded {} types ({} resources) in {:?}",
-            m.type_count(),
-            m.resource_types().len(),
-            start.elapsed()
+        assert!(
+            dir.is_dir(),
+            "{} not found: set GPC_FHIR_PATH",
+            dir.display()
         );
+        let m = ElementModel::load_dir(&dir).unwrap();
+        assert!(
+            m.resource_types().len() >= 110,
+            "{} resource types",
+            m.resource_types().len()
+        );
+        for rt in [
+            "Patient",
+            "Bundle",
+            "Parameters",
+            "OperationOutcome",
+            "CapabilityStatement",
+        ] {
+            assert!(m.is_resource_type(rt), "{rt}");
+        }
+        assert!(m.type_count() > m.resource_types().len());
     }
 
     #[test]
