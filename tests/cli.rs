@@ -87,3 +87,47 @@ fn a_tagged_run_exits_0_and_a_faulty_one_exits_1() {
     ]);
     assert_eq!(code, 1);
 }
+
+#[test]
+fn a_broken_feature_file_exits_2_naming_the_file() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-broken-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("foundations")).unwrap();
+    std::fs::write(
+        dir.join("foundations/broken.feature"),
+        "Feature: x\n  Scenario: y\n    Given a step\n  this line is not Gherkin\n",
+    )
+    .unwrap();
+    let (code, err) = run(&["run", "--features", dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("broken.feature"), "{err}");
+}
+
+#[test]
+fn an_undefined_step_fails_its_scenario_with_exit_1() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-undefined-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("foundations")).unwrap();
+    std::fs::write(
+        dir.join("foundations/undefined.feature"),
+        "Feature: Undefined\n  Scenario: A step nobody wrote\n    Given I configure the default \"MetadataRead\" request\n    When I make the request\n    Then the moon should be made of cheese\n",
+    )
+    .unwrap();
+    let reports = dir.join("reports");
+    let (code, err) = run(&[
+        "run",
+        "--quiet",
+        "--features",
+        dir.to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let junit = std::fs::read_to_string(reports.join("junit.xml")).unwrap();
+    assert!(junit.contains("no matching step definition"), "{junit}");
+}
+
+#[test]
+fn a_missing_config_file_exits_2() {
+    let (code, err) = run(&["run", "--config", "/nonexistent/gpc.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read config file"), "{err}");
+}
