@@ -10,3 +10,4 @@ pub mod report;
 pub mod runner;
 #[path = "../steps/mod.rs"]
 pub mod steps;
+pub mod validate;

@@ -49,14 +49,16 @@ fn searchset(st: &ProviderState, resources: Vec<Value>) -> Reply {
         .into_iter()
         .map(|r| json!({ "resource": r }))
         .collect();
-    let body = json!({
+    // GPConnect-Searchset-Bundle-1 forbids `total` (max 0); an empty search has no `entry` at all.
+    let mut body = json!({
         "resourceType": "Bundle",
         "id": uuid::Uuid::new_v4().to_string(),
         "meta": { "profile": [profile::SEARCHSET_BUNDLE] },
-        "type": kind,
-        "total": entries.len(),
-        "entry": entries
+        "type": kind
     });
+    if !entries.is_empty() {
+        body["entry"] = json!(entries);
+    }
     Reply {
         status: 200,
         body,
@@ -181,7 +183,6 @@ pub(crate) fn patient_resource(st: &ProviderState, p: &PatientRecord) -> Value {
             "text": format!("{} {}", p.given, p.family.to_uppercase()),
             "family": p.family,
             "given": [p.given],
-            "prefix": [p.prefix]
         }],
         "telecom": [{ "system": "phone", "value": "01454587554", "use": "home" }],
         "gender": p.gender,
@@ -190,6 +191,9 @@ pub(crate) fn patient_resource(st: &ProviderState, p: &PatientRecord) -> Value {
         "generalPractitioner": [{ "reference": "Practitioner/1" }],
         "managingOrganization": { "reference": "Organization/1" }
     });
+    if !p.prefix.is_empty() {
+        r["name"][0]["prefix"] = json!([p.prefix]);
+    }
     if let Some(d) = &p.deceased {
         r["deceasedDateTime"] = json!(d);
     }

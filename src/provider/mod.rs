@@ -396,7 +396,7 @@ fn process(
     };
     let candidates = route(st, cap, &rel);
     if candidates.is_empty() && st.fault(Fault::UnknownPathsServed) {
-        let body = json!({ "resourceType": "Bundle", "meta": { "profile": [profile::SEARCHSET_BUNDLE] }, "type": "searchset", "total": 0, "entry": [] });
+        let body = json!({ "resourceType": "Bundle", "meta": { "profile": [profile::SEARCHSET_BUNDLE] }, "type": "searchset" });
         return Ok(Reply {
             status: 200,
             body,

@@ -1,0 +1,911 @@
+//! The profile validator: StructureDefinition-driven checks of FHIR resources, reported as an
+//! OperationOutcome whose issues carry severity, issue code, a FHIRPath expression, a sentence, the rule and
+//! the profile.
+//!
+//! Implemented so far: unknown elements, JSON shape (array or single), cardinality, types and choice `[x]`,
+//! primitive formats, fixed and pattern values, bindings (required = error, extensible = warning, code systems
+//! not held locally = information), contained / inline resources against their core definition. Still to come
+//! (issue 3): slicing, snapshot generation for differential-only profiles, extensions by definition,
+//! reference targets, FHIRPath invariants.
+
+pub mod plan;
+pub mod store;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Map, Value};
+
+pub use plan::Plan;
+pub use store::{Expansion, Store, StoreError};
+
+/// Issue severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Issue {
+    pub severity: Severity,
+    /// FHIR `issue-type` code.
+    pub code: &'static str,
+    /// FHIRPath location, e.g. `Patient.identifier[0].system`.
+    pub expression: String,
+    pub message: String,
+    /// The rule that produced the issue.
+    pub rule: &'static str,
+    /// The profile (or core definition) being checked.
+    pub profile: String,
+}
+
+/// The issues as a FHIR OperationOutcome.
+pub fn operation_outcome(issues: &[Issue]) -> Value {
+    let issue: Vec<Value> = if issues.is_empty() {
+        vec![
+            json!({ "severity": "information", "code": "informational", "diagnostics": "No issues found" }),
+        ]
+    } else {
+        issues
+            .iter()
+            .map(|i| {
+                json!({
+                    "severity": i.severity.as_str(),
+                    "code": i.code,
+                    "diagnostics": i.message,
+                    "expression": [i.expression],
+                    "extension": [
+                        { "url": "https://gpc-assure.dev/rule", "valueString": i.rule },
+                        { "url": "https://gpc-assure.dev/profile", "valueUri": i.profile }
+                    ]
+                })
+            })
+            .collect()
+    };
+    json!({ "resourceType": "OperationOutcome", "issue": issue })
+}
+
+const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
+const MAX_DEPTH: usize = 64;
+
+/// Validates resources against profiles; plans are compiled once and shared.
+#[derive(Debug)]
+pub struct Validator {
+    store: Arc<Store>,
+    /// `|1.0.2` for DSTU2, empty for STU3 (the highest version of each core definition).
+    core_version: String,
+    plans: Mutex<HashMap<String, Result<Arc<Plan>, String>>>,
+}
+
+struct Walk<'a> {
+    plan: &'a Plan,
+    issues: &'a mut Vec<Issue>,
+}
+
+impl Validator {
+    pub fn new(store: Arc<Store>) -> Self {
+        Self {
+            store,
+            core_version: String::new(),
+            plans: Mutex::default(),
+        }
+    }
+
+    /// A validator for FHIR DSTU2 (1.0.2) core definitions.
+    pub fn dstu2(store: Arc<Store>) -> Self {
+        Self {
+            store,
+            core_version: "|1.0.2".into(),
+            plans: Mutex::default(),
+        }
+    }
+
+    pub fn plan(&self, url: &str) -> Result<Arc<Plan>, String> {
+        if let Some(p) = self
+            .plans
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(url)
+        {
+            return p.clone();
+        }
+        let compiled = self
+            .store
+            .structure_definition(url)
+            .map_err(|e| e.to_string())
+            .and_then(|sd| Plan::compile(&sd).map_err(|e| e.to_string()))
+            .map(Arc::new);
+        self.plans
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(url.to_string(), compiled.clone());
+        compiled
+    }
+
+    fn core_plan(&self, type_code: &str) -> Result<Arc<Plan>, String> {
+        self.plan(&format!("{CORE}{type_code}{}", self.core_version))
+    }
+
+    /// Validates `resource` against its core definition, the given profiles and (when `profiles` is empty)
+    /// the profiles its `meta.profile` claims.
+    pub fn validate(&self, resource: &Value, profiles: &[&str]) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        let Some(rt) = resource.get("resourceType").and_then(Value::as_str) else {
+            issues.push(Issue {
+                severity: Severity::Error,
+                code: "structure",
+                expression: "(root)".into(),
+                message: "the content is not a FHIR resource: it has no resourceType".into(),
+                rule: "resource-type",
+                profile: String::new(),
+            });
+            return issues;
+        };
+        self.validate_resource(resource, rt, rt, profiles, &mut issues, 0);
+        issues
+    }
+
+    fn validate_resource(
+        &self,
+        resource: &Value,
+        rt: &str,
+        expr: &str,
+        profiles: &[&str],
+        issues: &mut Vec<Issue>,
+        depth: usize,
+    ) {
+        let mut urls: Vec<String> = vec![format!("{CORE}{rt}{}", self.core_version)];
+        if profiles.is_empty() {
+            for p in resource
+                .pointer("/meta/profile")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(p) = p.as_str() {
+                    urls.push(p.to_string());
+                }
+            }
+        } else {
+            urls.extend(profiles.iter().map(|p| (*p).to_string()));
+        }
+        for url in urls {
+            match self.plan(&url) {
+                Ok(plan) => {
+                    if plan.type_name != rt {
+                        issues.push(Issue {
+                            severity: Severity::Error,
+                            code: "structure",
+                            expression: expr.to_string(),
+                            message: format!(
+                                "the profile is for {}, the resource is a {rt}",
+                                plan.type_name
+                            ),
+                            rule: "profile-type",
+                            profile: url.clone(),
+                        });
+                        continue;
+                    }
+                    let mut w = Walk {
+                        plan: &plan,
+                        issues,
+                    };
+                    if let Some(obj) = resource.as_object() {
+                        self.walk(&mut w, &plan.type_name, obj, expr, depth + 1);
+                    }
+                }
+                Err(e) => issues.push(Issue {
+                    severity: if url.starts_with(CORE) {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                    code: "not-supported",
+                    expression: expr.to_string(),
+                    message: format!("profile {url} cannot be used: {e}"),
+                    rule: "profile-resolve",
+                    profile: url.clone(),
+                }),
+            }
+        }
+    }
+
+    fn walk(
+        &self,
+        w: &mut Walk<'_>,
+        def_path: &str,
+        obj: &Map<String, Value>,
+        expr: &str,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            w.issue(
+                Severity::Error,
+                "structure",
+                expr,
+                "nesting is too deep".into(),
+                "depth",
+            );
+            return;
+        }
+        let plan = w.plan;
+        // Unknown elements.
+        for key in obj.keys() {
+            if key == "resourceType" && def_path == plan.type_name || key == "fhir_comments" {
+                continue;
+            }
+            let name = key.strip_prefix('_').unwrap_or(key);
+            if resolve_child(plan, def_path, name).is_none() {
+                w.issue(
+                    Severity::Error,
+                    "structure",
+                    &format!("{expr}.{name}"),
+                    format!("`{name}` is not an element of {def_path}"),
+                    "unknown-element",
+                );
+            }
+        }
+        // Cardinality and each value.
+        let children: Vec<plan::ElementDef> = plan.children(def_path).cloned().collect();
+        for def in &children {
+            let base = def.path.rsplit('.').next().unwrap_or_default();
+            let present: Vec<(String, Option<String>)> =
+                if let Some(stem) = base.strip_suffix("[x]") {
+                    obj.keys()
+                        .filter_map(|k| {
+                            let k2 = k.strip_prefix('_').unwrap_or(k);
+                            let suffix = k2.strip_prefix(stem)?;
+                            let t = choice_type(def, suffix)?;
+                            Some((k2.to_string(), Some(t)))
+                        })
+                        .collect::<std::collections::BTreeMap<_, _>>()
+                        .into_iter()
+                        .collect()
+                } else if obj.contains_key(base) || obj.contains_key(&format!("_{base}")) {
+                    vec![(base.to_string(), None)]
+                } else {
+                    Vec::new()
+                };
+            let mut count = 0u64;
+            for (key, choice) in &present {
+                let value = obj.get(key);
+                let ext = obj.get(&format!("_{key}"));
+                let n = match (value, ext) {
+                    (Some(Value::Array(a)), _) => a.len(),
+                    (Some(_), _) => 1,
+                    (None, Some(Value::Array(a))) => a.len(),
+                    (None, Some(_)) => 1,
+                    (None, None) => 0,
+                };
+                count += n as u64;
+                let is_array = matches!(value, Some(Value::Array(_)));
+                if value.is_some() && is_array != def.base_many {
+                    let shape = if def.base_many {
+                        "an array"
+                    } else {
+                        "a single value, not an array"
+                    };
+                    w.issue(
+                        Severity::Error,
+                        "structure",
+                        &format!("{expr}.{key}"),
+                        format!("`{key}` must be {shape}"),
+                        "json-shape",
+                    );
+                }
+                let type_code = choice.clone().or_else(|| single_type(def));
+                if matches!(value, Some(Value::Array(a)) if a.is_empty()) {
+                    w.issue(
+                        Severity::Error,
+                        "structure",
+                        &format!("{expr}.{key}"),
+                        "an array must not be empty".into(),
+                        "ele-1",
+                    );
+                }
+                let values: Vec<&Value> = match value {
+                    Some(Value::Array(a)) => a.iter().collect(),
+                    Some(v) => vec![v],
+                    None => Vec::new(),
+                };
+                for (i, v) in values.iter().enumerate() {
+                    let at = if is_array {
+                        format!("{expr}.{key}[{i}]")
+                    } else {
+                        format!("{expr}.{key}")
+                    };
+                    self.check_value(w, def, type_code.as_deref(), v, &at, depth);
+                }
+            }
+            let at = format!("{expr}.{}", base.trim_end_matches("[x]"));
+            if count < def.min {
+                w.issue(
+                    Severity::Error,
+                    "required",
+                    &at,
+                    format!(
+                        "{} requires at least {} value(s), found {count}",
+                        def.path, def.min
+                    ),
+                    "cardinality-min",
+                );
+            }
+            if let Some(max) = def.max {
+                if count > max {
+                    let message = if max == 0 {
+                        format!("{} must not be populated (max 0), found {count}", def.path)
+                    } else {
+                        format!("{} allows at most {max} value(s), found {count}", def.path)
+                    };
+                    w.issue(
+                        Severity::Error,
+                        "structure",
+                        &at,
+                        message,
+                        "cardinality-max",
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_value(
+        &self,
+        w: &mut Walk<'_>,
+        def: &plan::ElementDef,
+        type_code: Option<&str>,
+        v: &Value,
+        at: &str,
+        depth: usize,
+    ) {
+        let plan = w.plan;
+        let empty = match v {
+            Value::Null => true,
+            Value::Object(o) => o.keys().all(|k| k == "id"),
+            _ => false,
+        };
+        if empty {
+            w.issue(
+                Severity::Error,
+                "invariant",
+                at,
+                "all FHIR elements must have a @value or children (ele-1)".into(),
+                "ele-1",
+            );
+            return;
+        }
+        if let Some((key, fixed)) = &def.fixed {
+            if v != fixed {
+                w.issue(
+                    Severity::Error,
+                    "value",
+                    at,
+                    format!("must be exactly {fixed} ({key}), found {v}"),
+                    "fixed-value",
+                );
+            }
+        }
+        if let Some((key, pattern)) = &def.pattern {
+            if !matches_pattern(v, pattern) {
+                w.issue(
+                    Severity::Error,
+                    "value",
+                    at,
+                    format!("must match the pattern {pattern} ({key}), found {v}"),
+                    "pattern-value",
+                );
+            }
+        }
+        if let Some(tc) = type_code {
+            if is_primitive(tc) {
+                if let Some(problem) = primitive_problem(tc, v) {
+                    w.issue(Severity::Error, "value", at, problem, "primitive-format");
+                }
+            }
+            if let Some(b) = &def.binding {
+                self.check_binding(w, b, tc, v, at);
+            }
+        }
+        let Some(obj) = v.as_object() else {
+            if !type_code.is_some_and(is_primitive) && type_code.is_some() {
+                w.issue(
+                    Severity::Error,
+                    "structure",
+                    at,
+                    "expected an object".into(),
+                    "json-shape",
+                );
+            }
+            return;
+        };
+        if let Some(rt) = obj.get("resourceType").and_then(Value::as_str).filter(|_| {
+            type_code.is_none_or(|t| {
+                t == "Resource" || t == "DomainResource" || !t.starts_with(char::is_lowercase)
+            })
+        }) {
+            if type_code.is_none_or(|t| t == "Resource" || t == "DomainResource" || t == rt) {
+                self.validate_resource(
+                    v,
+                    rt,
+                    &format!("{at}.ofType({rt})"),
+                    &[],
+                    w.issues,
+                    depth + 1,
+                );
+                return;
+            }
+        }
+        if plan.has_children(&def.path) {
+            self.walk(w, &def.path, obj, at, depth + 1);
+        } else if let Some(target) = def
+            .content_reference
+            .as_deref()
+            .and_then(|c| c.strip_prefix('#'))
+        {
+            let target = target.to_string();
+            self.walk(w, &target, obj, at, depth + 1);
+        } else if let Some(tc) = type_code.filter(|t| !is_primitive(t)) {
+            match self.core_plan(tc) {
+                Ok(tp) => {
+                    let mut inner = Walk {
+                        plan: &tp,
+                        issues: w.issues,
+                    };
+                    self.walk(&mut inner, &tp.type_name, obj, at, depth + 1);
+                }
+                Err(e) => w.issue(
+                    Severity::Warning,
+                    "not-supported",
+                    at,
+                    format!("type {tc} not checked: {e}"),
+                    "type-resolve",
+                ),
+            }
+        } else if type_code.is_none() && !def.types.is_empty() {
+            w.issue(
+                Severity::Error,
+                "structure",
+                at,
+                format!("cannot tell which type of {} this is", def.path),
+                "choice-type",
+            );
+        }
+    }
+
+    fn check_binding(
+        &self,
+        w: &mut Walk<'_>,
+        b: &plan::Binding,
+        type_code: &str,
+        v: &Value,
+        at: &str,
+    ) {
+        let (severity, rule) = match b.strength.as_str() {
+            "required" => (Severity::Error, "binding-required"),
+            "extensible" => (Severity::Warning, "binding-extensible"),
+            _ => return,
+        };
+        let codings: Vec<(Option<&str>, &str)> = match type_code {
+            "code" | "string" | "uri" => v.as_str().map(|c| vec![(None, c)]).unwrap_or_default(),
+            "Coding" => coding(v).into_iter().collect(),
+            "CodeableConcept" => v
+                .get("coding")
+                .and_then(Value::as_array)
+                .map(|cs| cs.iter().filter_map(coding).collect())
+                .unwrap_or_default(),
+            _ => return,
+        };
+        if codings.is_empty() {
+            if type_code == "CodeableConcept" && severity == Severity::Error {
+                w.issue(
+                    severity,
+                    "code-invalid",
+                    at,
+                    format!("no coding from the required value set {}", b.value_set),
+                    rule,
+                );
+            }
+            return;
+        }
+        let expansion = self.store.expand(&b.value_set);
+        let results: Vec<Option<bool>> = codings
+            .iter()
+            .map(|(s, c)| expansion.contains(*s, c))
+            .collect();
+        if results.iter().any(Option::is_none) {
+            if let Expansion::External(why) = &*expansion {
+                w.issue(
+                    Severity::Information,
+                    "informational",
+                    at,
+                    format!("codes not checked against {}: {why}", b.value_set),
+                    "binding-external",
+                );
+            }
+            return;
+        }
+        if !results.contains(&Some(true)) {
+            let shown: Vec<String> = codings
+                .iter()
+                .map(|(s, c)| format!("{}{c}", s.map(|s| format!("{s}|")).unwrap_or_default()))
+                .collect();
+            w.issue(
+                severity,
+                "code-invalid",
+                at,
+                format!(
+                    "{} is not in the value set {}",
+                    shown.join(", "),
+                    b.value_set
+                ),
+                rule,
+            );
+        }
+    }
+}
+
+impl Walk<'_> {
+    fn issue(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        expression: &str,
+        message: String,
+        rule: &'static str,
+    ) {
+        self.issues.push(Issue {
+            severity,
+            code,
+            expression: expression.to_string(),
+            message,
+            rule,
+            profile: self.plan.url.clone(),
+        });
+    }
+}
+
+fn coding(v: &Value) -> Option<(Option<&str>, &str)> {
+    let code = v.get("code").and_then(Value::as_str)?;
+    Some((v.get("system").and_then(Value::as_str), code))
+}
+
+/// The element definition that a JSON property of `def_path` belongs to.
+fn resolve_child<'a>(plan: &'a Plan, def_path: &str, name: &str) -> Option<&'a plan::ElementDef> {
+    if let Some(d) = plan.element(&format!("{def_path}.{name}")) {
+        return Some(d);
+    }
+    plan.children(def_path).find(|d| {
+        let base = d.path.rsplit('.').next().unwrap_or_default();
+        base.strip_suffix("[x]")
+            .and_then(|stem| name.strip_prefix(stem))
+            .is_some_and(|suffix| choice_type(d, suffix).is_some())
+    })
+}
+
+/// The element's type when it has one type code (several `Reference(...)` entries share the code `Reference`).
+fn single_type(def: &plan::ElementDef) -> Option<String> {
+    let first = def.types.first()?;
+    def.types
+        .iter()
+        .all(|t| t.code == first.code)
+        .then(|| first.code.clone())
+}
+
+/// The type code a choice suffix (`Quantity`, `DateTime`) names, if the element allows it.
+fn choice_type(def: &plan::ElementDef, suffix: &str) -> Option<String> {
+    def.types
+        .iter()
+        .find(|t| {
+            let mut c = t.code.chars();
+            c.next().is_some_and(|f| {
+                let cap: String = f.to_uppercase().chain(c).collect();
+                cap == suffix
+            })
+        })
+        .map(|t| t.code.clone())
+}
+
+fn is_primitive(code: &str) -> bool {
+    code.starts_with(char::is_lowercase)
+}
+
+fn matches_pattern(v: &Value, pattern: &Value) -> bool {
+    match (v, pattern) {
+        (Value::Object(o), Value::Object(p)) => p
+            .iter()
+            .all(|(k, pv)| o.get(k).is_some_and(|ov| matches_pattern(ov, pv))),
+        (Value::Array(a), Value::Array(p)) => p
+            .iter()
+            .all(|pv| a.iter().any(|av| matches_pattern(av, pv))),
+        _ => v == pattern,
+    }
+}
+
+fn regex(re: &'static str) -> &'static regex::Regex {
+    use std::sync::OnceLock;
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, &'static regex::Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let mut map = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.entry(re).or_insert_with(|| {
+        let compiled = regex::Regex::new(re)
+            .unwrap_or_else(|_| regex::Regex::new("^$").unwrap_or_else(|_| unreachable!()));
+        Box::leak(Box::new(compiled))
+    })
+}
+
+/// Why a JSON value is not a valid FHIR primitive of type `code`, if it is not.
+fn primitive_problem(code: &str, v: &Value) -> Option<String> {
+    let s = |v: &Value| v.as_str().map(String::from);
+    let check = |re: &'static str, what: &str| -> Option<String> {
+        match s(v) {
+            Some(text) if regex(re).is_match(&text) => None,
+            Some(text) => Some(format!("`{text}` is not a valid {what}")),
+            None => Some(format!("a {what} must be a JSON string, found {v}")),
+        }
+    };
+    match code {
+        "boolean" => {
+            (!v.is_boolean()).then(|| format!("a boolean must be true or false, found {v}"))
+        }
+        "integer" => {
+            (!v.is_i64()).then(|| format!("an integer must be a JSON whole number, found {v}"))
+        }
+        "unsignedInt" => v
+            .as_i64()
+            .is_none_or(|n| n < 0)
+            .then(|| format!("an unsignedInt must be a whole number >= 0, found {v}")),
+        "positiveInt" => v
+            .as_i64()
+            .is_none_or(|n| n < 1)
+            .then(|| format!("a positiveInt must be a whole number >= 1, found {v}")),
+        "decimal" => {
+            (!v.is_number()).then(|| format!("a decimal must be a JSON number, found {v}"))
+        }
+        "date" => check(
+            r"^-?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$",
+            "date (YYYY, YYYY-MM or YYYY-MM-DD)",
+        ),
+        "dateTime" => check(
+            r"^-?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$",
+            "dateTime",
+        ),
+        "instant" => check(
+            r"^-?[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$",
+            "instant",
+        ),
+        "time" => check(
+            r"^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?$",
+            "time",
+        ),
+        "code" => check(
+            r"^[^\s]+( [^\s]+)*$",
+            "code (no leading, trailing or double spaces)",
+        ),
+        "id" => check(r"^[A-Za-z0-9\-\.]{1,64}$", "id"),
+        "oid" => check(r"^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$", "oid"),
+        "uuid" => check(
+            r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+            "uuid",
+        ),
+        "uri" => check(r"^\S*$", "uri"),
+        "base64Binary" => check(r"^(\s*([0-9a-zA-Z+/=]){4}\s*)+$", "base64Binary"),
+        "string" | "markdown" => match v {
+            Value::String(t) if t.trim().is_empty() => {
+                Some("a string must not be empty or only whitespace".into())
+            }
+            Value::String(_) => None,
+            other => Some(format!("a string must be a JSON string, found {other}")),
+        },
+        "xhtml" => match v {
+            Value::String(t) if t.trim_start().starts_with("<div") => None,
+            _ => Some("narrative must be an XHTML <div>".into()),
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fhir::FhirPath;
+    use std::sync::OnceLock;
+
+    pub(crate) fn validator() -> &'static Validator {
+        static V: OnceLock<Validator> = OnceLock::new();
+        V.get_or_init(|| {
+            let store = Store::new(FhirPath::development_default())
+                .expect("../shared/fhir beside the repository");
+            Validator::new(Arc::new(store))
+        })
+    }
+
+    fn errors(issues: &[Issue]) -> Vec<&Issue> {
+        issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .collect()
+    }
+
+    fn example(rel: &str) -> Value {
+        let p = FhirPath::development_default().existing().unwrap()[0]
+            .join("nhsconnect-gpconnect-spec-examples")
+            .join(rel);
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    }
+
+    fn gpc_patient() -> Value {
+        let mut p = example("1.2.9/foundations/read_patient_response_example.json");
+        p["birthDate"] = json!("1958-06-02");
+        p
+    }
+
+    fn broken(f: impl Fn(&mut Value)) -> Vec<Issue> {
+        let mut p = gpc_patient();
+        f(&mut p);
+        validator().validate(&p, &[])
+    }
+
+    fn has_error(issues: &[Issue], expression: &str, rule: &str) -> bool {
+        errors(issues)
+            .iter()
+            .any(|i| i.expression == expression && i.rule == rule)
+    }
+
+    #[test]
+    fn the_official_gp_connect_patient_is_clean() {
+        let issues = validator().validate(&gpc_patient(), &[]);
+        assert!(errors(&issues).is_empty(), "{issues:#?}");
+    }
+
+    #[test]
+    fn breakages_are_reported_at_their_expression() {
+        type Breakage = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(Breakage, &str, &str)> = vec![
+            (
+                Box::new(|p| p["photo"] = json!([{ "title": "x" }])),
+                "Patient.photo",
+                "cardinality-max",
+            ),
+            (
+                Box::new(|p| p["birthDate"] = json!("02/06/1958")),
+                "Patient.birthDate",
+                "primitive-format",
+            ),
+            (
+                Box::new(|p| p["favouriteColour"] = json!("blue")),
+                "Patient.favouriteColour",
+                "unknown-element",
+            ),
+            (
+                Box::new(|p| p["gender"] = json!("F")),
+                "Patient.gender",
+                "binding-required",
+            ),
+            (
+                Box::new(|p| p["address"] = json!([{}])),
+                "Patient.address[0]",
+                "ele-1",
+            ),
+            (
+                Box::new(|p| p["telecom"] = json!([])),
+                "Patient.telecom",
+                "ele-1",
+            ),
+            (
+                Box::new(|p| p["active"] = json!("yes")),
+                "Patient.active",
+                "primitive-format",
+            ),
+            (
+                Box::new(|p| p["gender"] = json!(["female"])),
+                "Patient.gender",
+                "json-shape",
+            ),
+        ];
+        for (f, expression, rule) in cases {
+            let issues = broken(f);
+            assert!(
+                has_error(&issues, expression, rule),
+                "{expression} {rule}: {issues:#?}"
+            );
+        }
+    }
+
+    fn gpc_outcome() -> Value {
+        json!({
+            "resourceType": "OperationOutcome",
+            "meta": { "profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-OperationOutcome-1"] },
+            "issue": [{
+                "severity": "error",
+                "code": "invalid",
+                "details": { "coding": [{
+                    "system": "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1",
+                    "code": "BAD_REQUEST",
+                    "display": "Bad request"
+                }] },
+                "diagnostics": "x"
+            }]
+        })
+    }
+
+    #[test]
+    fn gp_connect_operation_outcome_fixed_system_and_single_coding() {
+        let clean = validator().validate(&gpc_outcome(), &[]);
+        assert!(errors(&clean).is_empty(), "{clean:#?}");
+        let mut wrong = gpc_outcome();
+        wrong["issue"][0]["details"]["coding"][0]["system"] =
+            json!("https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1");
+        let issues = validator().validate(&wrong, &[]);
+        assert!(
+            has_error(
+                &issues,
+                "OperationOutcome.issue[0].details.coding[0].system",
+                "fixed-value"
+            ),
+            "{issues:#?}"
+        );
+        let mut two = gpc_outcome();
+        let c = two["issue"][0]["details"]["coding"][0].clone();
+        two["issue"][0]["details"]["coding"] = json!([c.clone(), c]);
+        let issues = validator().validate(&two, &[]);
+        assert!(
+            has_error(
+                &issues,
+                "OperationOutcome.issue[0].details.coding",
+                "cardinality-max"
+            ),
+            "{issues:#?}"
+        );
+    }
+
+    #[test]
+    fn not_a_resource_and_unknown_profiles() {
+        let issues = validator().validate(&json!({ "id": "1" }), &[]);
+        assert!(has_error(&issues, "(root)", "resource-type"));
+        let issues = validator().validate(
+            &gpc_patient(),
+            &["https://example.org/StructureDefinition/nope"],
+        );
+        assert!(issues
+            .iter()
+            .any(|i| i.rule == "profile-resolve" && i.severity == Severity::Warning));
+        let oo = operation_outcome(&issues);
+        assert_eq!(oo["resourceType"], "OperationOutcome");
+        assert_eq!(
+            oo["issue"][0]["extension"][0]["valueString"],
+            "profile-resolve"
+        );
+    }
+
+    #[test]
+    fn contained_and_bundle_entries_are_checked_against_their_definitions() {
+        let mut bad = gpc_patient();
+        bad["gender"] = json!("F");
+        let bundle = json!({ "resourceType": "Bundle", "type": "searchset", "entry": [{ "resource": bad }] });
+        let issues = validator().validate(&bundle, &[]);
+        assert!(
+            has_error(
+                &issues,
+                "Bundle.entry[0].resource.ofType(Patient).gender",
+                "binding-required"
+            ),
+            "{issues:#?}"
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Conformance resources by canonical URL, loaded once from the FHIR path (JSON, or FHIR XML read with the
+//! STU3 element model), and ValueSet expansion against local CodeSystems.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::fhir::{DefinitionIndex, FhirPath};
+
+/// A definitions problem.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum StoreError {
+    #[error("{0}")]
+    Definitions(String),
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{url} is a {found}, not a {expected}")]
+    WrongType {
+        url: String,
+        found: String,
+        expected: &'static str,
+    },
+}
+
+/// The codes a ValueSet allows, when every part of it is known locally.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expansion {
+    /// `(system, code)` pairs.
+    Codes(HashSet<(String, String)>),
+    /// Some part draws on a code system that is not held locally (SNOMED CT, UCUM ...): not checked.
+    External(String),
+}
+
+impl Expansion {
+    pub fn contains(&self, system: Option<&str>, code: &str) -> Option<bool> {
+        match self {
+            Expansion::Codes(codes) => Some(match system {
+                Some(s) => codes.contains(&(s.to_string(), code.to_string())),
+                None => codes.iter().any(|(_, c)| c == code),
+            }),
+            Expansion::External(_) => None,
+        }
+    }
+}
+
+/// Loaded definitions, shared by every validation.
+#[derive(Debug)]
+pub struct Store {
+    index: DefinitionIndex,
+    fhir_path: FhirPath,
+    cache: Mutex<HashMap<String, Arc<Value>>>,
+    expansions: Mutex<HashMap<String, Arc<Expansion>>>,
+}
+
+impl Store {
+    pub fn new(fhir_path: FhirPath) -> Result<Self, StoreError> {
+        let index = fhir_path
+            .index()
+            .map_err(|e| StoreError::Definitions(e.to_string()))?;
+        Ok(Self {
+            index,
+            fhir_path,
+            cache: Mutex::default(),
+            expansions: Mutex::default(),
+        })
+    }
+
+    /// The conformance resource with this canonical URL (`url|version` picks a version).
+    pub fn get(&self, url: &str) -> Result<Arc<Value>, StoreError> {
+        if let Some(v) = lock(&self.cache).get(url) {
+            return Ok(v.clone());
+        }
+        let entry = self
+            .index
+            .require(url)
+            .map_err(|e| StoreError::Definitions(e.to_string()))?;
+        let path = entry.path.clone();
+        let text = std::fs::read_to_string(&path).map_err(|e| StoreError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let value = if path.extension().is_some_and(|e| e == "xml") {
+            let model =
+                crate::fhir::stu3_model(&self.fhir_path).map_err(StoreError::Definitions)?;
+            crate::fhir::xml::xml_to_json(&text, &model).map_err(|e| StoreError::Read {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?
+        } else {
+            serde_json::from_str(&text).map_err(|e| StoreError::Read {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?
+        };
+        let value = Arc::new(value);
+        lock(&self.cache).insert(url.to_string(), value.clone());
+        Ok(value)
+    }
+
+    /// A StructureDefinition by canonical URL.
+    pub fn structure_definition(&self, url: &str) -> Result<Arc<Value>, StoreError> {
+        let v = self.get(url)?;
+        match v.get("resourceType").and_then(Value::as_str) {
+            Some("StructureDefinition") => Ok(v),
+            other => Err(StoreError::WrongType {
+                url: url.to_string(),
+                found: other.unwrap_or("(no resourceType)").to_string(),
+                expected: "StructureDefinition",
+            }),
+        }
+    }
+
+    /// The expansion of a ValueSet (compose.include of local CodeSystems and nested ValueSets).
+    pub fn expand(&self, url: &str) -> Arc<Expansion> {
+        let key = url.split('|').next().unwrap_or(url).to_string();
+        if let Some(e) = lock(&self.expansions).get(&key) {
+            return e.clone();
+        }
+        let mut seen = HashSet::new();
+        let e = Arc::new(self.expand_inner(&key, &mut seen));
+        lock(&self.expansions).insert(key, e.clone());
+        e
+    }
+
+    fn expand_inner(&self, url: &str, seen: &mut HashSet<String>) -> Expansion {
+        if !seen.insert(url.to_string()) {
+            return Expansion::Codes(HashSet::new());
+        }
+        let Ok(vs) = self.get(url) else {
+            return Expansion::External(format!("ValueSet {url} is not held locally"));
+        };
+        let mut codes = HashSet::new();
+        // DSTU2 ValueSets may define their codes inline.
+        if let Some(cs) = vs.get("codeSystem") {
+            let system = cs
+                .get("system")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            collect_concepts(cs.get("concept"), &system, &mut codes);
+        }
+        if let Some(contains) = vs.pointer("/expansion/contains") {
+            collect_contains(contains, &mut codes);
+        }
+        let includes = vs
+            .pointer("/compose/include")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for inc in &includes {
+            if inc.get("filter").is_some() {
+                return Expansion::External(format!("ValueSet {url} uses a filter"));
+            }
+            for nested in inc
+                .get("valueSet")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                match nested.as_str().map(|u| self.expand_inner(u, seen)) {
+                    Some(Expansion::Codes(c)) => codes.extend(c),
+                    Some(ext @ Expansion::External(_)) => return ext,
+                    None => {}
+                }
+            }
+            let Some(system) = inc.get("system").and_then(Value::as_str) else {
+                continue;
+            };
+            if let Some(listed) = inc.get("concept").and_then(Value::as_array) {
+                for c in listed {
+                    if let Some(code) = c.get("code").and_then(Value::as_str) {
+                        codes.insert((system.to_string(), code.to_string()));
+                    }
+                }
+                continue;
+            }
+            match self.get(system) {
+                Ok(cs) if cs.get("resourceType").and_then(Value::as_str) == Some("CodeSystem") => {
+                    collect_concepts(cs.get("concept"), system, &mut codes);
+                }
+                _ => {
+                    return Expansion::External(format!("code system {system} is not held locally"))
+                }
+            }
+        }
+        Expansion::Codes(codes)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn collect_concepts(concepts: Option<&Value>, system: &str, out: &mut HashSet<(String, String)>) {
+    for c in concepts.and_then(Value::as_array).into_iter().flatten() {
+        if let Some(code) = c.get("code").and_then(Value::as_str) {
+            out.insert((system.to_string(), code.to_string()));
+        }
+        collect_concepts(c.get("concept"), system, out);
+    }
+}
+
+fn collect_contains(contains: &Value, out: &mut HashSet<(String, String)>) {
+    for c in contains.as_array().into_iter().flatten() {
+        if let (Some(s), Some(code)) = (
+            c.get("system").and_then(Value::as_str),
+            c.get("code").and_then(Value::as_str),
+        ) {
+            out.insert((s.to_string(), code.to_string()));
+        }
+        if let Some(nested) = c.get("contains") {
+            collect_contains(nested, out);
+        }
+    }
+}

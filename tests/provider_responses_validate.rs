@@ -1,0 +1,80 @@
+//! Every response body the reference provider sent during a full suite run (read back from the evidence)
+//! validates against its core definition and the profiles its meta.profile claims, with zero errors.
+
+mod common;
+
+use std::sync::Arc;
+
+use gpc_assure::fhir::FhirPath;
+use gpc_assure::runner::{self, Target};
+use gpc_assure::validate::{Severity, Store, Validator};
+
+fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else if p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("exchange-"))
+        {
+            out.push(p);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reference_provider_response_validates_clean() {
+    let summary = runner::run(common::options(
+        Target::Embedded(Default::default()),
+        "validate",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(summary.failed(), 0);
+    let fhir_path = FhirPath::resolve(&[], &[]);
+    let model = gpc_assure::fhir::stu3_model(&fhir_path).unwrap();
+    let validator = Validator::new(Arc::new(Store::new(fhir_path).unwrap()));
+    let mut exchanges = Vec::new();
+    files(&summary.report_dir.join("evidence"), &mut exchanges);
+    let (mut checked, mut problems) = (0, Vec::new());
+    for path in exchanges {
+        let ex: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let Some(body) = ex.pointer("/response/body").and_then(|b| b.as_str()) else {
+            continue;
+        };
+        let ct = ex["response"]["headers"]
+            .as_array()
+            .and_then(|hs| hs.iter().find(|h| h[0].as_str() == Some("content-type")))
+            .and_then(|h| h[1].as_str())
+            .unwrap_or_default()
+            .to_string();
+        let resource = if ct.contains("xml") {
+            gpc_assure::fhir::xml::xml_to_json(body, &model).unwrap()
+        } else {
+            serde_json::from_str(body).unwrap()
+        };
+        checked += 1;
+        for issue in validator.validate(&resource, &[]) {
+            if issue.severity == Severity::Error {
+                problems.push(format!(
+                    "{}: {} {} ({})",
+                    path.display(),
+                    issue.expression,
+                    issue.message,
+                    issue.profile
+                ));
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(checked > 400, "only {checked} responses checked");
+    assert!(
+        problems.is_empty(),
+        "{} errors, first: {:#?}",
+        problems.len(),
+        &problems[..problems.len().min(10)]
+    );
+}
