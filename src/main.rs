@@ -55,6 +55,24 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Validate FHIR resources (JSON or XML) against their core definition and profiles.
+    Validate {
+        /// Profile canonical URL to validate against (repeatable); default: the resource's meta.profile.
+        #[arg(long = "profile")]
+        profiles: Vec<String>,
+        /// FHIR version of the input.
+        #[arg(long, default_value = "3.0.1", value_parser = ["3.0.1", "1.0.2"])]
+        fhir_version: String,
+        /// Output: `text` for people, `json` for an OperationOutcome per input.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+        /// Folders of FHIR definitions (repeatable; also GPC_FHIR_PATH).
+        #[arg(long = "fhir-path")]
+        fhir_path: Vec<PathBuf>,
+        /// Files to validate; `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
     /// Serve the reference provider.
     Serve {
         /// Address to listen on.
@@ -154,6 +172,13 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::Validate {
+            profiles,
+            fhir_version,
+            format,
+            fhir_path,
+            files,
+        } => validate_files(&profiles, &fhir_version, &format, &fhir_path, &files),
         Command::Serve {
             listen,
             faults,
@@ -194,6 +219,85 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn read_input(name: &str) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    if name == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(name).with_context(|| format!("cannot read {name}"))
+    }
+}
+
+fn validate_files(
+    profiles: &[String],
+    fhir_version: &str,
+    format: &str,
+    fhir_path: &[PathBuf],
+    files: &[String],
+) -> anyhow::Result<ExitCode> {
+    use gpc_assure::validate::{operation_outcome, Severity, Store, Validator};
+    let fhir_path = FhirPath::resolve(fhir_path, &[]);
+    let store = std::sync::Arc::new(Store::new(fhir_path.clone())?);
+    let validator = if fhir_version == "1.0.2" {
+        Validator::dstu2(store)
+    } else {
+        Validator::new(store)
+    };
+    let profiles: Vec<&str> = profiles.iter().map(String::as_str).collect();
+    // Read and parse every input first: unreadable input is exit 2, before any verdict.
+    let mut inputs = Vec::new();
+    for name in files {
+        let text = read_input(name)?;
+        let resource = if text.trim_start().starts_with('<') {
+            let model = gpc_assure::fhir::stu3_model(&fhir_path).map_err(anyhow::Error::msg)?;
+            gpc_assure::fhir::xml::xml_to_json(&text, &model)
+                .with_context(|| format!("{name} is not FHIR XML"))?
+        } else {
+            serde_json::from_str(&text).with_context(|| format!("{name} is not JSON"))?
+        };
+        inputs.push((name, resource));
+    }
+    let mut any_error = false;
+    for (name, resource) in inputs {
+        let issues = validator.validate(&resource, &profiles);
+        any_error |= issues.iter().any(|i| i.severity == Severity::Error);
+        if format == "json" {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&operation_outcome(&issues))?
+            );
+        } else {
+            let errors = issues
+                .iter()
+                .filter(|i| i.severity == Severity::Error)
+                .count();
+            println!(
+                "{name}: {errors} error(s), {} other issue(s)",
+                issues.len() - errors
+            );
+            for i in &issues {
+                println!(
+                    "  {:<11} {}: {} [{}; {}]",
+                    i.severity.as_str(),
+                    i.expression,
+                    i.message,
+                    i.rule,
+                    i.profile
+                );
+            }
+        }
+    }
+    Ok(if any_error {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[tokio::main]

@@ -131,3 +131,32 @@ fn a_missing_config_file_exits_2() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read config file"), "{err}");
 }
+
+#[test]
+fn validate_exit_codes() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fhir/nhsconnect-gpconnect-spec-examples/1.2.9/foundations");
+    let clean = examples.join("read_patient_response_example.json");
+    let out = gpc()
+        .args(["validate", clean.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The published Location example gives `address` as an array; STU3 Location.address is 0..1.
+    let invalid = examples.join("read_location_response_example.json");
+    let out = gpc()
+        .args(["validate", "--format", "json", invalid.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let oo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(oo["issue"][0]["expression"][0], "Location.address");
+    let (code, err) = run(&["validate", "/nonexistent/resource.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"), "{err}");
+}

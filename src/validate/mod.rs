@@ -69,8 +69,8 @@ pub fn operation_outcome(issues: &[Issue]) -> Value {
                     "diagnostics": i.message,
                     "expression": [i.expression],
                     "extension": [
-                        { "url": "https://gpc-assure.dev/rule", "valueString": i.rule },
-                        { "url": "https://gpc-assure.dev/profile", "valueUri": i.profile }
+                        { "url": "urn:gpc-assure:validation-rule", "valueString": i.rule },
+                        { "url": "urn:gpc-assure:validation-profile", "valueUri": i.profile }
                     ]
                 })
             })
