@@ -136,7 +136,7 @@ fn a_missing_config_file_exits_2() {
 fn validate_exit_codes() {
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/fhir/nhsconnect-gpconnect-spec-examples/1.2.9/foundations");
-    let clean = examples.join("read_patient_response_example.json");
+    let clean = examples.join("read_practitioner_response_example.json");
     let out = gpc()
         .args(["validate", clean.to_str().unwrap()])
         .output()

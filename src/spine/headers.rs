@@ -29,8 +29,10 @@ pub mod system {
         "https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1";
     pub const REGISTRATION_TYPE: &str =
         "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1";
+    /// The CodeSystem the required ValueSet draws on (the published 1.2.x examples use a wrong URL without
+    /// `/STU3/CodeSystem/`).
     pub const NHS_NUMBER_VERIFICATION: &str =
-        "https://fhir.nhs.uk/CareConnect-NHSNumberVerificationStatus-1";
+        "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1";
 }
 
 /// Profile and extension canonical URLs used by Foundations.

@@ -20,7 +20,7 @@ pub use plan::Plan;
 pub use store::{Expansion, Store, StoreError};
 
 /// Issue severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -156,6 +156,10 @@ impl Validator {
             return issues;
         };
         self.validate_resource(resource, rt, rt, profiles, &mut issues, 0);
+        // The core definition and a profile can reach the same extension or data type: report each finding once.
+        let mut seen = std::collections::HashSet::new();
+        issues
+            .retain(|i| seen.insert((i.severity, i.expression.clone(), i.rule, i.message.clone())));
         issues
     }
 
@@ -281,6 +285,13 @@ impl Validator {
                     Vec::new()
                 };
             let mut count = 0u64;
+            let slices: Vec<plan::ElementDef> = if def.slicing.is_some() {
+                plan.slices(&def.id).cloned().collect()
+            } else {
+                Vec::new()
+            };
+            let mut slice_counts = vec![0u64; slices.len()];
+            let mut slicing_decidable = true;
             for (key, choice) in &present {
                 let value = obj.get(key);
                 let ext = obj.get(&format!("_{key}"));
@@ -328,10 +339,64 @@ impl Validator {
                     } else {
                         format!("{expr}.{key}")
                     };
-                    self.check_value(w, def, type_code.as_deref(), v, &at, depth);
+                    match self.slice_for(plan, def, &slices, v, type_code.as_deref()) {
+                        SliceMatch::Slice(k) => {
+                            slice_counts[k] += 1;
+                            self.check_value(w, &slices[k], type_code.as_deref(), v, &at, depth);
+                        }
+                        SliceMatch::Unmatched => {
+                            if def.slicing.as_ref().is_some_and(|sl| sl.rules == "closed") {
+                                w.issue(
+                                    Severity::Error,
+                                    "structure",
+                                    &at,
+                                    format!(
+                                        "matches none of the slices of {} (slicing is closed)",
+                                        def.path
+                                    ),
+                                    "slicing-closed",
+                                );
+                            }
+                            self.check_value(w, def, type_code.as_deref(), v, &at, depth);
+                        }
+                        SliceMatch::Undecidable => {
+                            slicing_decidable = false;
+                            self.check_value(w, def, type_code.as_deref(), v, &at, depth);
+                        }
+                    }
                 }
             }
             let at = format!("{expr}.{}", base.trim_end_matches("[x]"));
+            if slicing_decidable {
+                for (slice, n) in slices.iter().zip(&slice_counts) {
+                    let name = slice.slice_name.as_deref().unwrap_or_default();
+                    if *n < slice.min {
+                        w.issue(
+                            Severity::Error,
+                            "required",
+                            &at,
+                            format!(
+                                "slice `{name}` of {} requires at least {} value(s), found {n}",
+                                def.path, slice.min
+                            ),
+                            "slice-cardinality-min",
+                        );
+                    }
+                    if slice.max.is_some_and(|m| *n > m) {
+                        w.issue(
+                            Severity::Error,
+                            "structure",
+                            &at,
+                            format!(
+                                "slice `{name}` of {} allows at most {} value(s), found {n}",
+                                def.path,
+                                slice.max.unwrap_or_default()
+                            ),
+                            "slice-cardinality-max",
+                        );
+                    }
+                }
+            }
             if count < def.min {
                 w.issue(
                     Severity::Error,
@@ -449,8 +514,29 @@ impl Validator {
                 return;
             }
         }
-        if plan.has_children(&def.path) {
-            self.walk(w, &def.path, obj, at, depth + 1);
+        if plan.has_children(&def.id) {
+            self.walk(w, &def.id, obj, at, depth + 1);
+        } else if let Some(profile) = self.type_profile(def, type_code, obj) {
+            match self.plan(&profile) {
+                Ok(tp) => {
+                    let mut inner = Walk {
+                        plan: &tp,
+                        issues: w.issues,
+                    };
+                    self.walk(&mut inner, &tp.type_name, obj, at, depth + 1);
+                }
+                Err(e) => w.issue(
+                    if def.types.iter().any(|t| t.profiles.contains(&profile)) {
+                        Severity::Warning
+                    } else {
+                        Severity::Information
+                    },
+                    "not-supported",
+                    at,
+                    format!("{profile} not checked: {e}"),
+                    "profile-resolve",
+                ),
+            }
         } else if let Some(target) = def
             .content_reference
             .as_deref()
@@ -558,6 +644,195 @@ impl Validator {
     }
 }
 
+/// Which slice a value belongs to.
+enum SliceMatch {
+    Slice(usize),
+    Unmatched,
+    /// The discriminators cannot be evaluated with what the snapshot says (slice checks are skipped).
+    Undecidable,
+}
+
+/// The values at a dotted path below `v` (arrays flatten); `None` for paths this walker cannot follow.
+fn json_at<'v>(v: &'v Value, path: &str) -> Option<Vec<&'v Value>> {
+    if path.contains('(') {
+        return None;
+    }
+    let mut cur = vec![v];
+    for part in path.split('.').filter(|p| !p.is_empty() && *p != "$this") {
+        let mut next = Vec::new();
+        for c in cur {
+            match c.get(part) {
+                Some(Value::Array(a)) => next.extend(a.iter()),
+                Some(x) => next.push(x),
+                None => {}
+            }
+        }
+        cur = next;
+    }
+    Some(cur)
+}
+
+impl Validator {
+    fn slice_for(
+        &self,
+        plan: &Plan,
+        base: &plan::ElementDef,
+        slices: &[plan::ElementDef],
+        v: &Value,
+        type_code: Option<&str>,
+    ) -> SliceMatch {
+        let Some(slicing) = &base.slicing else {
+            return SliceMatch::Undecidable;
+        };
+        if slices.is_empty() {
+            return SliceMatch::Unmatched;
+        }
+        if slicing.discriminators.is_empty() {
+            return SliceMatch::Undecidable;
+        }
+        for (k, s) in slices.iter().enumerate() {
+            let mut all = true;
+            for (kind, path) in &slicing.discriminators {
+                match self.discriminate(plan, s, kind, path, v, type_code) {
+                    Some(true) => {}
+                    Some(false) => {
+                        all = false;
+                        break;
+                    }
+                    None => return SliceMatch::Undecidable,
+                }
+            }
+            if all {
+                return SliceMatch::Slice(k);
+            }
+        }
+        SliceMatch::Unmatched
+    }
+
+    /// Whether `v` meets one discriminator of slice `s`; `None` when it cannot be decided.
+    fn discriminate(
+        &self,
+        plan: &Plan,
+        s: &plan::ElementDef,
+        kind: &str,
+        path: &str,
+        v: &Value,
+        type_code: Option<&str>,
+    ) -> Option<bool> {
+        let instance = json_at(v, path)?;
+        let target = if path == "$this" {
+            Some(s)
+        } else {
+            plan.descendant(&s.id, path)
+        };
+        match kind {
+            "value" | "pattern" => {
+                let expected = target
+                    .and_then(|t| {
+                        t.fixed
+                            .as_ref()
+                            .or(t.pattern.as_ref())
+                            .map(|(_, x)| x.clone())
+                    })
+                    .or_else(|| {
+                        (path == "url")
+                            .then(|| {
+                                s.types
+                                    .first()
+                                    .and_then(|t| t.profiles.first())
+                                    .map(|p| Value::String(p.clone()))
+                            })
+                            .flatten()
+                    })?;
+                Some(instance.iter().any(|iv| matches_pattern(iv, &expected)))
+            }
+            "exists" => {
+                let t = target?;
+                let exists = !instance.is_empty();
+                Some(if t.min > 0 {
+                    exists
+                } else if t.max == Some(0) {
+                    !exists
+                } else {
+                    true
+                })
+            }
+            "type" => {
+                let t = target?;
+                let actual = if path == "$this" {
+                    type_code.map(String::from).or_else(|| {
+                        v.get("resourceType")
+                            .and_then(Value::as_str)
+                            .map(String::from)
+                    })
+                } else {
+                    instance
+                        .first()
+                        .and_then(|x| x.get("resourceType"))
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                }?;
+                Some(t.types.iter().any(|tr| tr.code == actual))
+            }
+            "profile" => {
+                let t = target?;
+                let profiles: Vec<&String> = t.types.iter().flat_map(|tr| &tr.profiles).collect();
+                if profiles.is_empty() {
+                    return None;
+                }
+                let candidate = instance.first()?;
+                Some(profiles.iter().any(|p| {
+                    let rt = candidate.get("resourceType").and_then(Value::as_str);
+                    let issues = match rt {
+                        Some(rt) => {
+                            let mut issues = Vec::new();
+                            self.validate_resource(
+                                candidate,
+                                rt,
+                                rt,
+                                &[p.as_str()],
+                                &mut issues,
+                                1,
+                            );
+                            issues
+                        }
+                        None => return false,
+                    };
+                    !issues.iter().any(|i| i.severity == Severity::Error)
+                }))
+            }
+            _ => None,
+        }
+    }
+
+    /// The profile a complex value is checked against when the current plan says nothing below it: the
+    /// element type's declared profile (an extension definition, a data-type profile), or for an extension
+    /// with an absolute `url`, the definition found by that URL.
+    fn type_profile(
+        &self,
+        def: &plan::ElementDef,
+        type_code: Option<&str>,
+        obj: &Map<String, Value>,
+    ) -> Option<String> {
+        let declared = def
+            .types
+            .iter()
+            .find(|t| type_code.is_none_or(|tc| t.code == tc))
+            .and_then(|t| t.profiles.first())
+            .cloned();
+        if declared.is_some() {
+            return declared;
+        }
+        if type_code == Some("Extension") {
+            let url = obj.get("url").and_then(Value::as_str)?;
+            if url.starts_with("http") {
+                return Some(url.to_string());
+            }
+        }
+        None
+    }
+}
+
 impl Walk<'_> {
     fn issue(
         &mut self,
@@ -584,15 +859,14 @@ fn coding(v: &Value) -> Option<(Option<&str>, &str)> {
 }
 
 /// The element definition that a JSON property of `def_path` belongs to.
-fn resolve_child<'a>(plan: &'a Plan, def_path: &str, name: &str) -> Option<&'a plan::ElementDef> {
-    if let Some(d) = plan.element(&format!("{def_path}.{name}")) {
-        return Some(d);
-    }
-    plan.children(def_path).find(|d| {
+fn resolve_child<'a>(plan: &'a Plan, def_id: &str, name: &str) -> Option<&'a plan::ElementDef> {
+    plan.children(def_id).find(|d| {
         let base = d.path.rsplit('.').next().unwrap_or_default();
-        base.strip_suffix("[x]")
-            .and_then(|stem| name.strip_prefix(stem))
-            .is_some_and(|suffix| choice_type(d, suffix).is_some())
+        base == name
+            || base
+                .strip_suffix("[x]")
+                .and_then(|stem| name.strip_prefix(stem))
+                .is_some_and(|suffix| choice_type(d, suffix).is_some())
     })
 }
 
@@ -751,7 +1025,10 @@ mod tests {
 
     fn gpc_patient() -> Value {
         let mut p = example("1.2.9/foundations/read_patient_response_example.json");
-        p["birthDate"] = json!("1958-06-02");
+        // The published example codes the verification status in `https://fhir.nhs.uk/CareConnect-...`, a
+        // system the required ValueSet does not include; the CodeSystem is under /STU3/CodeSystem/.
+        p["identifier"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]["system"] =
+            json!("https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1");
         p
     }
 
@@ -765,6 +1042,22 @@ mod tests {
         errors(issues)
             .iter()
             .any(|i| i.expression == expression && i.rule == rule)
+    }
+
+    #[test]
+    fn the_published_example_has_a_wrong_verification_system() {
+        let issues = validator().validate(
+            &example("1.2.9/foundations/read_patient_response_example.json"),
+            &[],
+        );
+        assert!(
+            has_error(
+                &issues,
+                "Patient.identifier[0].extension[0].valueCodeableConcept",
+                "binding-required"
+            ),
+            "{issues:#?}"
+        );
     }
 
     #[test]
@@ -907,5 +1200,72 @@ mod tests {
             ),
             "{issues:#?}"
         );
+    }
+
+    #[test]
+    fn slice_and_extension_breakages() {
+        type Breakage = Box<dyn Fn(&mut Value)>;
+        let ext = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1";
+        let cases: Vec<(Breakage, &str, &str)> = vec![
+            (
+                Box::new(|p| p["identifier"][0]["use"] = json!("official")),
+                "Patient.identifier[0].use",
+                "cardinality-max",
+            ),
+            (
+                Box::new(|p| {
+                    p["identifier"][0]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("extension");
+                }),
+                "Patient.identifier[0].extension",
+                "slice-cardinality-min",
+            ),
+            (
+                Box::new(move |p| {
+                    p["identifier"][0]["extension"][0] = json!({ "url": ext, "valueString": "01" })
+                }),
+                "Patient.identifier[0].extension[0].valueString",
+                "unknown-element",
+            ),
+            (
+                Box::new(|p| {
+                    p["identifier"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]
+                        ["code"] = json!("99")
+                }),
+                "Patient.identifier[0].extension[0].valueCodeableConcept",
+                "binding-required",
+            ),
+            (
+                Box::new(|p| {
+                    let n = p["name"][0].clone();
+                    p["name"] = json!([n.clone(), n]);
+                }),
+                "Patient.name",
+                "slice-cardinality-max",
+            ),
+            (
+                Box::new(|p| {
+                    p["name"][0].as_object_mut().unwrap().remove("family");
+                }),
+                "Patient.name[0].family",
+                "cardinality-min",
+            ),
+        ];
+        let mut missing = Vec::new();
+        for (f, expression, rule) in cases {
+            let issues = broken(f);
+            if !has_error(&issues, expression, rule) {
+                missing.push(format!(
+                    "{expression} {rule}: got {:?}",
+                    errors(&issues)
+                        .iter()
+                        .map(|i| (&i.expression, i.rule))
+                        .collect::<Vec<_>>()
+                ));
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
     }
 }

@@ -30,6 +30,15 @@ pub struct Constraint {
     pub expression: Option<String>,
 }
 
+/// How an element is sliced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slicing {
+    /// `(type, path)`: `value`, `pattern`, `type`, `profile` or `exists`, and a path relative to the element.
+    pub discriminators: Vec<(String, String)>,
+    /// `open`, `closed` or `openAtEnd`.
+    pub rules: String,
+}
+
 /// One snapshot element.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ElementDef {
@@ -46,6 +55,7 @@ pub struct ElementDef {
     pub binding: Option<Binding>,
     pub constraints: Vec<Constraint>,
     pub content_reference: Option<String>,
+    pub slicing: Option<Slicing>,
     /// The base element allows more than one value, so JSON carries an array.
     pub base_many: bool,
 }
@@ -56,10 +66,12 @@ pub struct Plan {
     pub url: String,
     pub type_name: String,
     pub elements: Vec<ElementDef>,
-    /// Path -> index of the element without a slice name.
-    by_path: HashMap<String, usize>,
-    /// Path -> indexes of its direct children (un-sliced).
+    /// Element id -> index.
+    by_id: HashMap<String, usize>,
+    /// Element id -> its direct children (`Patient.identifier:nhsNumber` -> `...:nhsNumber.system`, ...).
     children: HashMap<String, Vec<usize>>,
+    /// Element id of a sliced element -> its slices.
+    slices: HashMap<String, Vec<usize>>,
 }
 
 /// The snapshot cannot be compiled.
@@ -199,6 +211,27 @@ impl Plan {
                     .get("contentReference")
                     .and_then(Value::as_str)
                     .map(String::from),
+                slicing: el.get("slicing").map(|sl| Slicing {
+                    discriminators: sl
+                        .get("discriminator")
+                        .and_then(Value::as_array)
+                        .map(|ds| {
+                            ds.iter()
+                                .filter_map(|d| {
+                                    Some((
+                                        d.get("type").and_then(Value::as_str)?.to_string(),
+                                        d.get("path").and_then(Value::as_str)?.to_string(),
+                                    ))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    rules: sl
+                        .get("rules")
+                        .and_then(Value::as_str)
+                        .unwrap_or("open")
+                        .to_string(),
+                }),
                 base_many: match el
                     .get("base")
                     .and_then(|b| b.get("max"))
@@ -211,41 +244,92 @@ impl Plan {
                 path,
             });
         }
-        let mut by_path = HashMap::new();
+        let mut by_id = HashMap::new();
         let mut children: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut slices: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in elements.iter().enumerate() {
-            // Only the element that opens a path (not its slices, nor anything under a slice) is indexed.
-            if e.slice_name.is_some() || e.id.contains(':') || by_path.contains_key(&e.path) {
+            if by_id.contains_key(&e.id) {
                 continue;
             }
-            by_path.insert(e.path.clone(), i);
-            if let Some((parent, _)) = e.path.rsplit_once('.') {
-                children.entry(parent.to_string()).or_default().push(i);
+            by_id.insert(e.id.clone(), i);
+            let (parent, last) = match e.id.rsplit_once('.') {
+                Some((p, l)) => (p, l),
+                None => continue,
+            };
+            match last.split_once(':') {
+                // `Extension.value[x]:valueCodeableConcept` (path `Extension.valueCodeableConcept`): a choice
+                // constrained to one type, named by its path; a child like any other.
+                Some((name, slice))
+                    if name
+                        .strip_suffix("[x]")
+                        .is_some_and(|stem| slice.starts_with(stem))
+                        && e.path.ends_with(slice) =>
+                {
+                    children.entry(parent.to_string()).or_default().push(i);
+                }
+                // `Patient.identifier:nhsNumber`: a slice of `Patient.identifier` (re-slices are not used).
+                Some((name, slice)) if !slice.contains('/') => {
+                    slices
+                        .entry(format!("{parent}.{name}"))
+                        .or_default()
+                        .push(i);
+                }
+                Some(_) => {}
+                None => children.entry(parent.to_string()).or_default().push(i),
             }
         }
         Ok(Plan {
             url,
             type_name,
             elements,
-            by_path,
+            by_id,
             children,
+            slices,
         })
     }
 
-    pub fn element(&self, path: &str) -> Option<&ElementDef> {
-        self.by_path.get(path).map(|&i| &self.elements[i])
+    pub fn element(&self, id: &str) -> Option<&ElementDef> {
+        self.by_id.get(id).map(|&i| &self.elements[i])
     }
 
-    /// Direct (un-sliced) children of an element path.
-    pub fn children(&self, path: &str) -> impl Iterator<Item = &ElementDef> {
+    /// Direct children of an element id.
+    pub fn children(&self, id: &str) -> impl Iterator<Item = &ElementDef> {
         self.children
-            .get(path)
+            .get(id)
             .into_iter()
             .flatten()
             .map(|&i| &self.elements[i])
     }
 
-    pub fn has_children(&self, path: &str) -> bool {
-        self.children.get(path).is_some_and(|c| !c.is_empty())
+    pub fn has_children(&self, id: &str) -> bool {
+        self.children.get(id).is_some_and(|c| !c.is_empty())
+    }
+
+    /// The slices of a sliced element id.
+    pub fn slices(&self, id: &str) -> impl Iterator<Item = &ElementDef> {
+        self.slices
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.elements[i])
+    }
+
+    /// The element at `relative` (dotted element names) below the element `id`.
+    pub fn descendant(&self, id: &str, relative: &str) -> Option<&ElementDef> {
+        let mut cur = id.to_string();
+        for part in relative
+            .split('.')
+            .filter(|p| !p.is_empty() && *p != "$this")
+        {
+            let next = self.children(&cur).find(|c| {
+                let name = c.id.rsplit('.').next().unwrap_or_default();
+                name == part
+                    || name
+                        .strip_suffix("[x]")
+                        .is_some_and(|stem| part.starts_with(stem))
+            })?;
+            cur = next.id.clone();
+        }
+        self.element(&cur)
     }
 }
