@@ -8,6 +8,7 @@
 //! (issue 3): slicing, snapshot generation for differential-only profiles, extensions by definition,
 //! reference targets, FHIRPath invariants.
 
+pub mod fhirpath;
 pub mod plan;
 pub mod store;
 
@@ -89,11 +90,15 @@ pub struct Validator {
     /// `|1.0.2` for DSTU2, empty for STU3 (the highest version of each core definition).
     core_version: String,
     plans: Mutex<HashMap<String, Result<Arc<Plan>, String>>>,
+    /// Invariant expressions, parsed once.
+    exprs: Mutex<HashMap<String, Result<Arc<fhirpath::Expr>, String>>>,
 }
 
 struct Walk<'a> {
     plan: &'a Plan,
     issues: &'a mut Vec<Issue>,
+    /// The resource being walked (`%resource` for invariants).
+    resource: &'a Value,
 }
 
 impl Validator {
@@ -102,6 +107,7 @@ impl Validator {
             store,
             core_version: String::new(),
             plans: Mutex::default(),
+            exprs: Mutex::default(),
         }
     }
 
@@ -111,6 +117,7 @@ impl Validator {
             store,
             core_version: "|1.0.2".into(),
             plans: Mutex::default(),
+            exprs: Mutex::default(),
         }
     }
 
@@ -207,7 +214,11 @@ impl Validator {
                     let mut w = Walk {
                         plan: &plan,
                         issues,
+                        resource,
                     };
+                    if let Some(root) = plan.element(&plan.type_name) {
+                        self.check_invariants(&mut w, &root.constraints, resource, expr);
+                    }
                     if let Some(obj) = resource.as_object() {
                         self.walk(&mut w, &plan.type_name, obj, expr, depth + 1);
                     }
@@ -453,6 +464,24 @@ impl Validator {
             );
             return;
         }
+        if v.is_object() {
+            let mut constraints: Vec<plan::Constraint> = def.constraints.clone();
+            // A data type's own invariants (per-1 on Period, ...) sit on the root of its definition.
+            if let Some(tc) =
+                type_code.filter(|t| !is_primitive(t) && *t != "Resource" && *t != "DomainResource")
+            {
+                if let Ok(tp) = self.core_plan(tc) {
+                    if let Some(root) = tp.element(&tp.type_name) {
+                        for c in &root.constraints {
+                            if !constraints.iter().any(|x| x.key == c.key) {
+                                constraints.push(c.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            self.check_invariants(w, &constraints, v, at);
+        }
         if let Some((key, fixed)) = &def.fixed {
             if v != fixed {
                 w.issue(
@@ -522,6 +551,7 @@ impl Validator {
                     let mut inner = Walk {
                         plan: &tp,
                         issues: w.issues,
+                        resource: w.resource,
                     };
                     self.walk(&mut inner, &tp.type_name, obj, at, depth + 1);
                 }
@@ -550,6 +580,7 @@ impl Validator {
                     let mut inner = Walk {
                         plan: &tp,
                         issues: w.issues,
+                        resource: w.resource,
                     };
                     self.walk(&mut inner, &tp.type_name, obj, at, depth + 1);
                 }
@@ -640,6 +671,66 @@ impl Validator {
                 ),
                 rule,
             );
+        }
+    }
+}
+
+impl Validator {
+    fn expr(&self, source: &str) -> Result<Arc<fhirpath::Expr>, String> {
+        let mut cache = self
+            .exprs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(source.to_string())
+            .or_insert_with(|| {
+                fhirpath::parse(source)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+
+    /// Evaluates FHIRPath invariants at `focus` (ele-1 is checked natively, for primitives too).
+    fn check_invariants(
+        &self,
+        w: &mut Walk<'_>,
+        constraints: &[plan::Constraint],
+        focus: &Value,
+        at: &str,
+    ) {
+        for c in constraints {
+            let Some(source) = c.expression.as_deref() else {
+                continue;
+            };
+            if c.key == "ele-1" {
+                continue;
+            }
+            let severity = if c.severity == "error" {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            match self
+                .expr(source)
+                .and_then(|e| e.holds(focus, w.resource).map_err(|e| e.to_string()))
+            {
+                Ok(true) => {}
+                Ok(false) => w.issue(
+                    severity,
+                    "invariant",
+                    at,
+                    format!("{}: {}", c.key, c.human),
+                    "invariant",
+                ),
+                Err(e) => w.issue(
+                    Severity::Warning,
+                    "processing",
+                    at,
+                    format!("invariant {} could not be evaluated: {e}", c.key),
+                    "invariant-error",
+                ),
+            }
         }
     }
 }
@@ -1267,5 +1358,33 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "{missing:#?}");
+    }
+
+    #[test]
+    fn invariants_are_evaluated() {
+        let issues = broken(|p| {
+            p["name"][0]["period"] = json!({ "start": "2011-01-01", "end": "2010-01-01" })
+        });
+        assert!(
+            errors(&issues)
+                .iter()
+                .any(|i| i.expression == "Patient.name[0].period"
+                    && i.rule == "invariant"
+                    && i.message.starts_with("per-1")),
+            "{issues:#?}"
+        );
+        let ok = broken(|p| {
+            p["name"][0]["period"] = json!({ "start": "2010-01-01", "end": "2011-01-01" })
+        });
+        assert!(!ok.iter().any(|i| i.rule == "invariant"), "{ok:#?}");
+        let mut contained = gpc_patient();
+        contained["contained"] = json!([{ "resourceType": "Organization", "id": "o1", "name": "x", "text": { "status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>" } }]);
+        let issues = validator().validate(&contained, &[]);
+        assert!(
+            errors(&issues)
+                .iter()
+                .any(|i| i.rule == "invariant" && i.message.starts_with("dom-")),
+            "{issues:#?}"
+        );
     }
 }
