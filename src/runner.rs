@@ -310,14 +310,24 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         Duration::from_secs(opts.config.timeout_secs),
         opts.config.max_body_bytes,
     )?;
-    let ctx = Arc::new(RunContext::new(
-        opts.config.clone(),
-        base_url.clone(),
-        client,
-        opts.fhir_path.clone(),
-        error_system,
-        error_displays,
-    ));
+    let store = crate::validate::Store::new(opts.fhir_path.clone()).map_err(|e| {
+        RunError::Definitions(DefsError::Read {
+            path: PathBuf::from("FHIR path"),
+            reason: e.to_string(),
+        })
+    })?;
+    let validator = Arc::new(crate::validate::Validator::new(Arc::new(store)));
+    let ctx = Arc::new(
+        RunContext::new(
+            opts.config.clone(),
+            base_url.clone(),
+            client,
+            opts.fhir_path.clone(),
+            error_system,
+            error_displays,
+        )
+        .with_validator(validator),
+    );
     let outcomes: Arc<Mutex<Vec<ScenarioOutcome>>> = Arc::new(Mutex::new(Vec::new()));
     let json_path = opts.report_dir.join("cucumber.json");
     let json_file = std::fs::File::create(&json_path).map_err(|source| RunError::Reports {
@@ -399,13 +409,14 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                 safe_component(&scenario.name, 80),
                 scenario.position.line
             );
-            let (duration_ms, exchanges) = match world.as_deref() {
+            let (duration_ms, exchanges, validations) = match world.as_deref() {
                 Some(w) => (
                     w.started
                         .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0),
                     w.exchanges.clone(),
+                    w.validations.clone(),
                 ),
-                None => (0.0, Vec::new()),
+                None => (0.0, Vec::new(), Vec::new()),
             };
             let outcome = ScenarioOutcome {
                 feature: feature.name.clone(),
@@ -420,9 +431,12 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                 evidence: evidence_rel.clone(),
                 exchanges: exchanges.len(),
             };
-            if let Err(e) =
-                report::evidence::write(&report_dir.join(&evidence_rel), &outcome, &exchanges)
-            {
+            if let Err(e) = report::evidence::write(
+                &report_dir.join(&evidence_rel),
+                &outcome,
+                &exchanges,
+                &validations,
+            ) {
                 eprintln!("warning: cannot write evidence {evidence_rel}: {e}");
             }
             let mut all = after_outcomes

@@ -648,3 +648,41 @@ fn resource_id(w: &mut GpcWorld, expected: String) -> Step {
         r.get("id").and_then(Value::as_str).unwrap_or("(absent)"),
     )
 }
+
+#[then("the response should be valid against its profiles")]
+fn valid_against_profiles(w: &mut GpcWorld) -> Step {
+    let validator = w
+        .ctx
+        .validator
+        .clone()
+        .ok_or("no profile validator in this run")?;
+    let resource = w.resource()?.clone();
+    let issues = validator.validate(&resource, &[]);
+    w.validations
+        .push(crate::validate::operation_outcome(&issues));
+    let errors: Vec<String> = issues
+        .iter()
+        .filter(|i| i.severity == crate::validate::Severity::Error)
+        .map(|i| {
+            format!(
+                "{}: {} [{}; {}]",
+                i.expression, i.message, i.rule, i.profile
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        let shown: Vec<&String> = errors.iter().take(5).collect();
+        Err(format!(
+            "profile validation: expected no errors, got {}: {}{}",
+            errors.len(),
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            if errors.len() > 5 { "; ..." } else { "" }
+        ))
+    }
+}

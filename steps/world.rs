@@ -25,6 +25,8 @@ pub struct RunContext {
     pub error_system: String,
     /// Code -> display of the Spine error CodeSystem.
     pub error_displays: HashMap<String, String>,
+    /// The profile validator every response is checked with (`None` in the placeholder context).
+    pub validator: Option<Arc<crate::validate::Validator>>,
     register_cursor: AtomicUsize,
 }
 
@@ -59,8 +61,15 @@ impl RunContext {
             fhir_path,
             error_system,
             error_displays,
+            validator: None,
             register_cursor: AtomicUsize::new(seed),
         }
+    }
+
+    /// Attaches the profile validator.
+    pub fn with_validator(mut self, validator: Arc<crate::validate::Validator>) -> Self {
+        self.validator = Some(validator);
+        self
     }
 
     /// A context that cannot reach anything (before the run's `before` hook installs the real one).
@@ -143,6 +152,8 @@ pub struct GpcWorld {
     pub parsed: Option<Result<Value, String>>,
     pub stored: HashMap<String, String>,
     pub started: Option<std::time::Instant>,
+    /// OperationOutcomes of the profile validator, one per validated response (evidence).
+    pub validations: Vec<Value>,
 }
 
 impl GpcWorld {
@@ -164,6 +175,7 @@ impl GpcWorld {
             parsed: None,
             stored: HashMap::new(),
             started: None,
+            validations: Vec::new(),
         }
     }
 

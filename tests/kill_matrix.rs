@@ -77,6 +77,7 @@ fn guard(f: Fault) -> &'static str {
         PatientNoGp => "Read patient references its managing organization and GP",
         NhsNumberUnverified => "Search returns a patient with its registration details",
         PractitionerRoleIdsMiscounted => "Search returns the practitioner's SDS role profile ids",
+        PatientGenderNotCoded => "Read a pack patient returns that patient",
     }
 }
 

@@ -9,6 +9,7 @@ Feature: Content negotiation
       And I add the query parameter "_format" with value "<format>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR <body>
     Examples:
       | interaction   | format                | body |
@@ -28,6 +29,7 @@ Feature: Content negotiation
       And I set the "Accept" header to "<accept>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR <body>
     Examples:
       | interaction        | accept                | body |
@@ -44,6 +46,7 @@ Feature: Content negotiation
       And I add the query parameter "_format" with value "<format>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR <body>
     Examples:
       | interaction   | accept                | format                | body |
@@ -57,6 +60,7 @@ Feature: Content negotiation
       And I remove the "Accept" header
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
 
   Scenario Outline: An unsupported format is refused
@@ -64,6 +68,7 @@ Feature: Content negotiation
       And <how>
     When I make the request
     Then the response status code should be "415"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "UNSUPPORTED_MEDIA_TYPE"
     Examples:
       | interaction   | how                                                                 |
@@ -77,6 +82,7 @@ Feature: Content negotiation
       And I set the request body to "<body>" with content type "<type>"
     When I make the request
     Then the response status code should be "415"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "UNSUPPORTED_MEDIA_TYPE"
     Examples:
       | type       | body          |
@@ -88,6 +94,7 @@ Feature: Content negotiation
       And I set the "Accept-Encoding" header to "gzip"
     When I make the request
     Then the response status code should indicate success
+      And the response should be valid against its profiles
       And the response should be gzip encoded
     Examples:
       | interaction        |

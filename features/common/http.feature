@@ -7,6 +7,7 @@ Feature: HTTP behaviour
     Given I configure a valid "<interaction>" request
     When I make the request
     Then the response status code should indicate success
+      And the response should be valid against its profiles
       And the response should not be cacheable
     Examples:
       | interaction        |
@@ -24,6 +25,7 @@ Feature: HTTP behaviour
       And I set the request id to "does-not-exist"
     When I make the request
     Then the response status code should be "404"
+      And the response should be valid against its profiles
       And the response should not be cacheable
     Examples:
       | interaction      |
@@ -36,6 +38,7 @@ Feature: HTTP behaviour
     Given I configure a valid "<interaction>" request
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response ETag should be the weak form of the resource version
     Examples:
       | interaction      |
@@ -49,6 +52,7 @@ Feature: HTTP behaviour
       And I set the request method to "<method>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | interaction   | method |
@@ -66,6 +70,7 @@ Feature: HTTP behaviour
       And I set the request path to "<path>"
     When I make the request
     Then the response status code should be "404"
+      And the response should be valid against its profiles
       And the response should not be cacheable
     Examples:
       | interaction   | path             |
@@ -80,6 +85,7 @@ Feature: HTTP behaviour
       And I set the request path to "<path>"
     When I make the request
     Then the response status code should be "404"
+      And the response should be valid against its profiles
     Examples:
       | path            |
       | /Patients       |

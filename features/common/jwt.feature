@@ -8,12 +8,14 @@ Feature: Audit JWT
     Given I configure a valid "PatientSearch" request
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
 
   Scenario Outline: A token missing a mandatory claim is a bad request
     Given I configure a valid "PatientSearch" request
       And I remove the JWT claim "<claim>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | claim                   |
@@ -33,6 +35,7 @@ Feature: Audit JWT
       And I set the JWT claim "reason_for_request" to "<reason>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | reason       |
@@ -45,6 +48,7 @@ Feature: Audit JWT
       And I set the JWT claim "requested_scope" to "<scope>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | interaction        | scope               |
@@ -62,6 +66,7 @@ Feature: Audit JWT
       And I set the JWT expiry to <seconds> seconds after the issue time
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | seconds |
@@ -76,6 +81,7 @@ Feature: Audit JWT
       And the consumer clock is <offset> seconds ahead
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | offset |
@@ -88,6 +94,7 @@ Feature: Audit JWT
       And the consumer clock is <offset> seconds ahead
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
     Examples:
       | offset |
       | -10    |
@@ -100,6 +107,7 @@ Feature: Audit JWT
       And I set the JWT claim "<claim>.resourceType" to "<type>"
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
     Examples:
       | claim                   | type         |
@@ -112,6 +120,7 @@ Feature: Audit JWT
       And I set the JWT claim "<claim>" to the JSON '<value>'
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | claim                              | value                                                                  |
@@ -128,6 +137,7 @@ Feature: Audit JWT
       And I set the JWT claim "requesting_practitioner.identifier" to the JSON '<identifiers>'
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
     Examples:
       | identifiers                                                                                                                                 |
       | [{"system":"https://fhir.nhs.uk/Id/sds-user-id","value":"UNK"},{"system":"https://fhir.nhs.uk/Id/sds-role-profile-id","value":"UNK"}]     |
@@ -138,6 +148,7 @@ Feature: Audit JWT
       And I set the JWT header "<key>" to "<value>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | key | value |
@@ -150,6 +161,7 @@ Feature: Audit JWT
       And I set the JWT signature to "c2lnbmF0dXJl"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   Scenario: A token that is not base64url encoded is a bad request
@@ -157,6 +169,7 @@ Feature: Audit JWT
       And I send the JWT without base64 encoding
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   Scenario Outline: A malformed Authorization header is a bad request
@@ -164,6 +177,7 @@ Feature: Audit JWT
       And I set the Authorization header to "<value>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | value                   |
@@ -177,4 +191,5 @@ Feature: Audit JWT
       And I remove the "Authorization" header
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"

@@ -9,6 +9,7 @@ Feature: Spine Secure Proxy headers
       And I remove the "<header>" header
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
       And the response should not be cacheable
     Examples:
@@ -43,6 +44,7 @@ Feature: Spine Secure Proxy headers
       And I set the "<header>" header to ""
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | header            |
@@ -56,6 +58,7 @@ Feature: Spine Secure Proxy headers
       And I set the "Ssp-TraceID" header to "<trace>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | trace           |
@@ -67,6 +70,7 @@ Feature: Spine Secure Proxy headers
       And I set the "Ssp-To" header to "<asid>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | interaction   | asid         |
@@ -79,6 +83,7 @@ Feature: Spine Secure Proxy headers
       And I set the Ssp-InteractionID header for the "<other>" interaction
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | interaction        | other              |
@@ -98,6 +103,7 @@ Feature: Spine Secure Proxy headers
       And I set the "Ssp-InteractionID" header to "<urn>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | urn                                                         |

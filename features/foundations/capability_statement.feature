@@ -7,6 +7,7 @@ Feature: CapabilityStatement
     Given I configure the default "MetadataRead" request
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a CapabilityStatement resource
       And the response should not be cacheable
@@ -15,6 +16,7 @@ Feature: CapabilityStatement
     Given I configure the default "MetadataRead" request
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the resource element "<element>" should be "<value>"
     Examples:
       | element       | value      |
@@ -30,6 +32,7 @@ Feature: CapabilityStatement
     Given I configure the default "MetadataRead" request
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the resource element "<element>" should be present
     Examples:
       | element              |
@@ -90,6 +93,7 @@ Feature: CapabilityStatement
       And I set the "Accept" header to "application/fhir+xml"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR XML
       And the response should be a CapabilityStatement resource
       And the resource element "version" should be "1.2.7"
@@ -99,5 +103,6 @@ Feature: CapabilityStatement
       And I set the "Accept-Encoding" header to "gzip"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response should be gzip encoded
       And the response should be a CapabilityStatement resource

@@ -7,6 +7,7 @@ Feature: Location read
       And I set the request id to the logical id of location "<site>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a Location resource
       And the resource id should be "{loc:<site>}"
@@ -24,6 +25,7 @@ Feature: Location read
       And I set the request id to the logical id of location "<site>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the resource element "name" should be present
       And the resource element "address" should be present
       And the resource reference "managingOrganization" should point to a Organization
@@ -39,6 +41,7 @@ Feature: Location read
       And I set the request id to "<id>"
     When I make the request
     Then the response status code should be "404"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "NO_RECORD_FOUND"
     Examples:
       | id         |
@@ -52,6 +55,7 @@ Feature: Location read
       And I set the "Accept" header to "<accept>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR <format>
       And the response should be a Location resource
     Examples:

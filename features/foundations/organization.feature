@@ -9,6 +9,7 @@ Feature: Organization search and read
       And I add an ODS organisation identifier for organization "<org>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a Bundle resource of type "searchset"
       And the response bundle should contain 1 entries
@@ -27,6 +28,7 @@ Feature: Organization search and read
       And I add an ODS organisation identifier for organization "unknownORG"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response should be a Bundle resource of type "searchset"
       And the response bundle should contain 0 entries
 
@@ -36,6 +38,7 @@ Feature: Organization search and read
       And I add an ODS organisation identifier for organization "<org>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the resource element "contact" should be absent
       And the resource element "endpoint" should be absent
     Examples:
@@ -48,6 +51,7 @@ Feature: Organization search and read
     Given I configure the default "OrganizationSearch" request
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   @OrganizationSearch
@@ -57,6 +61,7 @@ Feature: Organization search and read
       And I add an ODS organisation identifier for organization "ORG2"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   @OrganizationSearch
@@ -65,6 +70,7 @@ Feature: Organization search and read
       And I add the query parameter "identifier" with value "<system>|{ods:ORG1}"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_IDENTIFIER_SYSTEM"
     Examples:
       | system                                      |
@@ -78,6 +84,7 @@ Feature: Organization search and read
       And I add the query parameter "identifier" with value "<identifier>"
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PARAMETER"
     Examples:
       | identifier                                     |
@@ -91,6 +98,7 @@ Feature: Organization search and read
       And I set the request id to the logical id of organization "<org>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a Organization resource
       And the resource should carry the identifier "https://fhir.nhs.uk/Id/ods-organization-code|{ods:<org>}"
@@ -109,6 +117,7 @@ Feature: Organization search and read
       And I set the request id to "<id>"
     When I make the request
     Then the response status code should be "404"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "ORGANISATION_NOT_FOUND"
     Examples:
       | id        |
@@ -122,5 +131,6 @@ Feature: Organization search and read
       And I set the "Accept" header to "application/fhir+xml"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR XML
       And the response should be a Organization resource

@@ -8,6 +8,7 @@ Feature: Patient read
       And I set the request id to the logical id of patient "<patient>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a Patient resource
       And the resource should carry the identifier "https://fhir.nhs.uk/Id/nhs-number|{nhs:<patient>}"
@@ -28,6 +29,7 @@ Feature: Patient read
       And I set the request id to the logical id of patient "patient2"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response ETag should be the weak form of the resource version
       And the response should not be cacheable
 
@@ -36,6 +38,7 @@ Feature: Patient read
       And I set the request id to the logical id of patient "patient2"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the patient should have exactly one official name
       And the resource element "name[0].family" should be present
       And the resource element "birthDate" should be present
@@ -46,6 +49,7 @@ Feature: Patient read
       And I set the request id to the logical id of patient "patient2"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the resource reference "managingOrganization" should point to a Organization
       And the resource reference "generalPractitioner[0]" should point to a Practitioner
 
@@ -54,6 +58,7 @@ Feature: Patient read
       And I set the request id to the logical id of patient "patient2"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the patient should not carry the extension "<extension>"
       And the resource element "<element>" should be absent
     Examples:
@@ -70,6 +75,7 @@ Feature: Patient read
       And I set the request id to "<id>"
     When I make the request
     Then the response status code should be "404"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "PATIENT_NOT_FOUND"
       And the response should not be cacheable
     Examples:
@@ -84,6 +90,7 @@ Feature: Patient read
       And I set the "Accept" header to "application/fhir+xml"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR XML
       And the response should be a Patient resource
       And the resource should carry the identifier "https://fhir.nhs.uk/Id/nhs-number|{nhs:patient2}"

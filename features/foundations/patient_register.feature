@@ -9,6 +9,7 @@ Feature: Register a patient
       And I prepare to register a new patient from the register pool
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a Bundle resource of type "searchset"
       And the response bundle should contain 1 entries
@@ -21,10 +22,12 @@ Feature: Register a patient
       And I prepare to register a new patient from the register pool
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
     Given I configure the default "PatientSearch" request
       And I add the query parameter "identifier" with value "https://fhir.nhs.uk/Id/nhs-number|{stored:registered}"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response bundle should contain 1 entries
       And the patient registration type should be "T"
 
@@ -33,8 +36,10 @@ Feature: Register a patient
       And I prepare to register a new patient from the register pool
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
     When I make the request
     Then the response status code should be "409"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "DUPLICATE_REJECTED"
 
   Scenario Outline: Register a patient the provider already holds is a duplicate
@@ -42,6 +47,7 @@ Feature: Register a patient
       And I prepare to register the pack patient "<patient>"
     When I make the request
     Then the response status code should be "409"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "DUPLICATE_REJECTED"
     Examples:
       | patient  |
@@ -56,6 +62,7 @@ Feature: Register a patient
       And I set the "Accept" header to "application/fhir+xml"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR XML
       And the response should be a Bundle resource of type "searchset"
       And the patient registration type should be "T"
@@ -66,6 +73,7 @@ Feature: Register a patient
       And I send the request body as FHIR XML
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a Bundle resource of type "searchset"
 
@@ -76,6 +84,7 @@ Feature: Register a patient
       And I set the registration patient's "address" to the JSON '[{"use":"home","line":["1 Trevelyan Square"],"city":"Leeds","postalCode":"LS1 6AE"}]'
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response bundle should contain 1 entries
 
   Scenario Outline: Register with a Patient missing a mandatory element
@@ -84,6 +93,7 @@ Feature: Register a patient
       And I remove the registration patient's "<element>"
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
     Examples:
       | element    |
@@ -98,6 +108,7 @@ Feature: Register a patient
       And I set the registration patient's "<element>" to the JSON '<value>'
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
     Examples:
       | element              | value                                                     |
@@ -120,6 +131,7 @@ Feature: Register a patient
       And I set the registration patient's "<element>" to the JSON '<value>'
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
     Examples:
       | element   | value                                                                                           |
@@ -138,6 +150,7 @@ Feature: Register a patient
       And I set the registration patient's "meta" to the JSON '<meta>'
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
     Examples:
       | meta                                                                                           |
@@ -151,6 +164,7 @@ Feature: Register a patient
       And I set the registration Parameters to the JSON '<parameter>'
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
     Examples:
       | parameter                                                                        |
@@ -166,6 +180,7 @@ Feature: Register a patient
       And I duplicate the registerPatient parameter
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
 
   Scenario Outline: Register with a body that is not FHIR
@@ -173,6 +188,7 @@ Feature: Register a patient
       And I set the request body to '<body>' with content type "application/fhir+json;charset=utf-8"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | body                     |
@@ -185,6 +201,7 @@ Feature: Register a patient
       And I set the request body to '{"resourceType":"Patient"}' with content type "application/fhir+json;charset=utf-8"
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
 
   Scenario Outline: Register with an invalid NHS number
@@ -192,6 +209,7 @@ Feature: Register a patient
       And I prepare to register patient "<nhs>" with family name "Smith" born "1951-03-10"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_NHS_NUMBER"
     Examples:
       | nhs                |
@@ -204,6 +222,7 @@ Feature: Register a patient
       And I prepare to register patient "{nhs:patientNotInSystem}" with family name "Smith" born "1951-03-10"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PATIENT_DEMOGRAPHICS"
 
   Scenario Outline: Register with demographics that do not match PDS
@@ -212,6 +231,7 @@ Feature: Register a patient
       And I set the registration patient's "<element>" to the JSON '<value>'
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PATIENT_DEMOGRAPHICS"
     Examples:
       | element   | value                                                            |
@@ -223,4 +243,5 @@ Feature: Register a patient
       And I prepare to register the pack patient "patient1"
     When I make the request
     Then the response status code should be "409"
+      And the response should be valid against its profiles
       And the response should not be cacheable

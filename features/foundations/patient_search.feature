@@ -8,6 +8,7 @@ Feature: Patient search
       And I add an NHS number identifier for patient "<patient>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a Bundle resource of type "searchset"
       And the response bundle should contain 1 entries
@@ -35,6 +36,7 @@ Feature: Patient search
       And I add an NHS number identifier for patient "<patient>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response should be a Bundle resource of type "searchset"
       And the response bundle should contain 0 entries
       And the response should not be cacheable
@@ -53,6 +55,7 @@ Feature: Patient search
       And I add an NHS number identifier for patient "patient2"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the patient should have exactly one official name
       And the resource element "gender" should be present
       And the resource element "birthDate" should be present
@@ -63,6 +66,7 @@ Feature: Patient search
       And I add an NHS number identifier for patient "patient2"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the resource reference "managingOrganization" should point to a Organization
       And the resource element "identifier[0].extension[0].valueCodeableConcept.coding[0].code" should be "01"
 
@@ -71,12 +75,14 @@ Feature: Patient search
       And I add an NHS number identifier for patient "patient2"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response should not be cacheable
 
   Scenario: Search without an identifier parameter is a bad request
     Given I configure the default "PatientSearch" request
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   Scenario: Search with two identifier parameters is a bad request
@@ -85,6 +91,7 @@ Feature: Patient search
       And I add an NHS number identifier for patient "patient3"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   Scenario Outline: Search parameter names are case-sensitive
@@ -92,6 +99,7 @@ Feature: Patient search
       And I add the query parameter "<name>" with value "https://fhir.nhs.uk/Id/nhs-number|{nhs:patient2}"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
       | name       |
@@ -104,6 +112,7 @@ Feature: Patient search
       And I add the query parameter "identifier" with value "<system>|{nhs:patient2}"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_IDENTIFIER_SYSTEM"
     Examples:
       | system                                   |
@@ -117,6 +126,7 @@ Feature: Patient search
       And I add the query parameter "identifier" with value "<identifier>"
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PARAMETER"
     Examples:
       | identifier                         |
@@ -129,6 +139,7 @@ Feature: Patient search
       And I add the query parameter "identifier" with value "https://fhir.nhs.uk/Id/nhs-number|<nhs>"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_NHS_NUMBER"
     Examples:
       | nhs                |
@@ -144,6 +155,7 @@ Feature: Patient search
       And I set the "Accept" header to "application/fhir+xml"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR XML
       And the response should be a Bundle resource of type "searchset"
       And the response bundle should contain 1 entries

@@ -9,6 +9,7 @@ Feature: Practitioner search and read
       And I add an SDS user identifier for practitioner "<practitioner>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a Bundle resource of type "searchset"
       And the response bundle should contain 1 entries
@@ -27,6 +28,7 @@ Feature: Practitioner search and read
       And I add an SDS user identifier for practitioner "<practitioner>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the resource should carry <count> identifiers with system "https://fhir.nhs.uk/Id/sds-role-profile-id"
     Examples:
       | practitioner  | count |
@@ -41,6 +43,7 @@ Feature: Practitioner search and read
       And I add an SDS user identifier for practitioner "practitioner4"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response should be a Bundle resource of type "searchset"
       And the response bundle should contain 0 entries
 
@@ -50,6 +53,7 @@ Feature: Practitioner search and read
       And I add an SDS user identifier for practitioner "practitioner2"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the resource element "<element>" should be absent
     Examples:
       | element       |
@@ -64,6 +68,7 @@ Feature: Practitioner search and read
     Given I configure the default "PractitionerSearch" request
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   @PractitionerSearch
@@ -73,6 +78,7 @@ Feature: Practitioner search and read
       And I add an SDS user identifier for practitioner "practitioner2"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   @PractitionerSearch
@@ -81,6 +87,7 @@ Feature: Practitioner search and read
       And I add the query parameter "identifier" with value "<system>|{sds:practitioner1}"
     When I make the request
     Then the response status code should be "400"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_IDENTIFIER_SYSTEM"
     Examples:
       | system                                   |
@@ -94,6 +101,7 @@ Feature: Practitioner search and read
       And I add the query parameter "identifier" with value "<identifier>"
     When I make the request
     Then the response status code should be "422"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PARAMETER"
     Examples:
       | identifier                           |
@@ -106,6 +114,7 @@ Feature: Practitioner search and read
       And I set the request id to the logical id of practitioner "<practitioner>"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR JSON
       And the response should be a Practitioner resource
       And the resource should carry the identifier "https://fhir.nhs.uk/Id/sds-user-id|{sds:<practitioner>}"
@@ -124,6 +133,7 @@ Feature: Practitioner search and read
       And I set the request id to "<id>"
     When I make the request
     Then the response status code should be "404"
+      And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "PRACTITIONER_NOT_FOUND"
     Examples:
       | id        |
@@ -137,5 +147,6 @@ Feature: Practitioner search and read
       And I set the "Accept" header to "application/fhir+xml"
     When I make the request
     Then the response status code should be "200"
+      And the response should be valid against its profiles
       And the response body should be FHIR XML
       And the response should be a Practitioner resource

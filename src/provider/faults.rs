@@ -79,6 +79,7 @@ faults! {
     PatientNoGp => "patient-no-gp", "Patient has no generalPractitioner.";
     NhsNumberUnverified => "nhs-number-unverified", "The NHS number verification status is 02 (present but not traced).";
     PractitionerRoleIdsMiscounted => "practitioner-role-ids-miscounted", "Practitioners carry one SDS role profile id more than they hold.";
+    PatientGenderNotCoded => "patient-gender-not-coded", "Patient.gender is `F`, outside its required value set (only the profile validator sees it).";
 }
 
 impl fmt::Display for Fault {

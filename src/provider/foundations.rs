@@ -191,6 +191,9 @@ pub(crate) fn patient_resource(st: &ProviderState, p: &PatientRecord) -> Value {
         "generalPractitioner": [{ "reference": "Practitioner/1" }],
         "managingOrganization": { "reference": "Organization/1" }
     });
+    if st.fault(Fault::PatientGenderNotCoded) {
+        r["gender"] = json!("F");
+    }
     if !p.prefix.is_empty() {
         r["name"][0]["prefix"] = json!([p.prefix]);
     }
