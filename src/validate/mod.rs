@@ -547,14 +547,7 @@ impl Validator {
             self.walk(w, &def.id, obj, at, depth + 1);
         } else if let Some(profile) = self.type_profile(def, type_code, obj) {
             match self.plan(&profile) {
-                Ok(tp) => {
-                    let mut inner = Walk {
-                        plan: &tp,
-                        issues: w.issues,
-                        resource: w.resource,
-                    };
-                    self.walk(&mut inner, &tp.type_name, obj, at, depth + 1);
-                }
+                Ok(tp) => self.walk_in(w, &tp, obj, at, depth),
                 Err(e) => w.issue(
                     if def.types.iter().any(|t| t.profiles.contains(&profile)) {
                         Severity::Warning
@@ -576,14 +569,7 @@ impl Validator {
             self.walk(w, &target, obj, at, depth + 1);
         } else if let Some(tc) = type_code.filter(|t| !is_primitive(t)) {
             match self.core_plan(tc) {
-                Ok(tp) => {
-                    let mut inner = Walk {
-                        plan: &tp,
-                        issues: w.issues,
-                        resource: w.resource,
-                    };
-                    self.walk(&mut inner, &tp.type_name, obj, at, depth + 1);
-                }
+                Ok(tp) => self.walk_in(w, &tp, obj, at, depth),
                 Err(e) => w.issue(
                     Severity::Warning,
                     "not-supported",
@@ -676,6 +662,23 @@ impl Validator {
 }
 
 impl Validator {
+    /// Walks `obj` from the root of another plan (a data type's core definition or a declared profile).
+    fn walk_in(
+        &self,
+        w: &mut Walk<'_>,
+        plan: &Plan,
+        obj: &Map<String, Value>,
+        at: &str,
+        depth: usize,
+    ) {
+        let mut inner = Walk {
+            plan,
+            issues: w.issues,
+            resource: w.resource,
+        };
+        self.walk(&mut inner, &plan.type_name, obj, at, depth + 1);
+    }
+
     fn expr(&self, source: &str) -> Result<Arc<fhirpath::Expr>, String> {
         let mut cache = self
             .exprs
@@ -1386,5 +1389,42 @@ mod tests {
                 .any(|i| i.rule == "invariant" && i.message.starts_with("dom-")),
             "{issues:#?}"
         );
+    }
+
+    #[test]
+    fn xml_and_json_forms_give_the_same_issues() {
+        let model = crate::fhir::stu3_model(&FhirPath::development_default()).unwrap();
+        let mut cases = vec![gpc_patient(), gpc_outcome()];
+        let mut broken_patient = gpc_patient();
+        broken_patient["gender"] = json!("F");
+        broken_patient["name"][0]["period"] = json!({ "start": "2011-01-01", "end": "2010-01-01" });
+        broken_patient["photo"] = json!([{ "title": "x" }]);
+        cases.push(broken_patient);
+        for resource in cases {
+            let xml = crate::fhir::xml::json_to_xml(&resource).unwrap();
+            let from_xml = crate::fhir::xml::xml_to_json(&xml, &model).unwrap();
+            assert_eq!(
+                validator().validate(&resource, &[]),
+                validator().validate(&from_xml, &[])
+            );
+        }
+    }
+
+    #[test]
+    fn the_resources_inside_the_harness_jwt_are_valid() {
+        let jwt = crate::spine::jwt::Jwt::build(
+            &crate::config::JwtConfig::default(),
+            "https://p/fhir",
+            "patient/*.read",
+            0,
+        );
+        for claim in [
+            "requesting_device",
+            "requesting_organization",
+            "requesting_practitioner",
+        ] {
+            let issues = validator().validate(&jwt.claims[claim], &[]);
+            assert!(errors(&issues).is_empty(), "{claim}: {issues:#?}");
+        }
     }
 }
