@@ -74,8 +74,7 @@ impl RunContext {
 
     /// A context that cannot reach anything (before the run's `before` hook installs the real one).
     fn placeholder() -> Self {
-        let client = HttpClient::new(std::time::Duration::from_secs(1), 1024)
-            .unwrap_or_else(|_| unreachable_client());
+        let client = HttpClient::unconfigured();
         Self::new(
             Config::default(),
             "http://127.0.0.1:9".into(),
@@ -99,13 +98,6 @@ impl RunContext {
         let i = self.register_cursor.fetch_add(1, Ordering::Relaxed) % pool.len();
         pool.get(i).cloned()
     }
-}
-
-fn unreachable_client() -> HttpClient {
-    // Building a client with defaults only fails if the TLS backend cannot initialise, which would already
-    // have failed for the real context; this path keeps World::new infallible.
-    #[allow(clippy::expect_used)]
-    HttpClient::new(std::time::Duration::from_secs(1), 1024).expect("HTTP client")
 }
 
 /// Body of the request under construction.
@@ -541,23 +533,14 @@ struct Saved {
     body: Body,
 }
 
-/// Changes the last digit so the MOD 11 check fails.
+/// Changes the last digit so the MOD 11 check fails (a number has exactly one valid check digit).
 fn flip_check_digit(nhs: &str) -> String {
-    let mut s: Vec<char> = nhs.chars().collect();
-    if let Some(last) = s.last_mut() {
-        *last = if *last == '0' { '1' } else { '0' };
-    }
-    let out: String = s.into_iter().collect();
-    if crate::provider::data::nhs_number_valid(&out) {
-        // Both digits cannot be valid check digits; pick another.
-        let mut s: Vec<char> = out.chars().collect();
-        if let Some(last) = s.last_mut() {
-            *last = '2';
-        }
-        s.into_iter().collect()
-    } else {
-        out
-    }
+    let mut out: String = nhs
+        .chars()
+        .take(nhs.chars().count().saturating_sub(1))
+        .collect();
+    out.push(if nhs.ends_with('0') { '1' } else { '0' });
+    out
 }
 
 /// Walks a dotted path with `[n]` indexes (`entry[0].resource.name[0].use`) through JSON.
@@ -579,4 +562,19 @@ pub fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
         }
     }
     Some(cur)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn flipped_check_digit_is_invalid() {
+        for (_, nhs) in crate::config::DEFAULT_PATIENTS {
+            let bad = super::flip_check_digit(nhs);
+            assert_eq!(bad.len(), 10);
+            assert!(
+                !crate::provider::data::nhs_number_valid(&bad),
+                "{nhs} -> {bad}"
+            );
+        }
+    }
 }

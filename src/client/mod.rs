@@ -102,6 +102,15 @@ impl HttpClient {
         })
     }
 
+    /// A client with a 1 s timeout for a World that has no run context yet (never used to reach a provider).
+    pub fn unconfigured() -> Self {
+        Self {
+            inner: reqwest::Client::new(),
+            timeout: Duration::from_secs(1),
+            max_body: 1024,
+        }
+    }
+
     /// Sends the request and captures the exchange; never fails.
     pub async fn send(&self, request: OutgoingRequest, jwt: Option<serde_json::Value>) -> Exchange {
         let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
