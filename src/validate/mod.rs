@@ -7,8 +7,12 @@
 //! not held locally = information), contained / inline resources against their core definition. Still to come
 //! (issue 3): slicing, snapshot generation for differential-only profiles, extensions by definition,
 //! reference targets, FHIRPath invariants.
+//!
+//! A `Parameters` resource that names an OperationDefinition (in `meta.profile`, or as a profile to check) is
+//! checked against the operation's input parameters (`operation.rs`).
 
 pub mod fhirpath;
+mod operation;
 pub mod plan;
 pub mod store;
 
@@ -82,6 +86,15 @@ pub fn operation_outcome(issues: &[Issue]) -> Value {
 
 const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
 const MAX_DEPTH: usize = 64;
+/// Rules whose finding is identified by where it is, not by which definition's wording reports it.
+const STRUCTURAL_RULES: [&str; 6] = [
+    "unknown-element",
+    "cardinality-min",
+    "cardinality-max",
+    "json-shape",
+    "primitive-format",
+    "ele-1",
+];
 
 /// Validates resources against profiles; plans are compiled once and shared.
 #[derive(Debug)]
@@ -164,9 +177,17 @@ impl Validator {
         };
         self.validate_resource(resource, rt, rt, profiles, &mut issues, 0);
         // The core definition and a profile can reach the same extension or data type: report each finding once.
+        // A structural finding is the same finding whichever definition reports it (a profile's inline view of an
+        // extension names the element by a different path than the extension's own definition does).
         let mut seen = std::collections::HashSet::new();
-        issues
-            .retain(|i| seen.insert((i.severity, i.expression.clone(), i.rule, i.message.clone())));
+        issues.retain(|i| {
+            let message = if STRUCTURAL_RULES.contains(&i.rule) {
+                String::new()
+            } else {
+                i.message.clone()
+            };
+            seen.insert((i.severity, i.expression.clone(), i.rule, message))
+        });
         issues
     }
 
@@ -180,7 +201,8 @@ impl Validator {
         depth: usize,
     ) {
         let mut urls: Vec<String> = vec![format!("{CORE}{rt}{}", self.core_version)];
-        if profiles.is_empty() {
+        let claimed = profiles.is_empty();
+        if claimed {
             for p in resource
                 .pointer("/meta/profile")
                 .and_then(Value::as_array)
@@ -195,6 +217,23 @@ impl Validator {
             urls.extend(profiles.iter().map(|p| (*p).to_string()));
         }
         for url in urls {
+            if let Some(op) = self.operation_definition(&url) {
+                if claimed {
+                    issues.push(Issue {
+                        severity: Severity::Warning,
+                        code: "invalid",
+                        expression: format!("{expr}.meta.profile"),
+                        message: format!(
+                            "{url} is an OperationDefinition; meta.profile names StructureDefinitions \
+                             (the parameters were checked against the operation)"
+                        ),
+                        rule: "profile-operation",
+                        profile: url.clone(),
+                    });
+                }
+                self.check_operation(resource, &op, &url, expr, issues, depth);
+                continue;
+            }
             match self.plan(&url) {
                 Ok(plan) => {
                     if plan.type_name != rt {
@@ -597,10 +636,17 @@ impl Validator {
         v: &Value,
         at: &str,
     ) {
+        if let Some(f) = self.binding_finding(b, type_code, v) {
+            w.issue(f.severity, f.code, at, f.message, f.rule);
+        }
+    }
+
+    /// What a binding says about a coded value, if anything.
+    fn binding_finding(&self, b: &plan::Binding, type_code: &str, v: &Value) -> Option<Finding> {
         let (severity, rule) = match b.strength.as_str() {
             "required" => (Severity::Error, "binding-required"),
             "extensible" => (Severity::Warning, "binding-extensible"),
-            _ => return,
+            _ => return None,
         };
         let codings: Vec<(Option<&str>, &str)> = match type_code {
             "code" | "string" | "uri" => v.as_str().map(|c| vec![(None, c)]).unwrap_or_default(),
@@ -610,19 +656,17 @@ impl Validator {
                 .and_then(Value::as_array)
                 .map(|cs| cs.iter().filter_map(coding).collect())
                 .unwrap_or_default(),
-            _ => return,
+            _ => return None,
         };
         if codings.is_empty() {
-            if type_code == "CodeableConcept" && severity == Severity::Error {
-                w.issue(
+            return (type_code == "CodeableConcept" && severity == Severity::Error).then(|| {
+                Finding {
                     severity,
-                    "code-invalid",
-                    at,
-                    format!("no coding from the required value set {}", b.value_set),
+                    code: "code-invalid",
+                    message: format!("no coding from the required value set {}", b.value_set),
                     rule,
-                );
-            }
-            return;
+                }
+            });
         }
         let expansion = self.store.expand(&b.value_set);
         let results: Vec<Option<bool>> = codings
@@ -630,35 +674,42 @@ impl Validator {
             .map(|(s, c)| expansion.contains(*s, c))
             .collect();
         if results.iter().any(Option::is_none) {
-            if let Expansion::External(why) = &*expansion {
-                w.issue(
-                    Severity::Information,
-                    "informational",
-                    at,
-                    format!("codes not checked against {}: {why}", b.value_set),
-                    "binding-external",
-                );
-            }
-            return;
+            return match &*expansion {
+                Expansion::External(why) => Some(Finding {
+                    severity: Severity::Information,
+                    code: "informational",
+                    message: format!("codes not checked against {}: {why}", b.value_set),
+                    rule: "binding-external",
+                }),
+                Expansion::Codes(_) => None,
+            };
         }
-        if !results.contains(&Some(true)) {
-            let shown: Vec<String> = codings
-                .iter()
-                .map(|(s, c)| format!("{}{c}", s.map(|s| format!("{s}|")).unwrap_or_default()))
-                .collect();
-            w.issue(
-                severity,
-                "code-invalid",
-                at,
-                format!(
-                    "{} is not in the value set {}",
-                    shown.join(", "),
-                    b.value_set
-                ),
-                rule,
-            );
+        if results.contains(&Some(true)) {
+            return None;
         }
+        let shown: Vec<String> = codings
+            .iter()
+            .map(|(s, c)| format!("{}{c}", s.map(|s| format!("{s}|")).unwrap_or_default()))
+            .collect();
+        Some(Finding {
+            severity,
+            code: "code-invalid",
+            message: format!(
+                "{} is not in the value set {}",
+                shown.join(", "),
+                b.value_set
+            ),
+            rule,
+        })
     }
+}
+
+/// A finding before it is tied to an expression and a profile.
+struct Finding {
+    severity: Severity,
+    code: &'static str,
+    message: String,
+    rule: &'static str,
 }
 
 impl Validator {
@@ -1426,5 +1477,224 @@ mod tests {
             let issues = validator().validate(&jwt.claims[claim], &[]);
             assert!(errors(&issues).is_empty(), "{claim}: {issues:#?}");
         }
+    }
+
+    fn itk_message_header() -> Value {
+        json!({
+            "resourceType": "MessageHeader",
+            "extension": [{
+                "url": "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2",
+                "extension": [
+                    { "url": "BusAckRequested", "valueBoolean": false },
+                    { "url": "InfAckRequested", "valueBoolean": false },
+                    { "url": "RecipientType", "valueCoding": {
+                        "system": "https://fhir.nhs.uk/STU3/CodeSystem/ITK-RecipientType-1",
+                        "code": "FA",
+                        "display": "For Action"
+                    } },
+                    { "url": "MessageDefinition", "valueReference": {
+                        "reference": "https://fhir.nhs.uk/STU3/MessageDefinition/ITK-Response-MessageDefinition-Instance-1"
+                    } },
+                    { "url": "SenderReference", "valueString": "None" },
+                    { "url": "LocalExtension", "valueString": "None" }
+                ]
+            }],
+            "event": {
+                "system": "https://fhir.nhs.uk/STU3/CodeSystem/ITK-MessageEvent-2",
+                "code": "ITK008M",
+                "display": "ITK Response"
+            },
+            "timestamp": "2017-01-23T10:10:16+00:00",
+            "source": { "endpoint": "NOROT003" }
+        })
+    }
+
+    #[test]
+    fn irregular_ids_of_constrained_choices_reach_their_children() {
+        // Extension-ITK-MessageHandling-2 names its constrained choices `valueBoolean:valueBoolean` and
+        // `value[x]:valueCoding`, and the children of the latter `valueCoding:valueCoding.system`.
+        let clean = validator().validate(&itk_message_header(), &[]);
+        assert!(errors(&clean).is_empty(), "{clean:#?}");
+        let mut no_display = itk_message_header();
+        no_display["extension"][0]["extension"][2]["valueCoding"]
+            .as_object_mut()
+            .unwrap()
+            .remove("display");
+        let issues = validator().validate(&no_display, &[]);
+        assert!(
+            has_error(
+                &issues,
+                "MessageHeader.extension[0].extension[2].valueCoding.display",
+                "cardinality-min"
+            ),
+            "{issues:#?}"
+        );
+        let mut versioned = itk_message_header();
+        versioned["extension"][0]["extension"][2]["valueCoding"]["version"] = json!("1");
+        let issues = validator().validate(&versioned, &[]);
+        assert!(
+            has_error(
+                &issues,
+                "MessageHeader.extension[0].extension[2].valueCoding.version",
+                "cardinality-max"
+            ),
+            "{issues:#?}"
+        );
+    }
+
+    fn medication_request(quantity: Value) -> Value {
+        json!({
+            "resourceType": "MedicationRequest",
+            "intent": "plan",
+            "medicationReference": { "reference": "Medication/1" },
+            "subject": { "reference": "Patient/1" },
+            "dispenseRequest": { "quantity": quantity }
+        })
+    }
+
+    #[test]
+    fn simple_quantity_is_walked_from_its_own_root() {
+        // SimpleQuantity's root element id is `Quantity:simplequantity`.
+        let clean = validator().validate(
+            &medication_request(json!({ "value": 28, "unit": "tablet" })),
+            &[],
+        );
+        assert!(errors(&clean).is_empty(), "{clean:#?}");
+        let issues = validator().validate(
+            &medication_request(json!({ "value": 28, "comparator": "<" })),
+            &[],
+        );
+        assert!(
+            has_error(
+                &issues,
+                "MedicationRequest.dispenseRequest.quantity.comparator",
+                "cardinality-max"
+            ),
+            "{issues:#?}"
+        );
+    }
+
+    #[test]
+    fn one_finding_reached_through_a_profile_and_an_extension_is_reported_once() {
+        // CareConnect-GPC-MedicationRequest-1 repeats the repeat-information extension inline; the extension's
+        // own definition says the same about `valuePositiveInt`.
+        let bundle = example("1.6.2/accessrecord_structured/meds_response.json");
+        let issues = validator().validate(&bundle, &[]);
+        let at = "Bundle.entry[11].resource.ofType(MedicationRequest).extension[0].extension[0]";
+        let unknown = errors(&issues)
+            .iter()
+            .filter(|i| {
+                i.expression == format!("{at}.valuePositiveInt") && i.rule == "unknown-element"
+            })
+            .count();
+        let missing = errors(&issues)
+            .iter()
+            .filter(|i| {
+                i.expression == format!("{at}.valueUnsignedInt") && i.rule == "cardinality-min"
+            })
+            .count();
+        assert_eq!((unknown, missing), (1, 1), "{issues:#?}");
+    }
+
+    fn structured_request(parameter: Value) -> Value {
+        json!({
+            "resourceType": "Parameters",
+            "meta": { "profile": [
+                "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-GetStructuredRecord-Operation-1"
+            ] },
+            "parameter": parameter
+        })
+    }
+
+    fn nhs_number() -> Value {
+        json!({
+            "name": "patientNHSNumber",
+            "valueIdentifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9999999999" }
+        })
+    }
+
+    #[test]
+    fn parameters_are_checked_against_a_claimed_operation_definition() {
+        let clean = validator().validate(
+            &structured_request(json!([nhs_number(), {
+                "name": "includeProblems",
+                "part": [{ "name": "filterStatus", "valueCode": "active" }]
+            }])),
+            &[],
+        );
+        assert!(errors(&clean).is_empty(), "{clean:#?}");
+        assert!(clean.iter().any(|i| i.rule == "profile-operation"));
+        type Case = (Value, &'static str, &'static str);
+        let cases: Vec<Case> = vec![
+            (
+                json!([{ "name": "includeAllergies", "part": [{ "name": "includeResolvedAllergies", "valueBoolean": true }] }]),
+                "Parameters.parameter",
+                "operation-cardinality-min",
+            ),
+            (
+                json!([nhs_number(), nhs_number()]),
+                "Parameters.parameter",
+                "operation-cardinality-max",
+            ),
+            (
+                json!([nhs_number(), { "name": "includeReferrals", "part": [{ "name": "referralsSearchPeriod", "valuePeriod": { "start": "2019-01-25" } }] }]),
+                "Parameters.parameter[1].part[0]",
+                "operation-parameter-unknown",
+            ),
+            (
+                json!([{ "name": "patientNHSNumber", "valueString": "9999999999" }]),
+                "Parameters.parameter[0].valueString",
+                "operation-parameter-type",
+            ),
+            (
+                json!([nhs_number(), { "name": "includeProblems", "part": [{ "name": "filterStatus", "valueCode": "sleeping" }] }]),
+                "Parameters.parameter[1].part[0].valueCode",
+                "binding-required",
+            ),
+            (
+                json!([nhs_number(), { "name": "includeAllergies", "valueBoolean": true, "part": [{ "name": "includeResolvedAllergies", "valueBoolean": true }] }]),
+                "Parameters.parameter[1].valueBoolean",
+                "operation-parameter-type",
+            ),
+        ];
+        let mut missing = Vec::new();
+        for (parameter, expression, rule) in cases {
+            let issues = validator().validate(&structured_request(parameter), &[]);
+            if !has_error(&issues, expression, rule) {
+                missing.push(format!("{expression} {rule}: {issues:#?}"));
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+
+    #[test]
+    fn a_resource_parameter_is_checked_against_the_operations_profile() {
+        let op =
+            "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-RegisterPatient-Operation-1";
+        let mut patient = gpc_patient();
+        patient.as_object_mut().unwrap().remove("meta");
+        patient["gender"] = json!("F");
+        let params = json!({ "resourceType": "Parameters", "parameter": [{ "name": "registerPatient", "resource": patient }] });
+        let issues = validator().validate(&params, &[op]);
+        // Checked against CareConnect-GPC-Patient-1 although the patient claims no profile.
+        assert!(
+            issues.iter().any(|i| i.expression
+                == "Parameters.parameter[0].resource.ofType(Patient).gender"
+                && i.rule == "binding-required"
+                && i.profile.ends_with("CareConnect-GPC-Patient-1")),
+            "{issues:#?}"
+        );
+        let org = json!({ "resourceType": "Parameters", "parameter": [{ "name": "registerPatient", "resource": { "resourceType": "Organization", "name": "x" } }] });
+        let issues = validator().validate(&org, &[op]);
+        assert!(
+            has_error(
+                &issues,
+                "Parameters.parameter[0].resource",
+                "operation-parameter-type"
+            ),
+            "{issues:#?}"
+        );
+        let issues = validator().validate(&gpc_patient(), &[op]);
+        assert!(has_error(&issues, "Patient", "profile-type"), "{issues:#?}");
     }
 }

@@ -97,6 +97,30 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// The element id with the irregular forms some authoring tools write made regular, so that children find their
+/// parent: a choice constrained to one type (path `Extension.valueCoding`) appears as `value[x]:valueCoding` or
+/// `valueCoding:valueCoding`, and its children use either form whatever the element itself uses; the root of
+/// SimpleQuantity is `Quantity:simplequantity`. Such segments become the element name the path gives
+/// (`valueCoding`, `Quantity`); real slices (`identifier:nhsNumber`, path segment `identifier`) are kept.
+fn normalize_id(id: &str, path: &str) -> String {
+    let segments: Vec<&str> = id.split('.').collect();
+    let names: Vec<&str> = path.split('.').collect();
+    if segments.len() != names.len() {
+        return id.to_string();
+    }
+    segments
+        .iter()
+        .zip(&names)
+        .enumerate()
+        .map(|(i, (segment, name))| match segment.split_once(':') {
+            Some(_) if i == 0 => *name,
+            Some((_, renamed)) if renamed == *name => *name,
+            _ => *segment,
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 fn prefixed(el: &serde_json::Map<String, Value>, prefix: &str) -> Option<(String, Value)> {
     el.iter()
         .find(|(k, _)| k.starts_with(prefix) && k.len() > prefix.len())
@@ -191,11 +215,7 @@ impl Plan {
                 Some(n) => n.parse().ok(),
             };
             elements.push(ElementDef {
-                id: el
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&path)
-                    .to_string(),
+                id: normalize_id(el.get("id").and_then(Value::as_str).unwrap_or(&path), &path),
                 slice_name: el
                     .get("sliceName")
                     .and_then(Value::as_str)
@@ -257,16 +277,6 @@ impl Plan {
                 None => continue,
             };
             match last.split_once(':') {
-                // `Extension.value[x]:valueCodeableConcept` (path `Extension.valueCodeableConcept`): a choice
-                // constrained to one type, named by its path; a child like any other.
-                Some((name, slice))
-                    if name
-                        .strip_suffix("[x]")
-                        .is_some_and(|stem| slice.starts_with(stem))
-                        && e.path.ends_with(slice) =>
-                {
-                    children.entry(parent.to_string()).or_default().push(i);
-                }
                 // `Patient.identifier:nhsNumber`: a slice of `Patient.identifier` (re-slices are not used).
                 Some((name, slice)) if !slice.contains('/') => {
                     slices

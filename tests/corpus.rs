@@ -1,0 +1,444 @@
+//! Corpus test: every official GP Connect example (spec site examples, Send Document messaging examples and the
+//! Examples of STU3-FHIR-Assets, all under the shared FHIR folder) is validated, and the verdict and number of
+//! errors are compared with the checked-in table `tests/corpus/verdicts.csv`.
+//!
+//! The table has the columns `file` (relative to the shared FHIR folder), `verdict` (`valid`, `invalid`,
+//! `unreadable` or `pending`), `errors` (the exact number of error-severity issues) and `reason` (one line; for
+//! `invalid` rows the defect of the example, verified against the profile). `pending` marks a file that claims a
+//! profile the validator cannot use yet (a differential-only StructureDefinition without a snapshot).
+//!
+//! Environment:
+//! - `GPC_CORPUS_BLESS=1` rewrites the verdicts and counts in the table from the validator, keeping the reasons
+//!   (new invalid rows still need a reason written by hand before the test passes).
+//! - `GPC_CORPUS_VERBOSE=1` prints every issue of every file (for triage).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use gpc_assure::fhir::FhirPath;
+use gpc_assure::validate::{Issue, Severity, Store, Validator};
+use serde_json::Value;
+
+/// Example folders, relative to the shared FHIR folder.
+const ROOTS: [&str; 3] = [
+    "nhsconnect-gpconnect-spec-examples",
+    "nhsconnect-gpconnect-messaging-examples",
+    "nhsconnect-STU3-FHIR-Assets/Examples",
+];
+/// Sub-folders that hold test data rather than examples.
+const SKIPPED_DIRS: [&str; 1] = ["testing"];
+/// The list of spec example files that are fragments or placeholders (relative to the spec examples folder).
+const INVALID_JSON: &str = "nhsconnect-gpconnect-spec-examples/INVALID_JSON.txt";
+const HEADER: &str = "file,verdict,errors,reason";
+
+fn table_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/verdicts.csv")
+}
+
+/// The shared FHIR folder that holds the examples.
+fn shared_folder() -> PathBuf {
+    let path = FhirPath::resolve(&[], &[]);
+    let folders = path
+        .existing()
+        .expect("the shared FHIR folder (../shared/fhir or GPC_FHIR_PATH)");
+    folders
+        .into_iter()
+        .find(|f| f.join(ROOTS[0]).is_dir())
+        .unwrap_or_else(|| panic!("no folder of the FHIR path holds {}", ROOTS[0]))
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if p.is_dir() {
+            if !SKIPPED_DIRS.contains(&name.as_str()) {
+                collect(&p, out);
+            }
+        } else if name.ends_with(".json") || name.ends_with(".xml") {
+            out.push(p);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Valid,
+    Invalid,
+    Unreadable,
+    Pending,
+}
+
+impl Verdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Unreadable => "unreadable",
+            Verdict::Pending => "pending",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "valid" => Verdict::Valid,
+            "invalid" => Verdict::Invalid,
+            "unreadable" => Verdict::Unreadable,
+            "pending" => Verdict::Pending,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    verdict: Verdict,
+    errors: usize,
+    reason: String,
+}
+
+/// What the validator says about one file.
+struct Outcome {
+    verdict: Verdict,
+    errors: usize,
+    /// Why the file cannot be read, or every issue found.
+    detail: Vec<String>,
+    /// The lines of `detail` worth showing in a difference: errors and profiles that could not be used.
+    salient: Vec<String>,
+}
+
+/// Splits one CSV line (fields may be double-quoted, `""` inside quotes is a quote).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+fn csv_quote(s: &str) -> String {
+    if s.contains([',', '"']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn read_table(path: &Path) -> (BTreeMap<String, Row>, Vec<String>) {
+    let mut rows = BTreeMap::new();
+    let mut problems = Vec::new();
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    for (n, line) in text.lines().enumerate() {
+        if n == 0 {
+            if line != HEADER {
+                problems.push(format!("table header must be `{HEADER}`, found `{line}`"));
+            }
+            continue;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f = csv_fields(line);
+        let parsed = (f.len() == 4)
+            .then(|| Some((Verdict::parse(&f[1])?, f[2].parse::<usize>().ok()?)))
+            .flatten();
+        match parsed {
+            Some((verdict, errors)) => {
+                let row = Row {
+                    verdict,
+                    errors,
+                    reason: f[3].clone(),
+                };
+                if rows.insert(f[0].clone(), row).is_some() {
+                    problems.push(format!("table line {}: {} is listed twice", n + 1, f[0]));
+                }
+            }
+            None => problems.push(format!("table line {} is malformed: {line}", n + 1)),
+        }
+    }
+    (rows, problems)
+}
+
+fn write_table(path: &Path, rows: &BTreeMap<String, Row>) {
+    let mut out = String::from(HEADER);
+    out.push('\n');
+    for (file, row) in rows {
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            csv_quote(file),
+            row.verdict.as_str(),
+            row.errors,
+            csv_quote(&row.reason)
+        ));
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, out).unwrap();
+}
+
+struct Validators {
+    stu3: Validator,
+    dstu2: Validator,
+    fhir_path: FhirPath,
+}
+
+fn describe(i: &Issue) -> String {
+    format!(
+        "{} {}: {} [{}; {}]",
+        i.severity.as_str(),
+        i.expression,
+        i.message,
+        i.rule,
+        i.profile
+    )
+}
+
+fn judge(v: &Validators, path: &Path, listed_unreadable: bool) -> Outcome {
+    let unreadable = |why: String| Outcome {
+        verdict: Verdict::Unreadable,
+        errors: 0,
+        detail: vec![why.clone()],
+        salient: vec![why],
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return unreadable(format!("cannot read: {e}")),
+    };
+    let listed = if listed_unreadable {
+        " (listed in INVALID_JSON.txt)"
+    } else {
+        ""
+    };
+    let resource: Value = if text.trim_start().starts_with('<') {
+        let model = match gpc_assure::fhir::stu3_model(&v.fhir_path) {
+            Ok(m) => m,
+            Err(e) => return unreadable(format!("no STU3 element model: {e}")),
+        };
+        match gpc_assure::fhir::xml::xml_to_json(&text, &model) {
+            Ok(r) => r,
+            Err(e) => return unreadable(format!("not FHIR XML: {e}")),
+        }
+    } else {
+        match serde_json::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => return unreadable(format!("not JSON{listed}: {e}")),
+        }
+    };
+    if listed_unreadable {
+        return unreadable("listed in INVALID_JSON.txt".into());
+    }
+    // GP Connect 0.x (Access Record HTML) is DSTU2 and names its profiles under fhir.nhs.net.
+    let validator = if text.contains("http://fhir.nhs.net/StructureDefinition/") {
+        &v.dstu2
+    } else {
+        &v.stu3
+    };
+    let issues = validator.validate(&resource, &[]);
+    let errors = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .count();
+    let pending = issues
+        .iter()
+        .any(|i| i.rule == "profile-resolve" && i.message.contains("has no snapshot"));
+    let verdict = if pending {
+        Verdict::Pending
+    } else if errors > 0 {
+        Verdict::Invalid
+    } else {
+        Verdict::Valid
+    };
+    Outcome {
+        verdict,
+        errors,
+        detail: issues.iter().map(describe).collect(),
+        salient: issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error || i.rule == "profile-resolve")
+            .map(describe)
+            .collect(),
+    }
+}
+
+#[test]
+fn every_official_example_has_its_recorded_verdict() {
+    let shared = shared_folder();
+    let listed: BTreeSet<String> = std::fs::read_to_string(shared.join(INVALID_JSON))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(f, _)| f.trim()))
+        .map(|f| format!("{}/{f}", ROOTS[0]))
+        .collect();
+    let mut files = Vec::new();
+    for root in ROOTS {
+        collect(&shared.join(root), &mut files);
+    }
+    let files: Vec<String> = files
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&shared)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    assert!(
+        files.len() > 100,
+        "only {} example files found",
+        files.len()
+    );
+
+    let fhir_path = FhirPath::resolve(&[], &[]);
+    let store = Arc::new(Store::new(fhir_path.clone()).expect("FHIR definitions"));
+    let validators = Validators {
+        stu3: Validator::new(store.clone()),
+        dstu2: Validator::dstu2(store),
+        fhir_path,
+    };
+
+    // Validate on every core: the big Send Document messages dominate.
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    let mut outcomes: Vec<(usize, Outcome)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = files.get(k) else { break };
+                        let outcome = judge(&validators, &shared.join(file), listed.contains(file));
+                        done.push((k, outcome));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    outcomes.sort_by_key(|(k, _)| *k);
+    let outcomes: BTreeMap<&str, Outcome> = outcomes
+        .into_iter()
+        .map(|(k, o)| (files[k].as_str(), o))
+        .collect();
+
+    if std::env::var_os("GPC_CORPUS_VERBOSE").is_some() {
+        for (file, o) in &outcomes {
+            println!("{file}: {} ({} errors)", o.verdict.as_str(), o.errors);
+            for d in &o.detail {
+                println!("    {d}");
+            }
+        }
+    }
+
+    let (mut table, mut problems) = read_table(&table_path());
+    if std::env::var_os("GPC_CORPUS_BLESS").is_some() {
+        let blessed: BTreeMap<String, Row> = outcomes
+            .iter()
+            .map(|(file, o)| {
+                let reason = table
+                    .get(*file)
+                    .map(|r| r.reason.clone())
+                    .unwrap_or_default();
+                let row = Row {
+                    verdict: o.verdict,
+                    errors: o.errors,
+                    reason,
+                };
+                ((*file).to_string(), row)
+            })
+            .collect();
+        write_table(&table_path(), &blessed);
+        eprintln!("rewrote {}", table_path().display());
+        table = blessed;
+        problems.clear();
+    }
+
+    for (file, o) in &outcomes {
+        let Some(row) = table.get(*file) else {
+            problems.push(format!(
+                "{file}: not in the table; validator says {} ({} errors)\n{}",
+                o.verdict.as_str(),
+                o.errors,
+                indent(&o.salient)
+            ));
+            continue;
+        };
+        if row.verdict != o.verdict || row.errors != o.errors {
+            problems.push(format!(
+                "{file}: table says {} ({} errors), validator says {} ({} errors)\n{}",
+                row.verdict.as_str(),
+                row.errors,
+                o.verdict.as_str(),
+                o.errors,
+                indent(&o.salient)
+            ));
+        }
+        if row.verdict != Verdict::Valid && row.reason.trim().is_empty() {
+            problems.push(format!(
+                "{file}: the {} row needs a one-line reason",
+                row.verdict.as_str()
+            ));
+        }
+    }
+    for file in table.keys() {
+        if !outcomes.contains_key(file.as_str()) {
+            problems.push(format!(
+                "{file}: in the table, but there is no such example file"
+            ));
+        }
+    }
+    let count = |v: Verdict| outcomes.values().filter(|o| o.verdict == v).count();
+    eprintln!(
+        "{} examples: {} valid, {} invalid, {} unreadable, {} pending",
+        outcomes.len(),
+        count(Verdict::Valid),
+        count(Verdict::Invalid),
+        count(Verdict::Unreadable),
+        count(Verdict::Pending)
+    );
+    assert!(
+        problems.is_empty(),
+        "{} difference(s) from {} (GPC_CORPUS_BLESS=1 rewrites the counts):\n\n{}",
+        problems.len(),
+        table_path().display(),
+        problems.join("\n\n")
+    );
+}
+
+/// At most `SHOWN` lines of issues, indented.
+fn indent(lines: &[String]) -> String {
+    const SHOWN: usize = 30;
+    let mut out: Vec<String> = lines
+        .iter()
+        .take(SHOWN)
+        .map(|l| format!("    {l}"))
+        .collect();
+    if lines.len() > SHOWN {
+        out.push(format!(
+            "    ... and {} more (GPC_CORPUS_VERBOSE=1 shows every issue)",
+            lines.len() - SHOWN
+        ));
+    }
+    out.join("\n")
+}
