@@ -10,6 +10,7 @@
 
 pub mod fhirpath;
 pub mod plan;
+pub mod sets;
 pub mod store;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{json, Map, Value};
 
 pub use plan::Plan;
+pub use sets::Validators;
 pub use store::{Expansion, Store, StoreError};
 
 /// Issue severity.
@@ -119,6 +121,11 @@ impl Validator {
             plans: Mutex::default(),
             exprs: Mutex::default(),
         }
+    }
+
+    /// The definitions this validator reads.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     pub fn plan(&self, url: &str) -> Result<Arc<Plan>, String> {
