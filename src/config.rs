@@ -51,6 +51,76 @@ impl Default for ServiceRoots {
     }
 }
 
+/// Which source wins when the FHIR path holds several versions of a canonical URL, per capability: an ordered
+/// list of package names (`name` or `name#version`) or folder names (`release-1.2.7`). The first source that
+/// holds the URL wins (its highest version); a URL none of them holds resolves to its highest version
+/// anywhere. An entry `url|version` pins that URL to that version. `url|version` in a `meta.profile` or
+/// `--profile` always pins a version.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DefinitionSources {
+    /// Foundations 1.2.7.
+    pub foundations: Vec<String>,
+    /// Appointment Management 1.2.7.
+    pub appointments: Vec<String>,
+    /// Access Record Structured 1.6.2.
+    pub structured: Vec<String>,
+    /// Send Document (messaging 1.3.0).
+    pub documents: Vec<String>,
+    /// Access Record HTML 0.7.x (DSTU2).
+    pub html: Vec<String>,
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_string()).collect()
+}
+
+impl Default for DefinitionSources {
+    fn default() -> Self {
+        let release_127 = strings(&[
+            // GPConnect-Searchset-Bundle-1 1.0.0 (release 1.2.7) requires an entry, but the specification
+            // answers a search that matches nothing with an empty Bundle; 1.3.0 corrects the cardinality.
+            "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Searchset-Bundle-1|1.3.0",
+            // The 1.2.7 code system (1.4.0) lacks UNSUPPORTED_MEDIA_TYPE for the 415 the specification
+            // requires; later versions only add codes.
+            "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1|1.7.0",
+            "release-1.2.7",
+            "careconnect-profiles-stu3",
+            "hl7-fhir-stu3-core-3.0.1",
+        ]);
+        Self {
+            foundations: release_127.clone(),
+            appointments: release_127,
+            structured: strings(&[
+                "nhsconnect-STU3-FHIR-Assets",
+                "release-1.5.0",
+                "careconnect-profiles-stu3",
+                "hl7-fhir-stu3-core-3.0.1",
+            ]),
+            documents: strings(&[
+                "release-1.3.0-messaging",
+                "nhsconnect-STU3-FHIR-Assets",
+                "careconnect-profiles-stu3",
+                "hl7-fhir-stu3-core-3.0.1",
+            ]),
+            html: strings(&["release-0.7.2", "hl7-fhir-dstu2-core-1.0.2"]),
+        }
+    }
+}
+
+impl DefinitionSources {
+    pub fn for_capability(&self, capability: crate::spine::catalogue::Capability) -> &[String] {
+        use crate::spine::catalogue::Capability;
+        match capability {
+            Capability::Foundations => &self.foundations,
+            Capability::Appointments => &self.appointments,
+            Capability::Structured => &self.structured,
+            Capability::Documents => &self.documents,
+            Capability::Html => &self.html,
+        }
+    }
+}
+
 /// Requesting organisation placed in the JWT.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -409,6 +479,7 @@ pub struct Config {
     pub concurrency: usize,
     pub report_dir: PathBuf,
     pub fhir_path: Vec<PathBuf>,
+    pub definitions: DefinitionSources,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -424,6 +495,7 @@ struct ConfigFile {
     concurrency: Option<usize>,
     report_dir: Option<PathBuf>,
     fhir_path: Option<Vec<PathBuf>>,
+    definitions: Option<DefinitionSources>,
 }
 
 pub const DEFAULT_CONSUMER_ASID: &str = "200000000359";
@@ -442,6 +514,7 @@ impl Default for Config {
             concurrency: 16,
             report_dir: PathBuf::from("reports"),
             fhir_path: Vec::new(),
+            definitions: DefinitionSources::default(),
         }
     }
 }
@@ -484,6 +557,7 @@ impl Config {
             concurrency: file.concurrency.unwrap_or(defaults.concurrency),
             report_dir: file.report_dir.unwrap_or(defaults.report_dir),
             fhir_path: file.fhir_path.unwrap_or_default(),
+            definitions: file.definitions.unwrap_or(defaults.definitions),
         };
         config.validate()?;
         Ok(config)

@@ -66,6 +66,14 @@ enum Command {
         /// Output: `text` for people, `json` for an OperationOutcome per input.
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
+        /// Resolve definitions as for this capability's spec version (the config's `definitions` sources:
+        /// foundations/appointments 1.2.7, structured 1.6.2, documents 1.3.0, html 0.7.x on DSTU2); default:
+        /// the highest version of each canonical URL.
+        #[arg(long, value_parser = ["foundations", "appointments", "structured", "documents", "html"])]
+        capability: Option<String>,
+        /// YAML config file (its `definitions` and `fhir_path` are used).
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Folders of FHIR definitions (repeatable; also GPC_FHIR_PATH).
         #[arg(long = "fhir-path")]
         fhir_path: Vec<PathBuf>,
@@ -176,9 +184,19 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             profiles,
             fhir_version,
             format,
+            capability,
+            config,
             fhir_path,
             files,
-        } => validate_files(&profiles, &fhir_version, &format, &fhir_path, &files),
+        } => validate_files(ValidateArgs {
+            profiles: &profiles,
+            fhir_version: &fhir_version,
+            format: &format,
+            capability: capability.as_deref(),
+            config: config.as_ref(),
+            fhir_path: &fhir_path,
+            files: &files,
+        }),
         Command::Serve {
             listen,
             faults,
@@ -234,17 +252,37 @@ fn read_input(name: &str) -> anyhow::Result<String> {
     }
 }
 
-fn validate_files(
-    profiles: &[String],
-    fhir_version: &str,
-    format: &str,
-    fhir_path: &[PathBuf],
-    files: &[String],
-) -> anyhow::Result<ExitCode> {
+struct ValidateArgs<'a> {
+    profiles: &'a [String],
+    fhir_version: &'a str,
+    format: &'a str,
+    capability: Option<&'a str>,
+    config: Option<&'a PathBuf>,
+    fhir_path: &'a [PathBuf],
+    files: &'a [String],
+}
+
+fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
+    use gpc_assure::spine::catalogue::Capability;
     use gpc_assure::validate::{operation_outcome, Severity, Store, Validator};
-    let fhir_path = FhirPath::resolve(fhir_path, &[]);
-    let store = std::sync::Arc::new(Store::new(fhir_path.clone())?);
-    let validator = if fhir_version == "1.0.2" {
+    let ValidateArgs {
+        profiles,
+        fhir_version,
+        format,
+        capability,
+        config,
+        fhir_path,
+        files,
+    } = args;
+    let config = load_config(config)?;
+    let fhir_path = FhirPath::resolve(fhir_path, &config.fhir_path);
+    let mut store = Store::new(fhir_path.clone())?;
+    let capability = capability.and_then(|c| Capability::ALL.into_iter().find(|k| k.tag() == c));
+    if let Some(cap) = capability {
+        store = store.preferring(config.definitions.for_capability(cap));
+    }
+    let store = std::sync::Arc::new(store);
+    let validator = if fhir_version == "1.0.2" || capability == Some(Capability::Html) {
         Validator::dstu2(store)
     } else {
         Validator::new(store)

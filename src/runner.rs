@@ -316,7 +316,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             reason: e.to_string(),
         })
     })?;
-    let validator = Arc::new(crate::validate::Validator::new(Arc::new(store)));
+    let validators = crate::validate::Validators::new(&store, &opts.config.definitions);
     let ctx = Arc::new(
         RunContext::new(
             opts.config.clone(),
@@ -326,7 +326,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             error_system,
             error_displays,
         )
-        .with_validator(validator),
+        .with_validators(validators),
     );
     let outcomes: Arc<Mutex<Vec<ScenarioOutcome>>> = Arc::new(Mutex::new(Vec::new()));
     let json_path = opts.report_dir.join("cucumber.json");

@@ -5,6 +5,7 @@ use cucumber::{given, then, when};
 use serde_json::Value;
 
 use super::world::{at_path, Auth, Body, GpcWorld};
+use crate::spine::catalogue::Capability;
 use crate::spine::errors;
 use crate::spine::headers::profile;
 
@@ -651,13 +652,18 @@ fn resource_id(w: &mut GpcWorld, expected: String) -> Step {
 
 #[then("the response should be valid against its profiles")]
 fn valid_against_profiles(w: &mut GpcWorld) -> Step {
-    let validator = w
-        .ctx
-        .validator
-        .clone()
-        .ok_or("no profile validator in this run")?;
+    let interaction = w.interaction()?;
+    let validator = w.ctx.validator(interaction.capability)?;
     let resource = w.resource()?.clone();
-    let issues = validator.validate(&resource, &[]);
+    // The catalogue's profiles for the interaction, and the GP Connect OperationOutcome for error responses:
+    // each applies to the resources of its type whether or not they claim it in meta.profile.
+    let mut expected: Vec<&str> = interaction.profiles.to_vec();
+    expected.push(if interaction.capability == Capability::Html {
+        profile::DSTU2_OPERATION_OUTCOME
+    } else {
+        profile::OPERATION_OUTCOME
+    });
+    let issues = validator.validate_expecting(&resource, &expected);
     w.validations
         .push(crate::validate::operation_outcome(&issues));
     let errors: Vec<String> = issues

@@ -25,8 +25,9 @@ pub struct RunContext {
     pub error_system: String,
     /// Code -> display of the Spine error CodeSystem.
     pub error_displays: HashMap<String, String>,
-    /// The profile validator every response is checked with (`None` in the placeholder context).
-    pub validator: Option<Arc<crate::validate::Validator>>,
+    /// The profile validators (one per capability) every response is checked with (`None` in the placeholder
+    /// context).
+    pub validators: Option<crate::validate::Validators>,
     register_cursor: AtomicUsize,
 }
 
@@ -61,15 +62,26 @@ impl RunContext {
             fhir_path,
             error_system,
             error_displays,
-            validator: None,
+            validators: None,
             register_cursor: AtomicUsize::new(seed),
         }
     }
 
-    /// Attaches the profile validator.
-    pub fn with_validator(mut self, validator: Arc<crate::validate::Validator>) -> Self {
-        self.validator = Some(validator);
+    /// Attaches the profile validators.
+    pub fn with_validators(mut self, validators: crate::validate::Validators) -> Self {
+        self.validators = Some(validators);
         self
+    }
+
+    /// The validator for a capability's payloads.
+    pub fn validator(
+        &self,
+        capability: Capability,
+    ) -> Result<Arc<crate::validate::Validator>, String> {
+        self.validators
+            .as_ref()
+            .and_then(|v| v.get(capability))
+            .ok_or_else(|| "no profile validator in this run".to_string())
     }
 
     /// A context that cannot reach anything (before the run's `before` hook installs the real one).
@@ -361,10 +373,61 @@ impl GpcWorld {
             self.set_header(headers::SSP_TRACE_ID, &uuid::Uuid::new_v4().to_string());
         }
         let (request, jwt) = self.build_request()?;
+        self.check_jwt_resources()?;
         let exchange = self.ctx.client.send(request, jwt).await;
         self.parsed = exchange.response.as_ref().map(|r| self.parse_body(r));
         self.exchanges.push(exchange);
         Ok(())
+    }
+
+    /// Validates the three FHIR resources inside the JWT about to be sent (evidence for every request). A
+    /// resource the scenario left as the harness built it must be valid: an error there is the harness's (or
+    /// its `jwt` config's) fault, not the provider's, so the scenario fails before anything is sent.
+    fn check_jwt_resources(&mut self) -> Result<(), String> {
+        const CLAIMS: [&str; 3] = [
+            "requesting_device",
+            "requesting_organization",
+            "requesting_practitioner",
+        ];
+        if self.auth != Auth::Jwt || self.ctx.validators.is_none() {
+            return Ok(());
+        }
+        let (Some(jwt), Some(interaction)) = (&self.jwt, self.interaction) else {
+            return Ok(());
+        };
+        let validator = self.ctx.validator(interaction.capability)?;
+        let pristine = Jwt::build(&self.ctx.config.jwt, "", interaction.scope, 0).claims;
+        let mut problems = Vec::new();
+        for claim in CLAIMS {
+            let Some(resource) = jwt.claims.get(claim).filter(|r| r.is_object()) else {
+                continue;
+            };
+            let issues = validator.validate(resource, &[]);
+            let mut oo = crate::validate::operation_outcome(&issues);
+            if let Some(o) = oo.as_object_mut() {
+                o.insert(
+                    "id".into(),
+                    Value::String(format!("jwt-{}", claim.replace('_', "-"))),
+                );
+            }
+            self.validations.push(oo);
+            if pristine.get(claim) == Some(resource) {
+                problems.extend(
+                    issues
+                        .iter()
+                        .filter(|i| i.severity == crate::validate::Severity::Error)
+                        .map(|i| format!("{claim}: {}: {}", i.expression, i.message)),
+                );
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the JWT the harness built is not valid FHIR (check the `jwt` section of the config): {}",
+                problems.join("; ")
+            ))
+        }
     }
 
     fn parse_body(&self, r: &RecordedResponse) -> Result<Value, String> {

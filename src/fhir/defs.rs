@@ -2,6 +2,7 @@
 //! few facts the harness reads out of definitions (fixed values, code displays).
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 /// The environment variable naming the folders of FHIR definitions (a path list, `:`-separated on Unix).
@@ -73,14 +74,23 @@ impl FhirPath {
             .join(", ")
     }
 
-    /// Folders that exist.
+    /// Folders that exist; a `.tgz` FHIR package is unpacked into the cache and its folder returned.
     pub fn existing(&self) -> Result<Vec<PathBuf>, DefsError> {
-        let found: Vec<PathBuf> = self
-            .folders
-            .iter()
-            .filter(|p| p.is_dir())
-            .cloned()
-            .collect();
+        let mut found: Vec<PathBuf> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.folders {
+            let folder = if p.is_dir() {
+                p.clone()
+            } else if super::packages::is_archive(p) {
+                super::packages::unpack(p)?
+            } else {
+                continue;
+            };
+            // The same folder named twice (e.g. the two development defaults) is indexed once.
+            if seen.insert(std::fs::canonicalize(&folder).unwrap_or_else(|_| folder.clone())) {
+                found.push(folder);
+            }
+        }
         if found.is_empty() {
             return Err(DefsError::NoFolders {
                 searched: self.searched(),
@@ -96,6 +106,10 @@ impl FhirPath {
                 folder.join("hl7-fhir-stu3-core-3.0.1/StructureDefinition"),
                 folder.join("StructureDefinition"),
                 folder.join("package"),
+                folder.join("hl7.fhir.r3.core#3.0.1/package"),
+                folder.join("hl7.fhir.r3.core#3.0.2/package"),
+                folder.join("hl7.fhir.core#3.0.1/package"),
+                folder.join("hl7.fhir.core#3.0.2/package"),
             ] {
                 if candidate.join("StructureDefinition-Patient.json").is_file() {
                     return Ok(candidate);
@@ -119,7 +133,7 @@ impl FhirPath {
             if csv.is_file() {
                 index.add_csv(&folder, &csv)?;
             } else {
-                index.add_walk(&folder, 0);
+                index.add_folder(&folder);
             }
         }
         Ok(index)
@@ -131,6 +145,24 @@ impl FhirPath {
 pub struct IndexEntry {
     pub version: String,
     pub path: PathBuf,
+    /// `name#version` when the file comes from a FHIR NPM package.
+    pub package: Option<String>,
+}
+
+impl IndexEntry {
+    /// Does this entry come from the source a preference names? A preference is a package name
+    /// (`uk.nhsdigital.r3`, or `name#version`) or a fragment of the file's path (`release-1.2.7`).
+    pub fn from_source(&self, preference: &str) -> bool {
+        if let Some(pkg) = &self.package {
+            if pkg == preference || pkg.split('#').next() == Some(preference) {
+                return true;
+            }
+        }
+        self.path
+            .components()
+            .any(|c| c.as_os_str().to_str() == Some(preference))
+            || (preference.contains('/') && self.path.to_string_lossy().contains(preference))
+    }
 }
 
 /// Canonical URL -> files (several versions may exist).
@@ -158,38 +190,104 @@ impl DefinitionIndex {
                 .push(IndexEntry {
                     version: version.to_string(),
                     path: folder.join(rel),
+                    package: None,
                 });
         }
         Ok(())
     }
 
-    fn add_walk(&mut self, dir: &Path, depth: usize) {
-        if depth > 8 {
-            return;
+    /// Indexes a folder without a CANONICAL_INDEX.csv: an unpacked package (by its `.index.json` when
+    /// present), a package cache (`<name>#<version>/package/`), or any tree of JSON/XML files. The result of
+    /// sniffing a tree is cached on disk, keyed by every file's size and modification time.
+    fn add_folder(&mut self, folder: &Path) {
+        let mut files = Vec::new();
+        let mut packages = Vec::new();
+        collect_files(folder, 0, &mut files, &mut packages);
+        for pkg in &packages {
+            self.add_package(pkg);
         }
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
+        let key = {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::fs::canonicalize(folder)
+                .unwrap_or_else(|_| folder.to_path_buf())
+                .hash(&mut h);
+            for f in &files {
+                f.hash(&mut h);
+                if let Ok(m) = std::fs::metadata(f) {
+                    m.len().hash(&mut h);
+                    m.modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map(|d| d.as_nanos())
+                        .hash(&mut h);
+                }
+            }
+            h.finish()
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                self.add_walk(&path, depth + 1);
-                continue;
+        let cache = super::packages::cache_dir()
+            .join("index")
+            .join(format!("{key:016x}.tsv"));
+        if let Ok(text) = std::fs::read_to_string(&cache) {
+            for line in text.lines() {
+                let mut cols = line.split('\t');
+                if let (Some(url), Some(version), Some(path)) =
+                    (cols.next(), cols.next(), cols.next())
+                {
+                    self.push(
+                        url.to_string(),
+                        version.to_string(),
+                        PathBuf::from(path),
+                        None,
+                    );
+                }
             }
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or_default();
-            if ext != "json" && ext != "xml" {
-                continue;
-            }
+            return;
+        }
+        let mut lines = String::new();
+        for path in files {
             if let Some((url, version)) = sniff_canonical(&path) {
-                self.by_url
-                    .entry(url)
-                    .or_default()
-                    .push(IndexEntry { version, path });
+                lines.push_str(&format!("{url}\t{version}\t{}\n", path.display()));
+                self.push(url, version, path, None);
             }
         }
+        if let Some(dir) = cache.parent() {
+            if std::fs::create_dir_all(dir).is_ok() {
+                // A cache: a failed write only costs the next run a re-scan.
+                let tmp = cache.with_extension(format!("tmp{}", std::process::id()));
+                if std::fs::write(&tmp, lines).is_ok() {
+                    let _ = std::fs::rename(&tmp, &cache);
+                }
+            }
+        }
+    }
+
+    /// Indexes an unpacked package (the folder holding `package.json`).
+    fn add_package(&mut self, dir: &Path) {
+        let label = super::packages::package_label(dir);
+        if let Some(entries) = super::packages::read_index_json(dir) {
+            for (url, version, file) in entries {
+                let path = dir.join(file);
+                if path.is_file() {
+                    self.push(url, version, path, label.clone());
+                }
+            }
+            return;
+        }
+        let mut files = Vec::new();
+        walk_files(dir, 0, &mut files, None);
+        for path in files {
+            if let Some((url, version)) = sniff_canonical(&path) {
+                self.push(url, version, path, label.clone());
+            }
+        }
+    }
+
+    fn push(&mut self, url: String, version: String, path: PathBuf, package: Option<String>) {
+        self.by_url.entry(url).or_default().push(IndexEntry {
+            version,
+            path,
+            package,
+        });
     }
 
     /// The file for a canonical URL (the highest version when several exist; `url|version` picks one).
@@ -205,6 +303,41 @@ impl DefinitionIndex {
                 .iter()
                 .max_by(|a, b| compare_versions(&a.version, &b.version)),
         }
+    }
+
+    /// Like [`resolve`](Self::resolve), but without an explicit `|version` the entry comes from a preference
+    /// `url|version` naming this URL (a pin), else from the first preferred source that has one (the highest version within it), before falling back to the highest
+    /// version anywhere.
+    pub fn resolve_preferring(&self, url: &str, preferences: &[String]) -> Option<&IndexEntry> {
+        if url.contains('|') || preferences.is_empty() {
+            return self.resolve(url);
+        }
+        // A preference `url|version` pins that URL to that version.
+        for pref in preferences {
+            if let Some((u, _)) = pref.split_once('|') {
+                if u == url {
+                    if let Some(e) = self.resolve(pref) {
+                        return Some(e);
+                    }
+                }
+            }
+        }
+        let entries = self.by_url.get(url)?;
+        for pref in preferences.iter().filter(|p| !p.contains('|')) {
+            let best = entries
+                .iter()
+                .filter(|e| e.from_source(pref))
+                .max_by(|a, b| compare_versions(&a.version, &b.version));
+            if best.is_some() {
+                return best;
+            }
+        }
+        self.resolve(url)
+    }
+
+    /// Every indexed version of a canonical URL.
+    pub fn versions(&self, url: &str) -> &[IndexEntry] {
+        self.by_url.get(url).map_or(&[], Vec::as_slice)
     }
 
     /// Like [`resolve`](Self::resolve) but a missing definition is an error naming `GPC_FHIR_PATH`.
@@ -255,6 +388,69 @@ impl DefinitionIndex {
             collect_xml_concepts(&text, &mut out);
         }
         Ok(out)
+    }
+}
+
+/// JSON and XML files under `dir` (depth-limited, hidden folders skipped); package roots found on the way
+/// (a `package/package.json`, as in `~/.fhir/packages/<name>#<version>/`) are listed separately.
+fn collect_files(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, packages: &mut Vec<PathBuf>) {
+    walk_files(dir, depth, files, Some(packages));
+}
+
+/// As [`collect_files`]; with `packages` `None` the tree is walked as plain files (a package's own content).
+fn walk_files(
+    dir: &Path,
+    depth: usize,
+    files: &mut Vec<PathBuf>,
+    packages: Option<&mut Vec<PathBuf>>,
+) {
+    if depth > 8 {
+        return;
+    }
+    let Some(packages) = packages else {
+        return walk_children(dir, depth, files, None);
+    };
+    if dir.join("package.json").is_file() {
+        packages.push(dir.to_path_buf());
+        return;
+    }
+    if let Some(root) = super::packages::package_root(dir) {
+        packages.push(root);
+        return;
+    }
+    walk_children(dir, depth, files, Some(packages));
+}
+
+fn walk_children(
+    dir: &Path,
+    depth: usize,
+    files: &mut Vec<PathBuf>,
+    mut packages: Option<&mut Vec<PathBuf>>,
+) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'))
+        {
+            continue;
+        }
+        if path.is_dir() {
+            walk_files(&path, depth + 1, files, packages.as_deref_mut());
+            continue;
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if ext == "json" || ext == "xml" {
+            files.push(path);
+        }
     }
 }
 
@@ -451,5 +647,136 @@ mod tests {
             .join("nhsconnect-STU3-FHIR-Assets/CodeSystems");
         let idx = FhirPath { folders: vec![dir] }.index().unwrap();
         assert!(idx.resolve(system::SPINE_ERROR).is_some());
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("gpc-defs-{name}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// A tiny FHIR NPM package holding the Spine error CodeSystem.
+    fn write_package(root: &Path, with_index: bool) {
+        let pkg = root.join("package");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(
+            pkg.join("package.json"),
+            r#"{"name":"test.gpc.pkg","version":"9.9.9","fhirVersions":["3.0.1"]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            pkg.join("CodeSystem-test.json"),
+            r#"{"resourceType":"CodeSystem","url":"https://example.org/CodeSystem/test","version":"9.9.9","status":"active","content":"complete","concept":[{"code":"A","display":"Alpha"}]}"#,
+        )
+        .unwrap();
+        if with_index {
+            std::fs::write(
+                pkg.join(".index.json"),
+                r#"{"index-version":1,"files":[{"filename":"CodeSystem-test.json","resourceType":"CodeSystem","url":"https://example.org/CodeSystem/test","version":"9.9.9"}]}"#,
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn reads_a_tgz_package() {
+        let dir = scratch("tgz");
+        let src = dir.join("src");
+        write_package(&src, false);
+        let tgz = dir.join("test.gpc.pkg-9.9.9.tgz");
+        {
+            let file = std::fs::File::create(&tgz).unwrap();
+            let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+            let mut tar = tar::Builder::new(gz);
+            tar.append_dir_all("package", src.join("package")).unwrap();
+            tar.into_inner().unwrap().finish().unwrap();
+        }
+        let idx = FhirPath {
+            folders: vec![tgz.clone()],
+        }
+        .index()
+        .unwrap();
+        let e = idx.require("https://example.org/CodeSystem/test").unwrap();
+        assert_eq!(e.package.as_deref(), Some("test.gpc.pkg#9.9.9"));
+        assert_eq!(
+            idx.code_displays("https://example.org/CodeSystem/test")
+                .unwrap()["A"],
+            "Alpha"
+        );
+        // A second index reuses the unpacked copy.
+        let again = FhirPath { folders: vec![tgz] }.index().unwrap();
+        assert_eq!(
+            again
+                .require("https://example.org/CodeSystem/test")
+                .unwrap()
+                .path,
+            e.path
+        );
+        // Not a package: a clear error naming the file.
+        let bad = dir.join("broken.tgz");
+        std::fs::write(&bad, b"not gzip").unwrap();
+        let err = FhirPath { folders: vec![bad] }
+            .index()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("broken.tgz") && err.contains("package"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn reads_the_standard_package_cache_layout() {
+        let cache = scratch("fhir-packages");
+        write_package(&cache.join("test.gpc.pkg#9.9.9"), true);
+        let idx = FhirPath {
+            folders: vec![cache.clone()],
+        }
+        .index()
+        .unwrap();
+        let e = idx.require("https://example.org/CodeSystem/test").unwrap();
+        assert_eq!(e.package.as_deref(), Some("test.gpc.pkg#9.9.9"));
+        assert!(e.from_source("test.gpc.pkg"));
+        assert!(e.from_source("test.gpc.pkg#9.9.9"));
+        assert!(!e.from_source("other.pkg"));
+        let _ = std::fs::remove_dir_all(cache);
+    }
+
+    #[test]
+    fn prefers_the_capability_source() {
+        let idx = index();
+        let url = profile::APPOINTMENT;
+        let v = |prefs: &[&str]| {
+            let prefs: Vec<String> = prefs.iter().map(|s| s.to_string()).collect();
+            idx.resolve_preferring(url, &prefs).unwrap().clone()
+        };
+        let e = v(&["release-1.2.7"]);
+        assert_eq!(e.version, "1.6.0");
+        assert!(e.path.to_string_lossy().contains("release-1.2.7"));
+        assert_eq!(v(&["nhsconnect-STU3-FHIR-Assets"]).version, "1.7.0");
+        // No preferred source holds it: the highest version.
+        assert_eq!(v(&["no-such-source"]).version, "1.7.0");
+        assert_eq!(idx.versions(url).len(), 3);
+        // A pin beats the source order.
+        assert_eq!(
+            v(&[&format!("{url}|1.7.0"), "release-1.2.7"]).version,
+            "1.7.0"
+        );
+    }
+
+    #[test]
+    fn caches_the_index_of_a_walked_folder() {
+        let dir = FhirPath::development_default().existing().unwrap()[0]
+            .join("nhsconnect-STU3-FHIR-Assets/ValueSets");
+        let first = FhirPath {
+            folders: vec![dir.clone()],
+        }
+        .index()
+        .unwrap();
+        let second = FhirPath { folders: vec![dir] }.index().unwrap();
+        assert_eq!(first.len(), second.len());
+        assert!(first.len() > 50);
     }
 }

@@ -2,9 +2,10 @@
 
 pub mod defs;
 pub mod model;
+pub mod packages;
 pub mod xml;
 
-pub use defs::{DefinitionIndex, DefsError, FhirPath};
+pub use defs::{DefinitionIndex, DefsError, FhirPath, IndexEntry};
 
 use std::sync::{Arc, OnceLock};
 

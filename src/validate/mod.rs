@@ -14,6 +14,7 @@
 pub mod fhirpath;
 mod operation;
 pub mod plan;
+pub mod sets;
 pub mod store;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{json, Map, Value};
 
 pub use plan::Plan;
+pub use sets::Validators;
 pub use store::{Expansion, Store, StoreError};
 
 /// Issue severity.
@@ -132,6 +134,11 @@ impl Validator {
             plans: Mutex::default(),
             exprs: Mutex::default(),
         }
+    }
+
+    /// The definitions this validator reads.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     pub fn plan(&self, url: &str) -> Result<Arc<Plan>, String> {
@@ -543,6 +550,9 @@ impl Validator {
                 );
             }
         }
+        if type_code == Some("Reference") {
+            self.check_reference_target(w, def, v, at);
+        }
         if let Some(tc) = type_code {
             if is_primitive(tc) {
                 if let Some(problem) = primitive_problem(tc, v) {
@@ -624,6 +634,80 @@ impl Validator {
                 at,
                 format!("cannot tell which type of {} this is", def.path),
                 "choice-type",
+            );
+        }
+    }
+
+    /// A literal reference must point at a resource of a type the element allows (`targetProfile`, or in DSTU2
+    /// the Reference type's `profile`). Relative (`Patient/1`), absolute (`https://x/fhir/Patient/1`) and
+    /// contained (`#id`) references are checked; `urn:uuid:` and logical (identifier-only) references are not.
+    fn check_reference_target(
+        &self,
+        w: &mut Walk<'_>,
+        def: &plan::ElementDef,
+        v: &Value,
+        at: &str,
+    ) {
+        let Some(reference) = v.get("reference").and_then(Value::as_str) else {
+            return;
+        };
+        let mut allowed: Vec<String> = Vec::new();
+        for t in def.types.iter().filter(|t| t.code == "Reference") {
+            let targets = if t.target_profiles.is_empty() {
+                &t.profiles
+            } else {
+                &t.target_profiles
+            };
+            for url in targets {
+                let type_name = match self.plan(url) {
+                    Ok(p) => p.type_name.clone(),
+                    Err(_) => match url.strip_prefix(CORE) {
+                        Some(name) => name.split('|').next().unwrap_or(name).to_string(),
+                        None => return, // an unknown target profile: nothing safe to check
+                    },
+                };
+                if type_name == "Reference" {
+                    continue;
+                }
+                if type_name == "Resource" || type_name == "DomainResource" {
+                    return;
+                }
+                if !allowed.contains(&type_name) {
+                    allowed.push(type_name);
+                }
+            }
+        }
+        if allowed.is_empty() {
+            return;
+        }
+        allowed.sort();
+        let target = if let Some(id) = reference.strip_prefix('#') {
+            w.resource
+                .get("contained")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .find(|c| c.get("id").and_then(Value::as_str) == Some(id))
+                .and_then(|c| c.get("resourceType").and_then(Value::as_str))
+                .map(String::from)
+        } else if reference.starts_with("urn:") {
+            None
+        } else {
+            reference_type(reference)
+        };
+        let Some(target) = target else {
+            return;
+        };
+        if !allowed.contains(&target) {
+            w.issue(
+                Severity::Error,
+                "structure",
+                &format!("{at}.reference"),
+                format!(
+                    "refers to a {target} (`{reference}`), but only {} may be referenced here",
+                    allowed.join(" or ")
+                ),
+                "reference-target",
             );
         }
     }
@@ -996,6 +1080,23 @@ impl Walk<'_> {
             profile: self.plan.url.clone(),
         });
     }
+}
+
+/// The resource type a literal reference names: `Patient/1`, `Patient/1/_history/2`, `https://x/fhir/Patient/1`.
+fn reference_type(reference: &str) -> Option<String> {
+    let path = reference.split(['?', '#']).next().unwrap_or(reference);
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let n = parts.len();
+    let (ty, _id) = if n >= 4 && parts[n - 2] == "_history" {
+        (parts[n - 4], parts[n - 3])
+    } else if n >= 2 {
+        (parts[n - 2], parts[n - 1])
+    } else {
+        return None;
+    };
+    let is_type = ty.starts_with(|c: char| c.is_ascii_uppercase())
+        && ty.chars().all(|c| c.is_ascii_alphanumeric());
+    is_type.then(|| ty.to_string())
 }
 
 fn coding(v: &Value) -> Option<(Option<&str>, &str)> {
@@ -1412,6 +1513,47 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "{missing:#?}");
+    }
+
+    #[test]
+    fn reference_targets_are_checked() {
+        assert_eq!(reference_type("Patient/1").as_deref(), Some("Patient"));
+        assert_eq!(
+            reference_type("https://x/fhir/Practitioner/2/_history/3").as_deref(),
+            Some("Practitioner")
+        );
+        assert_eq!(reference_type("urn:uuid:1234"), None);
+        assert_eq!(reference_type("Patient"), None);
+        // CareConnect-GPC-Patient-1 generalPractitioner allows Practitioner (and Organization), not Location.
+        let mut p = gpc_patient();
+        p["generalPractitioner"] = json!([{ "reference": "Location/1" }]);
+        let issues = validator().validate(&p, &[]);
+        assert!(
+            has_error(
+                &issues,
+                "Patient.generalPractitioner[0].reference",
+                "reference-target"
+            ),
+            "{issues:#?}"
+        );
+        p["generalPractitioner"] = json!([{ "reference": "Practitioner/1" }]);
+        let issues = validator().validate(&p, &[]);
+        assert!(
+            !issues.iter().any(|i| i.rule == "reference-target"),
+            "{issues:#?}"
+        );
+        // A contained target is resolved by id.
+        p["contained"] = json!([{ "resourceType": "Location", "id": "loc" }]);
+        p["generalPractitioner"] = json!([{ "reference": "#loc" }]);
+        let issues = validator().validate(&p, &[]);
+        assert!(
+            has_error(
+                &issues,
+                "Patient.generalPractitioner[0].reference",
+                "reference-target"
+            ),
+            "{issues:#?}"
+        );
     }
 
     #[test]

@@ -47,7 +47,9 @@ impl Expansion {
 /// Loaded definitions, shared by every validation.
 #[derive(Debug)]
 pub struct Store {
-    index: DefinitionIndex,
+    index: Arc<DefinitionIndex>,
+    /// Sources preferred when a canonical URL has several versions (see `DefinitionSources` in the config).
+    preferences: Vec<String>,
     fhir_path: FhirPath,
     cache: Mutex<HashMap<String, Arc<Value>>>,
     expansions: Mutex<HashMap<String, Arc<Expansion>>>,
@@ -59,11 +61,33 @@ impl Store {
             .index()
             .map_err(|e| StoreError::Definitions(e.to_string()))?;
         Ok(Self {
-            index,
+            index: Arc::new(index),
+            preferences: Vec::new(),
             fhir_path,
             cache: Mutex::default(),
             expansions: Mutex::default(),
         })
+    }
+
+    /// A store over the same index that resolves unversioned URLs from these sources first.
+    pub fn preferring(&self, preferences: &[String]) -> Store {
+        Store {
+            index: self.index.clone(),
+            preferences: preferences.to_vec(),
+            fhir_path: self.fhir_path.clone(),
+            cache: Mutex::default(),
+            expansions: Mutex::default(),
+        }
+    }
+
+    /// The definitions index.
+    pub fn index(&self) -> &DefinitionIndex {
+        &self.index
+    }
+
+    /// Which file a canonical URL resolves to here.
+    pub fn locate(&self, url: &str) -> Option<&crate::fhir::IndexEntry> {
+        self.index.resolve_preferring(url, &self.preferences)
     }
 
     /// The conformance resource with this canonical URL (`url|version` picks a version).
@@ -71,10 +95,13 @@ impl Store {
         if let Some(v) = lock(&self.cache).get(url) {
             return Ok(v.clone());
         }
-        let entry = self
-            .index
-            .require(url)
-            .map_err(|e| StoreError::Definitions(e.to_string()))?;
+        let entry = match self.index.resolve_preferring(url, &self.preferences) {
+            Some(e) => e,
+            None => self
+                .index
+                .require(url)
+                .map_err(|e| StoreError::Definitions(e.to_string()))?,
+        };
         let path = entry.path.clone();
         let text = std::fs::read_to_string(&path).map_err(|e| StoreError::Read {
             path: path.display().to_string(),
