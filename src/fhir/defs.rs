@@ -253,7 +253,7 @@ impl DefinitionIndex {
         if let Some(dir) = cache.parent() {
             if std::fs::create_dir_all(dir).is_ok() {
                 // A cache: a failed write only costs the next run a re-scan.
-                let tmp = cache.with_extension(format!("tmp{}", std::process::id()));
+                let tmp = cache.with_extension(format!("tmp{}", uuid::Uuid::new_v4().simple()));
                 if std::fs::write(&tmp, lines).is_ok() {
                     let _ = std::fs::rename(&tmp, &cache);
                 }

@@ -108,12 +108,7 @@ impl Store {
             reason: e.to_string(),
         })?;
         let value = if path.extension().is_some_and(|e| e == "xml") {
-            let model =
-                crate::fhir::stu3_model(&self.fhir_path).map_err(StoreError::Definitions)?;
-            crate::fhir::xml::xml_to_json(&text, &model).map_err(|e| StoreError::Read {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?
+            self.xml_definition(&path, &text)?
         } else {
             serde_json::from_str(&text).map_err(|e| StoreError::Read {
                 path: path.display().to_string(),
@@ -122,6 +117,45 @@ impl Store {
         };
         let value = Arc::new(value);
         lock(&self.cache).insert(url.to_string(), value.clone());
+        Ok(value)
+    }
+
+    /// An XML definition as JSON. Converting needs the STU3 element model (every core StructureDefinition, about
+    /// 30 MB), so each converted definition is kept in the cache folder, keyed by the file's path, size and
+    /// modification time: a cold run that finds them there reads no XML and builds no model.
+    fn xml_definition(&self, path: &std::path::Path, text: &str) -> Result<Value, StoreError> {
+        let cached = crate::fhir::packages::file_key(path).ok().map(|key| {
+            crate::fhir::packages::cache_dir()
+                .join("definitions")
+                .join(format!("{key:016x}.json"))
+        });
+        if let Some(c) = &cached {
+            if let Some(v) = std::fs::read(c)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            {
+                return Ok(v);
+            }
+        }
+        let model = crate::fhir::stu3_model(&self.fhir_path).map_err(StoreError::Definitions)?;
+        let value = crate::fhir::xml::xml_to_json(text, &model).map_err(|e| StoreError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        if let Some(c) = cached {
+            // A cache: a failed write only costs the next run a conversion.
+            if let Some(dir) = c.parent() {
+                if std::fs::create_dir_all(dir).is_ok() {
+                    let tmp = c.with_extension(format!("tmp{}", uuid::Uuid::new_v4().simple()));
+                    if serde_json::to_vec(&value)
+                        .ok()
+                        .is_some_and(|b| std::fs::write(&tmp, b).is_ok())
+                    {
+                        let _ = std::fs::rename(&tmp, &c);
+                    }
+                }
+            }
+        }
         Ok(value)
     }
 
