@@ -2,11 +2,12 @@
 //! OperationOutcome whose issues carry severity, issue code, a FHIRPath expression, a sentence, the rule and
 //! the profile.
 //!
-//! Implemented so far: unknown elements, JSON shape (array or single), cardinality, types and choice `[x]`,
-//! primitive formats, fixed and pattern values, bindings (required = error, extensible = warning, code systems
-//! not held locally = information), contained / inline resources against their core definition. Still to come
-//! (issue 3): slicing, snapshot generation for differential-only profiles, extensions by definition,
-//! reference targets, FHIRPath invariants.
+//! Rules: unknown elements, JSON shape (array or single), cardinality, types and choice `[x]`, primitive
+//! formats, fixed and pattern values, bindings (required = error, extensible = warning, code systems not held
+//! locally = information), slicing by every STU3 discriminator kind, extensions checked against their
+//! definitions and contexts, reference target types, contained resources and Bundle entries, FHIRPath
+//! invariants (`fhirpath.rs`). Definitions come from `store.rs`, compiled per profile by `plan.rs`; `sets.rs`
+//! holds one validator per capability and the harness's expected-profile check.
 
 pub mod fhirpath;
 pub mod plan;
