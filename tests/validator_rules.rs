@@ -225,3 +225,11 @@ fn unknown_profile() {
         &["https://example.org/StructureDefinition/Nope"]
     ));
 }
+
+#[test]
+fn extension_context() {
+    insta::assert_json_snapshot!(broken(|p| {
+        let ext = p["identifier"][0]["extension"][0].clone();
+        p["extension"] = json!([ext]);
+    }));
+}

@@ -2,11 +2,12 @@
 //! OperationOutcome whose issues carry severity, issue code, a FHIRPath expression, a sentence, the rule and
 //! the profile.
 //!
-//! Implemented so far: unknown elements, JSON shape (array or single), cardinality, types and choice `[x]`,
-//! primitive formats, fixed and pattern values, bindings (required = error, extensible = warning, code systems
-//! not held locally = information), contained / inline resources against their core definition. Still to come
-//! (issue 3): slicing, snapshot generation for differential-only profiles, extensions by definition,
-//! reference targets, FHIRPath invariants.
+//! Rules: unknown elements, JSON shape (array or single), cardinality, types and choice `[x]`, primitive
+//! formats, fixed and pattern values, bindings (required = error, extensible = warning, code systems not held
+//! locally = information), slicing by every STU3 discriminator kind, extensions checked against their
+//! definitions and contexts, reference target types, contained resources and Bundle entries, FHIRPath
+//! invariants (`fhirpath.rs`). Definitions come from `store.rs`, compiled per profile by `plan.rs`; `sets.rs`
+//! holds one validator per capability and the harness's expected-profile check.
 //!
 //! A `Parameters` resource that names an OperationDefinition (in `meta.profile`, or as a profile to check) is
 //! checked against the operation's input parameters (`operation.rs`).
@@ -596,7 +597,15 @@ impl Validator {
             self.walk(w, &def.id, obj, at, depth + 1);
         } else if let Some(profile) = self.type_profile(def, type_code, obj) {
             match self.plan(&profile) {
-                Ok(tp) => self.walk_in(w, &tp, obj, at, depth),
+                Ok(tp) => {
+                    // An extension the profile itself places here is sanctioned by the profile; one found
+                    // only by its URL must respect its definition's context.
+                    let declared = def.types.iter().any(|t| t.profiles.contains(&profile));
+                    if type_code == Some("Extension") && tp.type_name == "Extension" && !declared {
+                        self.check_extension_context(w, def, &profile, at);
+                    }
+                    self.walk_in(w, &tp, obj, at, depth)
+                }
                 Err(e) => w.issue(
                     if def.types.iter().any(|t| t.profiles.contains(&profile)) {
                         Severity::Warning
@@ -708,6 +717,71 @@ impl Validator {
                     allowed.join(" or ")
                 ),
                 "reference-target",
+            );
+        }
+    }
+
+    /// An extension may only appear where its definition's `context` allows (STU3 and DSTU2 `contextType`
+    /// `resource` or `datatype`: element paths or type names; `extension` contexts are not checked).
+    fn check_extension_context(
+        &self,
+        w: &mut Walk<'_>,
+        def: &plan::ElementDef,
+        url: &str,
+        at: &str,
+    ) {
+        let Ok(sd) = self.store.structure_definition(url) else {
+            return;
+        };
+        if sd.get("contextType").and_then(Value::as_str) == Some("extension") {
+            return;
+        }
+        let contexts: Vec<&str> = sd
+            .get("context")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if contexts.is_empty() {
+            return;
+        }
+        let parent_def = def.path.rsplit_once('.').map_or("", |(p, _)| p);
+        let mut candidates: Vec<String> = vec![instance_path_parent(at), parent_def.to_string()];
+        for e in w.plan.elements.iter().filter(|e| e.path == parent_def) {
+            candidates.extend(e.types.iter().map(|t| t.code.clone()));
+        }
+        // A bare resource-type context (`AllergyIntolerance`) is read as the resource and everything in it:
+        // the CareConnect definitions name resources that way while their own profiles place the extension
+        // deeper (Extension-coding-sctdescid on `AllergyIntolerance.code.coding`). Dotted paths are exact.
+        let resource_root = candidates[0]
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let allowed = contexts.iter().any(|c| {
+            matches!(*c, "*" | "Any" | "Element" | "Resource" | "DomainResource")
+                || *c == resource_root
+                || candidates.iter().any(|cand| {
+                    cand == c
+                        || c.strip_suffix("[x]").is_some_and(|stem| {
+                            cand.strip_prefix(stem).is_some_and(|rest| {
+                                rest.starts_with(|ch: char| ch.is_ascii_uppercase())
+                            })
+                        })
+                })
+        });
+        if !allowed {
+            w.issue(
+                Severity::Error,
+                "structure",
+                at,
+                format!(
+                    "extension {url} is not allowed on {}: its definition allows it on {}",
+                    candidates[0],
+                    contexts.join(", ")
+                ),
+                "extension-context",
             );
         }
     }
@@ -1079,6 +1153,32 @@ impl Walk<'_> {
             rule,
             profile: self.plan.url.clone(),
         });
+    }
+}
+
+/// The element an extension at `at` sits on, as a path without indexes, rooted at the innermost resource:
+/// `Bundle.entry[0].resource.ofType(Patient).identifier[0].extension[1]` -> `Patient.identifier`.
+fn instance_path_parent(at: &str) -> String {
+    let inner = match at.rfind(".ofType(") {
+        Some(i) => {
+            let rest = &at[i + ".ofType(".len()..];
+            rest.replacen(')', "", 1)
+        }
+        None => at.to_string(),
+    };
+    let mut plain = String::with_capacity(inner.len());
+    let mut depth = 0;
+    for ch in inner.chars() {
+        match ch {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => plain.push(ch),
+            _ => {}
+        }
+    }
+    match plain.rsplit_once('.') {
+        Some((parent, _)) => parent.to_string(),
+        None => plain,
     }
 }
 
@@ -1513,6 +1613,31 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "{missing:#?}");
+    }
+
+    #[test]
+    fn extension_context_is_checked() {
+        assert_eq!(
+            instance_path_parent(
+                "Bundle.entry[0].resource.ofType(Patient).identifier[0].extension[1]"
+            ),
+            "Patient.identifier"
+        );
+        assert_eq!(instance_path_parent("Patient.extension[0]"), "Patient");
+        // The NHS number verification status belongs on Patient.identifier, not on the Patient itself.
+        let mut p = gpc_patient();
+        let ext = p["identifier"][0]["extension"][0].clone();
+        p["extension"] = json!([ext]);
+        let issues = validator().validate(&p, &[]);
+        assert!(
+            has_error(&issues, "Patient.extension[0]", "extension-context"),
+            "{issues:#?}"
+        );
+        let clean = validator().validate(&gpc_patient(), &[]);
+        assert!(
+            !clean.iter().any(|i| i.rule == "extension-context"),
+            "{clean:#?}"
+        );
     }
 
     #[test]
