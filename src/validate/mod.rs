@@ -10,6 +10,7 @@
 
 pub mod fhirpath;
 pub mod plan;
+pub mod snapshot;
 pub mod store;
 
 use std::collections::HashMap;
@@ -134,6 +135,8 @@ impl Validator {
             .store
             .structure_definition(url)
             .map_err(|e| e.to_string())
+            // A differential-only profile gets a snapshot generated from its base definition.
+            .and_then(|sd| snapshot::ensure(&self.store, sd).map_err(|e| e.to_string()))
             .and_then(|sd| Plan::compile(&sd).map_err(|e| e.to_string()))
             .map(Arc::new);
         self.plans

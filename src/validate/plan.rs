@@ -77,9 +77,7 @@ pub struct Plan {
 /// The snapshot cannot be compiled.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum PlanError {
-    #[error(
-        "StructureDefinition {0} has no snapshot (snapshot generation is not implemented yet)"
-    )]
+    #[error("StructureDefinition {0} has no snapshot")]
     NoSnapshot(String),
     #[error("StructureDefinition {0} has no type")]
     NoType(String),
@@ -119,6 +117,12 @@ impl Plan {
             .pointer("/snapshot/element")
             .and_then(Value::as_array)
             .ok_or_else(|| PlanError::NoSnapshot(url.clone()))?;
+        // SimpleQuantity's root is `Quantity:simplequantity`: its elements are addressed from the type name.
+        let alias = raw.first().and_then(|e| {
+            let id = e.get("id").and_then(Value::as_str)?;
+            let path = e.get("path").and_then(Value::as_str)?;
+            (id != path && !path.contains('.')).then(|| (id.to_string(), path.to_string()))
+        });
         let mut elements = Vec::with_capacity(raw.len());
         for e in raw {
             let Some(el) = e.as_object() else { continue };
@@ -190,12 +194,20 @@ impl Plan {
                 Some("*") | None => None,
                 Some(n) => n.parse().ok(),
             };
+            let mut id = el
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or(&path)
+                .to_string();
+            if let Some((alias, root)) = &alias {
+                if let Some(rest) = id.strip_prefix(alias.as_str()) {
+                    if rest.is_empty() || rest.starts_with('.') {
+                        id = format!("{root}{rest}");
+                    }
+                }
+            }
             elements.push(ElementDef {
-                id: el
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&path)
-                    .to_string(),
+                id,
                 slice_name: el
                     .get("sliceName")
                     .and_then(Value::as_str)
