@@ -1168,6 +1168,48 @@ mod tests {
     }
 
     #[test]
+    fn re_slices_follow_their_slice() {
+        let mut defs = definitions();
+        defs.push(json!({
+            "resourceType": "StructureDefinition", "url": "http://x/Sliced", "type": "Thing",
+            "baseDefinition": format!("{CORE}Thing"),
+            "differential": { "element": [
+                { "id": "Thing.identifier", "path": "Thing.identifier", "slicing": { "rules": "open" } },
+                { "id": "Thing.identifier:a", "path": "Thing.identifier", "sliceName": "a", "max": "3" }
+            ] }
+        }));
+        let mut g = Generator::new(resolver(defs));
+        let sd = g
+            .generate(&json!({
+                "url": "http://x/Resliced", "type": "Thing", "baseDefinition": "http://x/Sliced",
+                "differential": { "element": [
+                    { "id": "Thing.identifier:a", "path": "Thing.identifier", "sliceName": "a",
+                      "slicing": { "rules": "closed" } },
+                    { "id": "Thing.identifier:a/b", "path": "Thing.identifier", "sliceName": "a/b", "min": 1 },
+                    { "id": "Thing.identifier:c", "path": "Thing.identifier", "sliceName": "c" }
+                ] }
+            }))
+            .unwrap();
+        assert_eq!(
+            ids(&sd)[..5],
+            [
+                "Thing",
+                "Thing.identifier",
+                "Thing.identifier:a",
+                "Thing.identifier:a/b",
+                "Thing.identifier:c"
+            ]
+        );
+        assert_eq!(
+            element(&sd, "Thing.identifier:a")["slicing"]["rules"],
+            "closed"
+        );
+        assert_eq!(element(&sd, "Thing.identifier:a")["max"], "3");
+        assert_eq!(element(&sd, "Thing.identifier:a/b")["min"], 1);
+        assert_eq!(element(&sd, "Thing.identifier:a/b")["sliceName"], "a/b");
+    }
+
+    #[test]
     fn problems_are_reported() {
         let mut defs = definitions();
         defs.push(json!({
