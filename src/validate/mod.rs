@@ -6,12 +6,13 @@
 //! formats, fixed and pattern values, bindings (required = error, extensible = warning, code systems not held
 //! locally = information), slicing by every STU3 discriminator kind, extensions checked against their
 //! definitions and contexts, reference target types, contained resources and Bundle entries, FHIRPath
-//! invariants (`fhirpath.rs`). Definitions come from `store.rs`, compiled per profile by `plan.rs`; `sets.rs`
+//! invariants (`fhirpath.rs`). Definitions come from `store.rs`, compiled per profile by `plan.rs` (snapshots generated for differential-only profiles by `snapshot.rs`); `sets.rs`
 //! holds one validator per capability and the harness's expected-profile check.
 
 pub mod fhirpath;
 pub mod plan;
 pub mod sets;
+pub mod snapshot;
 pub mod store;
 
 use std::collections::HashMap;
@@ -142,6 +143,8 @@ impl Validator {
             .store
             .structure_definition(url)
             .map_err(|e| e.to_string())
+            // A differential-only profile gets a snapshot generated from its base definition.
+            .and_then(|sd| snapshot::ensure(&self.store, sd).map_err(|e| e.to_string()))
             .and_then(|sd| Plan::compile(&sd).map_err(|e| e.to_string()))
             .map(Arc::new);
         self.plans

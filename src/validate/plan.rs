@@ -77,9 +77,7 @@ pub struct Plan {
 /// The snapshot cannot be compiled.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum PlanError {
-    #[error(
-        "StructureDefinition {0} has no snapshot (snapshot generation is not implemented yet)"
-    )]
+    #[error("StructureDefinition {0} has no snapshot")]
     NoSnapshot(String),
     #[error("StructureDefinition {0} has no type")]
     NoType(String),
@@ -119,6 +117,12 @@ impl Plan {
             .pointer("/snapshot/element")
             .and_then(Value::as_array)
             .ok_or_else(|| PlanError::NoSnapshot(url.clone()))?;
+        // SimpleQuantity's root is `Quantity:simplequantity`: its elements are addressed from the type name.
+        let alias = raw.first().and_then(|e| {
+            let id = e.get("id").and_then(Value::as_str)?;
+            let path = e.get("path").and_then(Value::as_str)?;
+            (id != path && !path.contains('.')).then(|| (id.to_string(), path.to_string()))
+        });
         let mut elements = Vec::with_capacity(raw.len());
         for e in raw {
             let Some(el) = e.as_object() else { continue };
@@ -190,12 +194,20 @@ impl Plan {
                 Some("*") | None => None,
                 Some(n) => n.parse().ok(),
             };
+            let mut id = el
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or(&path)
+                .to_string();
+            if let Some((alias, root)) = &alias {
+                if let Some(rest) = id.strip_prefix(alias.as_str()) {
+                    if rest.is_empty() || rest.starts_with('.') {
+                        id = format!("{root}{rest}");
+                    }
+                }
+            }
             elements.push(ElementDef {
-                id: el
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&path)
-                    .to_string(),
+                id,
                 slice_name: el
                     .get("sliceName")
                     .and_then(Value::as_str)
@@ -267,6 +279,18 @@ impl Plan {
                 {
                     children.entry(parent.to_string()).or_default().push(i);
                 }
+                // Other ways Forge wrote the same: `Extension.valueCodeableConcept:valueCodeableConcept`, and
+                // `Extension.value[x]:valueReference` with the path `Extension.value[x]` and no unsliced
+                // `Extension.value[x]` beside it.
+                Some((name, slice))
+                    if (name == slice
+                        && e.path.ends_with(slice)
+                        && slice.contains(|c: char| c.is_ascii_uppercase()))
+                        || (name.ends_with("[x]")
+                            && !by_id.contains_key(&format!("{parent}.{name}"))) =>
+                {
+                    children.entry(parent.to_string()).or_default().push(i);
+                }
                 // `Patient.identifier:nhsNumber`: a slice of `Patient.identifier` (re-slices are not used).
                 Some((name, slice)) if !slice.contains('/') => {
                     slices
@@ -331,5 +355,73 @@ impl Plan {
             cur = next.id.clone();
         }
         self.element(&cur)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plan(elements: Value) -> Plan {
+        Plan::compile(&json!({ "url": "http://x/E", "type": "Extension", "snapshot": { "element": elements } }))
+            .unwrap()
+    }
+
+    fn child_ids(p: &Plan, id: &str) -> Vec<String> {
+        p.children(id).map(|c| c.id.clone()).collect()
+    }
+
+    #[test]
+    fn renamed_choices_are_children_in_every_form() {
+        for (id, path) in [
+            (
+                "Extension.value[x]:valueCodeableConcept",
+                "Extension.valueCodeableConcept",
+            ),
+            (
+                "Extension.valueCodeableConcept:valueCodeableConcept",
+                "Extension.valueCodeableConcept",
+            ),
+            (
+                "Extension.value[x]:valueCodeableConcept",
+                "Extension.value[x]",
+            ),
+            ("Extension.value[x]", "Extension.valueCodeableConcept"),
+        ] {
+            let p = plan(json!([
+                { "id": "Extension", "path": "Extension" },
+                { "id": "Extension.url", "path": "Extension.url" },
+                { "id": id, "path": path, "type": [{ "code": "CodeableConcept" }] },
+                { "id": format!("{id}.coding"), "path": format!("{path}.coding") }
+            ]));
+            assert_eq!(
+                child_ids(&p, "Extension"),
+                ["Extension.url", id],
+                "{id} {path}"
+            );
+            assert_eq!(child_ids(&p, id), [format!("{id}.coding")], "{id} {path}");
+        }
+        // A slice of a choice that is present is still a slice.
+        let p = plan(json!([
+            { "id": "Extension", "path": "Extension" },
+            { "id": "Extension.value[x]", "path": "Extension.value[x]", "slicing": { "rules": "open" } },
+            { "id": "Extension.value[x]:valueString", "path": "Extension.value[x]" }
+        ]));
+        assert_eq!(child_ids(&p, "Extension"), ["Extension.value[x]"]);
+        assert_eq!(p.slices("Extension.value[x]").count(), 1);
+    }
+
+    #[test]
+    fn simple_quantity_is_addressed_from_its_type() {
+        let p = Plan::compile(
+            &json!({ "url": "http://x/SQ", "type": "Quantity", "snapshot": { "element": [
+            { "id": "Quantity:simplequantity", "path": "Quantity", "sliceName": "SimpleQuantity" },
+            { "id": "Quantity:simplequantity.value", "path": "Quantity.value" }
+        ] } }),
+        )
+        .unwrap();
+        assert!(p.element("Quantity").is_some());
+        assert_eq!(child_ids(&p, "Quantity"), ["Quantity.value"]);
     }
 }
