@@ -108,9 +108,17 @@ impl Plan {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
+        // STU3 names the type; DSTU2 has `constrainedType` on profiles and only the root element's path on
+        // base definitions.
         let type_name = sd
             .get("type")
+            .or_else(|| sd.get("constrainedType"))
             .and_then(Value::as_str)
+            .or_else(|| {
+                sd.pointer("/snapshot/element/0/path")
+                    .and_then(Value::as_str)
+                    .filter(|p| !p.contains('.'))
+            })
             .ok_or_else(|| PlanError::NoType(url.clone()))?
             .to_string();
         let raw = sd
