@@ -183,7 +183,12 @@ impl DefinitionIndex {
             if cols.len() < 7 {
                 continue;
             }
-            let (url, version, rel) = (cols[0], cols[1], cols[cols.len() - 1]);
+            let (url, mut version, rel) = (cols[0], cols[1], cols[cols.len() - 1]);
+            // HL7 core definitions carry no business version; their FHIR version tells DSTU2 (1.0.2) and STU3
+            // (3.0.1) apart, so `url|1.0.2` finds the DSTU2 core and a plain URL the highest (STU3).
+            if version.is_empty() && url.starts_with("http://hl7.org/fhir/") {
+                version = cols[3];
+            }
             self.by_url
                 .entry(url.to_string())
                 .or_default()
@@ -599,6 +604,19 @@ mod tests {
                 .version,
             "1.8.0"
         );
+    }
+
+    #[test]
+    fn core_definitions_are_told_apart_by_fhir_version() {
+        let idx = index();
+        let dstu2 = idx
+            .resolve("http://hl7.org/fhir/StructureDefinition/Patient|1.0.2")
+            .unwrap();
+        assert!(dstu2.path.to_string_lossy().contains("dstu2"), "{dstu2:?}");
+        let stu3 = idx
+            .resolve("http://hl7.org/fhir/StructureDefinition/Patient")
+            .unwrap();
+        assert!(stu3.path.to_string_lossy().contains("stu3"), "{stu3:?}");
     }
 
     #[test]

@@ -77,9 +77,7 @@ pub struct Plan {
 /// The snapshot cannot be compiled.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum PlanError {
-    #[error(
-        "StructureDefinition {0} has no snapshot (snapshot generation is not implemented yet)"
-    )]
+    #[error("StructureDefinition {0} has no snapshot")]
     NoSnapshot(String),
     #[error("StructureDefinition {0} has no type")]
     NoType(String),
@@ -97,11 +95,12 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// The element id with the irregular forms some authoring tools write made regular, so that children find their
-/// parent: a choice constrained to one type (path `Extension.valueCoding`) appears as `value[x]:valueCoding` or
-/// `valueCoding:valueCoding`, and its children use either form whatever the element itself uses; the root of
-/// SimpleQuantity is `Quantity:simplequantity`. Such segments become the element name the path gives
-/// (`valueCoding`, `Quantity`); real slices (`identifier:nhsNumber`, path segment `identifier`) are kept.
+/// The element id with the irregular forms some authoring tools write made regular, so that a child finds its
+/// parent whichever form each uses: a choice constrained to one type (path `Extension.valueCoding`) appears as
+/// `value[x]:valueCoding` or `valueCoding:valueCoding`, and its children use either form whatever the element
+/// itself uses; the root of SimpleQuantity is `Quantity:simplequantity`. Such segments become the element name
+/// the path gives (`valueCoding`, `Quantity`); real slices (`identifier:nhsNumber`, path segment `identifier`)
+/// are kept.
 fn normalize_id(id: &str, path: &str) -> String {
     let segments: Vec<&str> = id.split('.').collect();
     let names: Vec<&str> = path.split('.').collect();
@@ -134,15 +133,29 @@ impl Plan {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
+        // STU3 names the type; DSTU2 has `constrainedType` on profiles and only the root element's path on
+        // base definitions.
         let type_name = sd
             .get("type")
+            .or_else(|| sd.get("constrainedType"))
             .and_then(Value::as_str)
+            .or_else(|| {
+                sd.pointer("/snapshot/element/0/path")
+                    .and_then(Value::as_str)
+                    .filter(|p| !p.contains('.'))
+            })
             .ok_or_else(|| PlanError::NoType(url.clone()))?
             .to_string();
         let raw = sd
             .pointer("/snapshot/element")
             .and_then(Value::as_array)
             .ok_or_else(|| PlanError::NoSnapshot(url.clone()))?;
+        // SimpleQuantity's root is `Quantity:simplequantity`: its elements are addressed from the type name.
+        let alias = raw.first().and_then(|e| {
+            let id = e.get("id").and_then(Value::as_str)?;
+            let path = e.get("path").and_then(Value::as_str)?;
+            (id != path && !path.contains('.')).then(|| (id.to_string(), path.to_string()))
+        });
         let mut elements = Vec::with_capacity(raw.len());
         for e in raw {
             let Some(el) = e.as_object() else { continue };
@@ -214,8 +227,20 @@ impl Plan {
                 Some("*") | None => None,
                 Some(n) => n.parse().ok(),
             };
+            let mut id = el
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or(&path)
+                .to_string();
+            if let Some((alias, root)) = &alias {
+                if let Some(rest) = id.strip_prefix(alias.as_str()) {
+                    if rest.is_empty() || rest.starts_with('.') {
+                        id = format!("{root}{rest}");
+                    }
+                }
+            }
             elements.push(ElementDef {
-                id: normalize_id(el.get("id").and_then(Value::as_str).unwrap_or(&path), &path),
+                id,
                 slice_name: el
                     .get("sliceName")
                     .and_then(Value::as_str)
@@ -265,6 +290,8 @@ impl Plan {
             });
         }
         let mut by_id = HashMap::new();
+        // Regular id (see `normalize_id`) -> the id the element was written with.
+        let mut by_regular_id: HashMap<String, String> = HashMap::new();
         let mut children: HashMap<String, Vec<usize>> = HashMap::new();
         let mut slices: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in elements.iter().enumerate() {
@@ -272,11 +299,44 @@ impl Plan {
                 continue;
             }
             by_id.insert(e.id.clone(), i);
+            by_regular_id
+                .entry(normalize_id(&e.id, &e.path))
+                .or_insert_with(|| e.id.clone());
             let (parent, last) = match e.id.rsplit_once('.') {
                 Some((p, l)) => (p, l),
                 None => continue,
             };
+            // A child may name its parent in another form than the parent's own id
+            // (`...RecipientType.valueCoding:valueCoding.system` below `...RecipientType.value[x]:valueCoding`).
+            let parent = match e.path.rsplit_once('.') {
+                Some((parent_path, _)) if !by_id.contains_key(parent) => by_regular_id
+                    .get(&normalize_id(parent, parent_path))
+                    .map_or(parent, String::as_str),
+                _ => parent,
+            };
             match last.split_once(':') {
+                // `Extension.value[x]:valueCodeableConcept` (path `Extension.valueCodeableConcept`): a choice
+                // constrained to one type, named by its path; a child like any other.
+                Some((name, slice))
+                    if name
+                        .strip_suffix("[x]")
+                        .is_some_and(|stem| slice.starts_with(stem))
+                        && e.path.ends_with(slice) =>
+                {
+                    children.entry(parent.to_string()).or_default().push(i);
+                }
+                // Other ways Forge wrote the same: `Extension.valueCodeableConcept:valueCodeableConcept`, and
+                // `Extension.value[x]:valueReference` with the path `Extension.value[x]` and no unsliced
+                // `Extension.value[x]` beside it.
+                Some((name, slice))
+                    if (name == slice
+                        && e.path.ends_with(slice)
+                        && slice.contains(|c: char| c.is_ascii_uppercase()))
+                        || (name.ends_with("[x]")
+                            && !by_id.contains_key(&format!("{parent}.{name}"))) =>
+                {
+                    children.entry(parent.to_string()).or_default().push(i);
+                }
                 // `Patient.identifier:nhsNumber`: a slice of `Patient.identifier` (re-slices are not used).
                 Some((name, slice)) if !slice.contains('/') => {
                     slices
@@ -332,7 +392,8 @@ impl Plan {
             .filter(|p| !p.is_empty() && *p != "$this")
         {
             let next = self.children(&cur).find(|c| {
-                let name = c.id.rsplit('.').next().unwrap_or_default();
+                // By the path's name: a renamed choice's id ends `value[x]:valueCoding` or `valueCoding:valueCoding`.
+                let name = c.path.rsplit('.').next().unwrap_or_default();
                 name == part
                     || name
                         .strip_suffix("[x]")
@@ -341,5 +402,112 @@ impl Plan {
             cur = next.id.clone();
         }
         self.element(&cur)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plan(elements: Value) -> Plan {
+        Plan::compile(&json!({ "url": "http://x/E", "type": "Extension", "snapshot": { "element": elements } }))
+            .unwrap()
+    }
+
+    fn child_ids(p: &Plan, id: &str) -> Vec<String> {
+        p.children(id).map(|c| c.id.clone()).collect()
+    }
+
+    #[test]
+    fn renamed_choices_are_children_in_every_form() {
+        for (id, path) in [
+            (
+                "Extension.value[x]:valueCodeableConcept",
+                "Extension.valueCodeableConcept",
+            ),
+            (
+                "Extension.valueCodeableConcept:valueCodeableConcept",
+                "Extension.valueCodeableConcept",
+            ),
+            (
+                "Extension.value[x]:valueCodeableConcept",
+                "Extension.value[x]",
+            ),
+            ("Extension.value[x]", "Extension.valueCodeableConcept"),
+        ] {
+            let p = plan(json!([
+                { "id": "Extension", "path": "Extension" },
+                { "id": "Extension.url", "path": "Extension.url" },
+                { "id": id, "path": path, "type": [{ "code": "CodeableConcept" }] },
+                { "id": format!("{id}.coding"), "path": format!("{path}.coding") }
+            ]));
+            assert_eq!(
+                child_ids(&p, "Extension"),
+                ["Extension.url", id],
+                "{id} {path}"
+            );
+            assert_eq!(child_ids(&p, id), [format!("{id}.coding")], "{id} {path}");
+        }
+        // A slice of a choice that is present is still a slice.
+        let p = plan(json!([
+            { "id": "Extension", "path": "Extension" },
+            { "id": "Extension.value[x]", "path": "Extension.value[x]", "slicing": { "rules": "open" } },
+            { "id": "Extension.value[x]:valueString", "path": "Extension.value[x]" }
+        ]));
+        assert_eq!(child_ids(&p, "Extension"), ["Extension.value[x]"]);
+        assert_eq!(p.slices("Extension.value[x]").count(), 1);
+    }
+
+    #[test]
+    fn children_may_name_a_renamed_choice_in_another_form() {
+        // Extension-ITK-MessageHandling-2 and CareConnect-BloodPressure-Observation-1 mix the two forms.
+        for (element, child) in [
+            (
+                "Extension.extension:a.value[x]:valueCoding",
+                "Extension.extension:a.valueCoding:valueCoding.system",
+            ),
+            (
+                "Extension.extension:a.valueCoding:valueCoding",
+                "Extension.extension:a.value[x]:valueCoding.system",
+            ),
+        ] {
+            let p = plan(json!([
+                { "id": "Extension", "path": "Extension" },
+                { "id": "Extension.extension", "path": "Extension.extension", "slicing": { "rules": "open" } },
+                { "id": "Extension.extension:a", "path": "Extension.extension", "sliceName": "a" },
+                { "id": element, "path": "Extension.extension.valueCoding", "type": [{ "code": "Coding" }] },
+                { "id": child, "path": "Extension.extension.valueCoding.system" }
+            ]));
+            assert_eq!(child_ids(&p, "Extension.extension:a"), [element]);
+            assert_eq!(child_ids(&p, element), [child], "{element}");
+            assert!(p
+                .descendant("Extension.extension:a", "valueCoding.system")
+                .is_some());
+        }
+        assert_eq!(
+            normalize_id("Quantity:simplequantity.value", "Quantity.value"),
+            "Quantity.value"
+        );
+        assert_eq!(
+            normalize_id(
+                "Patient.identifier:nhsNumber.system",
+                "Patient.identifier.system"
+            ),
+            "Patient.identifier:nhsNumber.system"
+        );
+    }
+
+    #[test]
+    fn simple_quantity_is_addressed_from_its_type() {
+        let p = Plan::compile(
+            &json!({ "url": "http://x/SQ", "type": "Quantity", "snapshot": { "element": [
+            { "id": "Quantity:simplequantity", "path": "Quantity", "sliceName": "SimpleQuantity" },
+            { "id": "Quantity:simplequantity.value", "path": "Quantity.value" }
+        ] } }),
+        )
+        .unwrap();
+        assert!(p.element("Quantity").is_some());
+        assert_eq!(child_ids(&p, "Quantity"), ["Quantity.value"]);
     }
 }

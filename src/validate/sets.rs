@@ -132,6 +132,39 @@ mod tests {
     }
 
     #[test]
+    fn the_html_capability_validates_dstu2() {
+        let store = Store::new(FhirPath::development_default()).unwrap();
+        let html = Validators::new(&store, &DefinitionSources::default())
+            .get(Capability::Html)
+            .unwrap();
+        // DSTU2 HumanName.family is a list; in STU3 it is a single string.
+        let patient = serde_json::json!({
+            "resourceType": "Patient", "id": "1", "gender": "female",
+            "name": [{ "use": "official", "family": ["Smith"] }]
+        });
+        let errors = |v: &Validator, r: &Value| {
+            v.validate(r, &[])
+                .into_iter()
+                .filter(|i| i.severity == crate::validate::Severity::Error)
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            errors(&html, &patient).is_empty(),
+            "{:#?}",
+            errors(&html, &patient)
+        );
+        let stu3 = Validator::new(Arc::new(
+            Store::new(FhirPath::development_default()).unwrap(),
+        ));
+        assert!(!errors(&stu3, &patient).is_empty());
+        let mut bad = patient.clone();
+        bad["gender"] = serde_json::json!("F");
+        assert!(errors(&html, &bad)
+            .iter()
+            .any(|i| i.expression == "Patient.gender" && i.rule == "binding-required"));
+    }
+
+    #[test]
     fn expected_profiles_apply_to_unclaimed_resources_and_entries() {
         let store = Store::new(FhirPath::development_default()).unwrap();
         let v = Validators::new(&store, &DefinitionSources::default())
