@@ -220,10 +220,22 @@ fn profile_for_another_type() {
 
 #[test]
 fn unknown_profile() {
-    insta::assert_json_snapshot!(outcome(
+    let mut oo = outcome(
         &patient(),
-        &["https://example.org/StructureDefinition/Nope"]
-    ));
+        &["https://example.org/StructureDefinition/Nope"],
+    );
+    // The message names the folders searched, which differ per checkout.
+    if let Some(d) = oo.pointer_mut("/issue/0/diagnostics") {
+        let text = d.as_str().unwrap_or_default().to_string();
+        let masked = match (text.find("FHIR path ("), text.find(");")) {
+            (Some(a), Some(b)) if a < b => {
+                format!("{}FHIR path (<folders>){}", &text[..a], &text[b + 1..])
+            }
+            _ => text,
+        };
+        *d = json!(masked);
+    }
+    insta::assert_json_snapshot!(oo);
 }
 
 #[test]
