@@ -1626,6 +1626,32 @@ mod tests {
     }
 
     #[test]
+    fn expanded_extension_slices_are_also_checked_against_the_extension() {
+        // CareConnect-GPC-Immunization-1 (a Forge snapshot) expands the parentPresent slice from core Extension,
+        // so its value[x] allows every type; Extension-CareConnect-ParentPresent-1 allows only boolean. The walk
+        // of the core definition resolves every extension by its URL, so the extension's rules still apply.
+        let imm = json!({
+            "resourceType": "Immunization",
+            "meta": { "profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Immunization-1"] },
+            "extension": [{
+                "url": "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ParentPresent-1",
+                "valueString": "yes"
+            }],
+            "status": "completed", "notGiven": false,
+            "vaccineCode": { "text": "x" },
+            "patient": { "reference": "Patient/1" },
+            "primarySource": true
+        });
+        let issues = validator().validate(&imm, &[]);
+        assert!(
+            errors(&issues)
+                .iter()
+                .any(|i| i.expression == "Immunization.extension[0].valueString"),
+            "{issues:#?}"
+        );
+    }
+
+    #[test]
     fn extension_context_is_checked() {
         assert_eq!(
             instance_path_parent(
