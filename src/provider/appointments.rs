@@ -1049,10 +1049,7 @@ fn with_local_times(
 fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let body = parse_body(st, req)?;
     let o = check_appointment(st, &body)?;
-    if o.contains_key("id") {
-        // FHIR create ignores a client id; GP Connect consumers do not send one. Refuse to avoid surprises.
-        return Err(invalid_resource("a new Appointment must not carry an id"));
-    }
+    // A client-supplied id is ignored (FHIR create); `sanitise` drops it.
     if str_at(&body, "status") != Some("booked") {
         return Err(invalid_resource(
             "a new Appointment must have status booked",

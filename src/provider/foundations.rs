@@ -688,6 +688,24 @@ fn capability_statement(st: &ProviderState) -> Value {
             "SDS User Id (i.e. https://fhir.nhs.uk/Id/sds-user-id|999999)",
         ),
         json!({ "type": "Location", "interaction": [{ "code": "read" }] }),
+        // Appointment Management shares this server.
+        json!({
+            "type": "Appointment",
+            "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "update" }, { "code": "search-type" }],
+            "updateCreate": false,
+            "searchParam": [{ "name": "start", "type": "date", "documentation": "Patient's appointments: start=ge[date]&start=le[date]" }]
+        }),
+        json!({
+            "type": "Slot",
+            "interaction": [{ "code": "search-type" }],
+            "searchInclude": ["Slot:schedule", "Schedule:actor:Practitioner", "Schedule:actor:Location", "Location:managingOrganization"],
+            "searchParam": [
+                { "name": "start", "type": "date" },
+                { "name": "end", "type": "date" },
+                { "name": "status", "type": "token" },
+                { "name": "searchFilter", "type": "token" }
+            ]
+        }),
     ];
     if st.fault(Fault::CapabilityNoInteractions) {
         resources.clear();
