@@ -391,3 +391,67 @@ async fn book_read_amend_cancel_retrieve() {
     assert_eq!(rebooked.status, 201, "{}", rebooked.body);
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_errors_not_panics() {
+    let p = provider::start("127.0.0.1:0", ProviderOptions::default())
+        .await
+        .expect("the provider starts");
+    let c = Consumer::new(&p);
+    let bodies = [
+        "[]".to_string(),
+        "not json".to_string(),
+        json!({ "resourceType": "Appointment" }).to_string(),
+        json!({
+            "resourceType": "Appointment",
+            "meta": { "profile": [profile::APPOINTMENT] },
+            "status": "booked", "description": "é".repeat(3),
+            "start": "2030-01-01T09:00:00+00:00", "end": 5, "created": null,
+            "participant": "x", "slot": [{ "reference": 5 }], "extension": [1, null, { "url": 3 }],
+            "contained": ["x"]
+        })
+        .to_string(),
+    ];
+    for b in &bodies {
+        for (interaction, id) in [
+            ("AppointmentCreate", None),
+            ("AppointmentAmend", Some("1")),
+            ("AppointmentCancel", Some("1")),
+        ] {
+            let a = c
+                .send(
+                    interaction,
+                    id,
+                    "",
+                    Some((headers::FHIR_JSON, b.clone())),
+                    &[("if-match", "W/\"1\"")],
+                )
+                .await;
+            assert!(
+                (400..500).contains(&a.status),
+                "{interaction} {b}: {} {}",
+                a.status,
+                a.body
+            );
+        }
+    }
+    for q in [
+        "?start=ge%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9&end=le2030-01-01&status=free&_include=Slot:schedule",
+        "?start=ge2030-01-01T09:00:00%2B0%C3%A9:0&end=le2030-01-01&status=free&_include=Slot:schedule",
+        "?start=g&end=l&status=free&_include=Slot:schedule",
+    ] {
+        let a = c.send("SearchForFreeSlots", None, q, None, &[]).await;
+        assert_eq!(a.status, 422, "{q}: {}", a.body);
+    }
+    let a = c
+        .send(
+            "AppointmentSearch",
+            Some("2"),
+            "?start=ge%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9&start=le2030-01-01",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, 422, "{}", a.body);
+    p.stop().await;
+}

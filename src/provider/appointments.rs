@@ -128,7 +128,8 @@ fn digits(s: &str) -> bool {
 
 /// `yyyy-mm-dd` exactly.
 fn full_date(s: &str) -> Option<NaiveDate> {
-    let ok = s.len() == 10
+    let ok = s.is_ascii()
+        && s.len() == 10
         && digits(&s[0..4])
         && &s[4..5] == "-"
         && digits(&s[5..7])
@@ -267,8 +268,9 @@ struct SlotQuery {
 }
 
 fn slot_query(st: &ProviderState, req: &Req<'_>) -> Result<SlotQuery, ApiError> {
-    let start_raw = single(req, "start")?;
-    let end_raw = single(req, "end")?;
+    // A `+` of an offset that was not percent-encoded arrives as a space.
+    let start_raw = single(req, "start")?.replace(' ', "+");
+    let end_raw = single(req, "end")?.replace(' ', "+");
     let status_checked = !st.fault(Fault::ApptStatusNotChecked);
     let statuses = req.param_all("status");
     if status_checked && statuses.is_empty() {
@@ -291,8 +293,8 @@ fn slot_query(st: &ProviderState, req: &Req<'_>) -> Result<SlotQuery, ApiError> 
             )));
         }
     }
-    let start = slot_date(st, "start", start_raw, "ge")?;
-    let end = slot_date(st, "end", end_raw, "le")?;
+    let start = slot_date(st, "start", &start_raw, "ge")?;
+    let end = slot_date(st, "end", &end_raw, "le")?;
     let span = end.wall() - start.wall();
     if span < Duration::zero() {
         return Err(invalid_parameter(format!(
@@ -1448,6 +1450,8 @@ mod tests {
         assert!(full_date("2024-03-01").is_some());
         assert!(full_date("2024-3-01").is_none());
         assert!(full_date("2024-03").is_none());
+        assert!(full_date("2024-0é-1").is_none());
+        assert!(full_date_time("2024-03-01T10:00:00+0é:0").is_none());
         assert!(full_date_time("2024-03-01T10:00:00+00:00").is_some());
         assert!(full_date_time("2024-03-01T10:00:00 01:00").is_some());
         assert!(full_date_time("2024-03-01T10:00:00Z").is_none());
