@@ -8,6 +8,33 @@ use std::collections::BTreeSet;
 use gpc_assure::provider::{Fault, FaultSet};
 use gpc_assure::runner::{self, Target};
 
+/// Stands in for the guard of a fault whose scenarios are not written yet; it matches no scenario name.
+const NO_GUARD_YET: &str = "\u{0}no guard scenario yet";
+
+/// Whether any feature file is tagged `@appointments`. Until one is, the Appointment Management faults (names
+/// starting `appt-`) are skipped: they have no scenarios to kill them. Once one is, every `appt-` fault needs a
+/// real guard below (the placeholder matches nothing, so the test fails until it is replaced).
+fn appointments_features_exist(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                appointments_features_exist(&p)
+            } else {
+                p.extension().is_some_and(|x| x == "feature")
+                    && std::fs::read_to_string(&p).is_ok_and(|t| {
+                        t.lines().any(|l| {
+                            l.trim_start().starts_with('@')
+                                && l.split_whitespace().any(|tag| tag == "@appointments")
+                        })
+                    })
+            }
+        })
+}
+
 /// Fault -> a scenario (substring of `Feature: Scenario [row]`) that guards it.
 fn guard(f: Fault) -> &'static str {
     use Fault::*;
@@ -78,6 +105,39 @@ fn guard(f: Fault) -> &'static str {
         NhsNumberUnverified => "Search returns a patient with its registration details",
         PractitionerRoleIdsMiscounted => "Search returns the practitioner's SDS role profile ids",
         PatientGenderNotCoded => "Read a pack patient returns that patient",
+        ApptSlotsOutsideWindow
+        | ApptNoRangeLimit
+        | ApptPartialDateAccepted
+        | ApptWrongPrefixAccepted
+        | ApptStatusNotChecked
+        | ApptScheduleIncludeOptional
+        | ApptIncludeIgnored
+        | ApptSearchNoOrganization
+        | ApptRestrictedSlotsReturned
+        | ApptSlotTimesUtc
+        | ApptSlotNotCategorised
+        | ApptBookedSlotStillFree
+        | ApptDoubleBooking
+        | ApptPastBookable
+        | ApptStartEndUnchecked
+        | ApptNonAdjacentSlots
+        | ApptReasonAccepted
+        | ApptTextLengthUnchecked
+        | ApptBookingOrgUnchecked
+        | ApptCreateReturns200
+        | ApptWrongLocationHeader
+        | ApptPreferIgnored
+        | ApptIfMatchIgnored
+        | ApptEtagNotAdvanced
+        | ApptAmendForbiddenField
+        | ApptCancelledAmendable
+        | ApptCancelWithoutReason
+        | ApptCancelForbiddenField
+        | ApptCancelKeepsSlotBusy
+        | ApptReadPastAllowed
+        | ApptRetrieveOmitsCancelled
+        | ApptRetrievePastRange
+        | ApptRetrieveUnknownPatient => NO_GUARD_YET,
     }
 }
 
@@ -87,7 +147,20 @@ async fn every_fault_is_killed_by_its_guarding_scenarios() {
     let mut all: BTreeSet<String> = BTreeSet::new();
     let mut problems = Vec::new();
     let mut lines = Vec::new();
-    for chunk in Fault::ALL.chunks(3) {
+    let with_appointments = appointments_features_exist(&common::features());
+    let faults: Vec<Fault> = Fault::ALL
+        .iter()
+        .copied()
+        .filter(|f| with_appointments || !f.is_appointments())
+        .collect();
+    if !with_appointments {
+        println!(
+            "no feature is tagged @appointments yet: skipping the {} `{}` faults",
+            Fault::ALL.len() - faults.len(),
+            Fault::APPOINTMENTS_PREFIX
+        );
+    }
+    for chunk in faults.chunks(3) {
         let runs = chunk.iter().map(|f| {
             let opts = common::options(
                 Target::Embedded(FaultSet::new([*f])),
@@ -136,7 +209,7 @@ async fn every_fault_is_killed_by_its_guarding_scenarios() {
     println!("{}", lines.join("\n"));
     println!(
         "kill matrix: {} faults; {} of {} scenarios ({:.1}%) are killed by at least one fault",
-        Fault::ALL.len(),
+        faults.len(),
         killed_any.len(),
         all.len(),
         fraction * 100.0
@@ -151,7 +224,7 @@ async fn every_fault_is_killed_by_its_guarding_scenarios() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    assert!(Fault::ALL.len() >= 25);
+    assert!(faults.len() >= 25);
     assert!(problems.is_empty(), "{problems:#?}");
     assert!(
         never.is_empty(),

@@ -80,6 +80,40 @@ faults! {
     NhsNumberUnverified => "nhs-number-unverified", "The NHS number verification status is 02 (present but not traced).";
     PractitionerRoleIdsMiscounted => "practitioner-role-ids-miscounted", "Practitioners carry one SDS role profile id more than they hold.";
     PatientGenderNotCoded => "patient-gender-not-coded", "Patient.gender is `F`, outside its required value set (only the profile validator sees it).";
+    // Appointment Management 1.2.7 (names start with `appt-`).
+    ApptSlotsOutsideWindow => "appt-slots-outside-window", "Search for free slots also returns slots that only overlap the requested period (start before `start` or end after `end`).";
+    ApptNoRangeLimit => "appt-no-range-limit", "Search for free slots accepts a period longer than 14 days.";
+    ApptPartialDateAccepted => "appt-partial-date-accepted", "Search for free slots accepts partial dates (yyyy, yyyy-mm) and dateTimes without a +hh:mm offset.";
+    ApptWrongPrefixAccepted => "appt-wrong-prefix-accepted", "Search for free slots accepts start/end with a prefix other than ge/le (or none).";
+    ApptStatusNotChecked => "appt-status-not-checked", "Search for free slots without status, or with a status other than free, is answered 200.";
+    ApptScheduleIncludeOptional => "appt-schedule-include-optional", "Search for free slots without `_include=Slot:schedule` is answered 200.";
+    ApptIncludeIgnored => "appt-include-ignored", "`_include:recurse` for Schedule:actor:Practitioner and Schedule:actor:Location is ignored.";
+    ApptSearchNoOrganization => "appt-search-no-organization", "The managing Organization is only returned when `_include:recurse=Location:managingOrganization` is sent.";
+    ApptRestrictedSlotsReturned => "appt-restricted-slots-returned", "searchFilter is ignored: slots restricted to an organisation type or ODS code are returned to everyone.";
+    ApptSlotTimesUtc => "appt-slot-times-utc", "Slot and Schedule times are written in UTC with `Z` instead of UK local time with an offset.";
+    ApptSlotNotCategorised => "appt-slot-not-categorised", "Slots carry no delivery-channel extension and Schedules no practitioner-role extension.";
+    ApptBookedSlotStillFree => "appt-booked-slot-still-free", "A booked slot is still returned as free by search for free slots.";
+    ApptDoubleBooking => "appt-double-booking", "A slot that is already booked can be booked again (no 409 DUPLICATE_REJECTED).";
+    ApptPastBookable => "appt-past-bookable", "Slots that start in the past can be booked.";
+    ApptStartEndUnchecked => "appt-start-end-unchecked", "A booking whose start/end do not match its slots is accepted.";
+    ApptNonAdjacentSlots => "appt-non-adjacent-slots", "A multi-slot booking of slots that are not adjacent in one schedule with one channel and service type is accepted.";
+    ApptReasonAccepted => "appt-reason-accepted", "A booking carrying `reason` or `specialty` is accepted (and echoed back).";
+    ApptTextLengthUnchecked => "appt-text-length-unchecked", "A description over 100 or a comment over 500 characters is accepted (book and amend).";
+    ApptBookingOrgUnchecked => "appt-booking-org-unchecked", "A booking without a valid booking-organisation extension and contained Organization is accepted.";
+    ApptCreateReturns200 => "appt-create-200", "A successful booking answers 200 instead of 201 Created.";
+    ApptWrongLocationHeader => "appt-wrong-location-header", "The Location header of a booking names the first booked Slot instead of Appointment/[id]/_history/[vid].";
+    ApptPreferIgnored => "appt-prefer-ignored", "`Prefer: return=minimal` is ignored on book, amend and cancel: the body is returned.";
+    ApptIfMatchIgnored => "appt-if-match-ignored", "Amend and cancel ignore If-Match: a missing or stale version is accepted.";
+    ApptEtagNotAdvanced => "appt-etag-not-advanced", "Amend and cancel do not advance meta.versionId, so the ETag stays the same.";
+    ApptAmendForbiddenField => "appt-amend-forbidden-field", "Amend accepts changes to elements other than description and comment (answered 200, change dropped).";
+    ApptCancelledAmendable => "appt-cancelled-amendable", "A cancelled appointment can be amended.";
+    ApptCancelWithoutReason => "appt-cancel-without-reason", "Cancel without a cancellation reason (extension missing or empty) is accepted.";
+    ApptCancelForbiddenField => "appt-cancel-forbidden-field", "Cancel accepts changes to elements other than status and the cancellation reason (answered 200, change dropped).";
+    ApptCancelKeepsSlotBusy => "appt-cancel-keeps-slot-busy", "Cancelling does not free the slot: search for free slots no longer offers it.";
+    ApptReadPastAllowed => "appt-read-past-allowed", "Reading an appointment that started before today succeeds.";
+    ApptRetrieveOmitsCancelled => "appt-retrieve-omits-cancelled", "Retrieve a patient's appointments leaves out cancelled appointments.";
+    ApptRetrievePastRange => "appt-retrieve-past-range", "Retrieve a patient's appointments accepts a date range that starts before today.";
+    ApptRetrieveUnknownPatient => "appt-retrieve-unknown-patient", "Retrieve for an unknown patient answers an empty searchset instead of 404 PATIENT_NOT_FOUND.";
 }
 
 impl fmt::Display for Fault {
@@ -117,5 +151,15 @@ impl FaultSet {
     }
     pub fn iter(&self) -> impl Iterator<Item = &Fault> {
         self.0.iter()
+    }
+}
+
+impl Fault {
+    /// Faults of Appointment Management share this name prefix.
+    pub const APPOINTMENTS_PREFIX: &'static str = "appt-";
+
+    /// Whether the fault breaks an Appointment Management behaviour.
+    pub fn is_appointments(self) -> bool {
+        self.name().starts_with(Self::APPOINTMENTS_PREFIX)
     }
 }

@@ -31,7 +31,7 @@ pub(crate) fn dispatch(
     }
 }
 
-fn meta(st: &ProviderState, profile_url: &str, version: u64) -> Value {
+pub(crate) fn meta(st: &ProviderState, profile_url: &str, version: u64) -> Value {
     if st.fault(Fault::NoVersionId) {
         json!({ "profile": [profile_url] })
     } else {
@@ -39,7 +39,7 @@ fn meta(st: &ProviderState, profile_url: &str, version: u64) -> Value {
     }
 }
 
-fn searchset(st: &ProviderState, resources: Vec<Value>) -> Reply {
+pub(crate) fn searchset(st: &ProviderState, resources: Vec<Value>) -> Reply {
     let kind = if st.fault(Fault::BundleWrongType) {
         "collection"
     } else {
@@ -62,7 +62,7 @@ fn searchset(st: &ProviderState, resources: Vec<Value>) -> Reply {
     Reply {
         status: 200,
         body,
-        version: None,
+        ..Reply::default()
     }
 }
 
@@ -119,7 +119,7 @@ fn identifier_param<'a>(
     Ok(value)
 }
 
-fn visible(st: &ProviderState, p: &PatientRecord) -> bool {
+pub(crate) fn visible(st: &ProviderState, p: &PatientRecord) -> bool {
     match p.role {
         Role::Normal | Role::NoConsent => true,
         Role::Sensitive => st.fault(Fault::SensitiveReturned),
@@ -263,7 +263,7 @@ fn patient_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
 }
 
 /// Parses a request body in the format its Content-Type declared.
-fn parse_body(st: &ProviderState, req: &Req<'_>) -> Result<Value, ApiError> {
+pub(crate) fn parse_body(st: &ProviderState, req: &Req<'_>) -> Result<Value, ApiError> {
     match req.body_format {
         None => Err(api_error("BAD_REQUEST", "the request has no body")),
         Some(Format::Json) => serde_json::from_slice(req.body).map_err(|e| {
@@ -519,7 +519,7 @@ fn register_patient(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError
     Ok(searchset(st, vec![resource]))
 }
 
-fn practitioner_resource(st: &ProviderState, p: &data::Prac) -> Value {
+pub(crate) fn practitioner_resource(st: &ProviderState, p: &data::Prac) -> Value {
     let mut ids = vec![json!({ "system": system::SDS_USER, "value": p.sds })];
     let extra = usize::from(st.fault(Fault::PractitionerRoleIdsMiscounted));
     for n in 0..p.role_profiles + extra {
@@ -568,7 +568,7 @@ fn practitioner_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiErro
         .ok_or_else(|| not_found(st, "PRACTITIONER_NOT_FOUND", &format!("Practitioner/{id}")))
 }
 
-fn organization_resource(st: &ProviderState, o: &data::Org) -> Value {
+pub(crate) fn organization_resource(st: &ProviderState, o: &data::Org) -> Value {
     let mut r = json!({
         "resourceType": "Organization",
         "id": o.id,
@@ -617,6 +617,10 @@ fn location_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
             format!("Location/{id} was not found"),
         ));
     };
+    Ok(Reply::ok(location_resource(st, &site)))
+}
+
+pub(crate) fn location_resource(st: &ProviderState, site: &data::Site) -> Value {
     let mut r = json!({
         "resourceType": "Location",
         "id": site.id,
@@ -633,7 +637,7 @@ fn location_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
             o.remove("managingOrganization");
         }
     }
-    Ok(Reply::ok(r))
+    r
 }
 
 fn capability_statement(st: &ProviderState) -> Value {
@@ -684,6 +688,24 @@ fn capability_statement(st: &ProviderState) -> Value {
             "SDS User Id (i.e. https://fhir.nhs.uk/Id/sds-user-id|999999)",
         ),
         json!({ "type": "Location", "interaction": [{ "code": "read" }] }),
+        // Appointment Management shares this server.
+        json!({
+            "type": "Appointment",
+            "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "update" }, { "code": "search-type" }],
+            "updateCreate": false,
+            "searchParam": [{ "name": "start", "type": "date", "documentation": "Patient's appointments: start=ge[date]&start=le[date]" }]
+        }),
+        json!({
+            "type": "Slot",
+            "interaction": [{ "code": "search-type" }],
+            "searchInclude": ["Slot:schedule", "Schedule:actor:Practitioner", "Schedule:actor:Location", "Location:managingOrganization"],
+            "searchParam": [
+                { "name": "start", "type": "date" },
+                { "name": "end", "type": "date" },
+                { "name": "status", "type": "token" },
+                { "name": "searchFilter", "type": "token" }
+            ]
+        }),
     ];
     if st.fault(Fault::CapabilityNoInteractions) {
         resources.clear();

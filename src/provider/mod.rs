@@ -2,10 +2,13 @@
 //! for self-assurance. Every request goes through one pipeline: route -> SSP headers -> JWT -> content
 //! negotiation -> handler -> serialisation (JSON/XML), `Cache-Control`, `ETag`, gzip.
 
+mod appointments;
 pub mod data;
 pub mod faults;
 mod foundations;
 pub mod negotiate;
+pub mod slots;
+pub mod uktime;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -61,12 +64,16 @@ pub enum ProviderError {
     Root(String),
 }
 
-/// A patient store with versioning; the only mutable state.
+/// The provider's mutable state: patients, the appointment book and appointments, all behind one lock so that a
+/// check-and-book is atomic.
 #[derive(Debug)]
 pub(crate) struct Store {
     pub patients: Vec<data::PatientRecord>,
     pub pds: Vec<data::PdsPerson>,
     pub next_id: u64,
+    pub book: slots::SlotBook,
+    pub appointments: Vec<appointments::ApptRecord>,
+    pub next_appointment_id: u64,
 }
 
 /// Shared state of a running provider.
@@ -104,6 +111,11 @@ impl ProviderState {
         }
         let patients = data::seed_patients();
         let pds = data::seed_pds(&patients);
+        let now = chrono::Utc::now();
+        let mut book =
+            slots::SlotBook::new(now, &crate::config::JwtOrganization::default().ods_code);
+        let appointments = appointments::seed(&mut book, now);
+        let next_appointment_id = appointments.len() as u64 + 1;
         Ok(Self {
             asid: options.asid,
             faults: options.faults,
@@ -115,6 +127,9 @@ impl ProviderState {
                 patients,
                 pds,
                 next_id: 1000,
+                book,
+                appointments,
+                next_appointment_id,
             }),
         })
     }
@@ -157,11 +172,15 @@ pub(crate) fn api_error(code: &'static str, diagnostics: impl Into<String>) -> A
 }
 
 /// A successful reply before serialisation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Reply {
     pub status: u16,
     pub body: Value,
     pub version: Option<String>,
+    /// `Location` header (create).
+    pub location: Option<String>,
+    /// `Prefer: return=minimal`: headers only, no body.
+    pub minimal: bool,
 }
 
 impl Reply {
@@ -174,6 +193,7 @@ impl Reply {
             status: 200,
             body,
             version,
+            ..Reply::default()
         }
     }
 }
@@ -185,6 +205,12 @@ pub(crate) struct Req<'a> {
     pub params: Vec<(String, String)>,
     pub body: &'a [u8],
     pub body_format: Option<Format>,
+    /// The `If-Match` header, as sent.
+    pub if_match: Option<String>,
+    /// The `Prefer` header asked for `return=minimal`.
+    pub prefer_minimal: bool,
+    /// The absolute service root the request came in on (`http://host/root`), for `Location` headers.
+    pub base_url: String,
 }
 
 impl Req<'_> {
@@ -384,10 +410,10 @@ fn process(
     let path = percent_encoding::percent_decode_str(raw_path)
         .decode_utf8_lossy()
         .into_owned();
-    let Some((cap, rel)) = st.roots.iter().find_map(|(cap, root)| {
+    let Some((cap, root, rel)) = st.roots.iter().find_map(|(cap, root)| {
         path.strip_prefix(root.as_str())
             .filter(|r| r.starts_with('/'))
-            .map(|r| (*cap, r.to_string()))
+            .map(|r| (*cap, root.clone(), r.to_string()))
     }) else {
         return Err(api_error(
             "NO_RECORD_FOUND",
@@ -400,7 +426,7 @@ fn process(
         return Ok(Reply {
             status: 200,
             body,
-            version: None,
+            ..Reply::default()
         });
     }
     if candidates.is_empty() {
@@ -485,13 +511,26 @@ fn process(
             }
         }
     };
+    let prefer_minimal = header(h, "prefer").is_some_and(|p| {
+        p.split([';', ','])
+            .any(|part| part.trim().eq_ignore_ascii_case("return=minimal"))
+    });
+    let base_url = header(h, "host")
+        .map(|host| format!("http://{host}{root}"))
+        .unwrap_or(root);
     let req = Req {
         id: id.clone(),
         params: params.to_vec(),
         body,
         body_format,
+        if_match: header(h, "if-match").map(String::from),
+        prefer_minimal,
+        base_url,
     };
-    foundations::dispatch(st, interaction, &req)
+    match interaction.capability {
+        Capability::Appointments => appointments::dispatch(st, interaction, &req),
+        _ => foundations::dispatch(st, interaction, &req),
+    }
 }
 
 fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: &Interaction) -> Result<(), ApiError> {
@@ -590,7 +629,7 @@ fn outcome_reply(st: &ProviderState, e: &ApiError) -> Reply {
     Reply {
         status,
         body,
-        version: None,
+        ..Reply::default()
     }
 }
 
@@ -609,11 +648,16 @@ fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Respo
         }
     };
     let mut builder = Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header(
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    if !reply.minimal {
+        builder = builder.header(
             "content-type",
             negotiate::content_type(format, !st.fault(Fault::NoCharset)),
         );
+    }
+    if let Some(location) = &reply.location {
+        builder = builder.header("location", location);
+    }
     if !st.fault(Fault::NoCacheControl) {
         builder = builder.header("cache-control", "no-store");
     }
@@ -627,7 +671,8 @@ fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Respo
         };
         builder = builder.header("etag", etag);
     }
-    let body = if gzip {
+    let bytes = if reply.minimal { Vec::new() } else { bytes };
+    let body = if gzip && !bytes.is_empty() {
         match negotiate::gzip(&bytes) {
             Ok(z) => {
                 builder = builder.header("content-encoding", "gzip");

@@ -75,6 +75,13 @@ pub const ERROR_TABLE: &[ErrorRow] = &[
         status: 409,
         issue_code: "duplicate",
     },
+    // Not in the spec's table: the official suite expects it (409) when an update's If-Match names a version
+    // that is not current (AppointmentCancel.feature); the reference provider uses it for amend and cancel.
+    ErrorRow {
+        code: "FHIR_CONSTRAINT_VIOLATION",
+        status: 409,
+        issue_code: "conflict",
+    },
     ErrorRow {
         code: "INVALID_RESOURCE",
         status: 422,

@@ -33,6 +33,12 @@ pub mod system {
     /// `/STU3/CodeSystem/`).
     pub const NHS_NUMBER_VERIFICATION: &str =
         "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1";
+    /// Booking organisation types (`searchFilter`, booking organisation `type`).
+    pub const ORGANISATION_TYPE: &str =
+        "https://fhir.nhs.uk/STU3/CodeSystem/GPConnect-OrganisationType-1";
+    /// SDS job role names: the practitioner role of a schedule or appointment.
+    pub const SDS_JOB_ROLE: &str =
+        "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-SDSJobRoleName-1";
 }
 
 /// Profile and extension canonical URLs used by Foundations.
@@ -67,6 +73,14 @@ pub mod profile {
         "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1";
     pub const EXT_NHS_COMMUNICATION: &str =
         "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSCommunication-1";
+    pub const EXT_BOOKING_ORGANISATION: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-BookingOrganisation-1";
+    pub const EXT_CANCELLATION_REASON: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-AppointmentCancellationReason-1";
+    pub const EXT_PRACTITIONER_ROLE: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-PractitionerRole-1";
+    pub const EXT_DELIVERY_CHANNEL: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-DeliveryChannel-2";
     pub const DSTU2_OPERATION_OUTCOME: &str =
         "http://fhir.nhs.net/StructureDefinition/gpconnect-operationoutcome-1";
 }
