@@ -28,7 +28,8 @@ const BOOKING_ORG_TYPE: &str = "gp-practice";
 /// The delivery channel a slot may not be offered or booked with.
 const VISIT: &str = "Visit";
 /// 1.2.7 binding of the practitioner-role extension.
-const PRACTITIONER_ROLE_VALUESET: &str = "https://fhir.nhs.uk/STU3/ValueSet/GPConnect-PractitionerRole-1";
+const PRACTITIONER_ROLE_VALUESET: &str =
+    "https://fhir.nhs.uk/STU3/ValueSet/GPConnect-PractitionerRole-1";
 /// 1.2.9: any code of the SDS job role name code system.
 const SDS_JOB_ROLE_CODESYSTEM: &str =
     "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-SDSJobRoleName-1";
@@ -196,9 +197,20 @@ fn free_slots_of(bundle: &Value) -> Vec<FreeSlot> {
 
 /// The default parameters of a search for free slots over `days` days from today.
 fn slot_search_params(days: i64) -> Result<Vec<(String, String)>, String> {
+    slot_search_params_from(0, days)
+}
+
+/// The default parameters of a search for free slots from `from` days to `to` days from today.
+fn slot_search_params_from(from: i64, to: i64) -> Result<Vec<(String, String)>, String> {
     Ok(vec![
-        ("start".into(), format!("ge{}", uk_date_text("+0")?)),
-        ("end".into(), format!("le{}", uk_date_text(&format!("+{days}"))?)),
+        (
+            "start".into(),
+            format!("ge{}", uk_date_text(&format!("{from:+}"))?),
+        ),
+        (
+            "end".into(),
+            format!("le{}", uk_date_text(&format!("{to:+}"))?),
+        ),
         ("status".into(), "free".into()),
         ("_include".into(), "Slot:schedule".into()),
     ])
@@ -207,10 +219,19 @@ fn slot_search_params(days: i64) -> Result<Vec<(String, String)>, String> {
 /// Searches (on a scratch request) the free slots a fixture may book: the next 14 days, with the schedules'
 /// practitioners and locations, filtered as the consumer organisation of the JWT.
 async fn search_free_slots(w: &mut GpcWorld) -> Result<Vec<FreeSlot>, String> {
+    search_free_slots_in(w, 0, SEARCH_DAYS).await
+}
+
+/// As [`search_free_slots`], from `from` to `to` days from today.
+async fn search_free_slots_in(
+    w: &mut GpcWorld,
+    from: i64,
+    to: i64,
+) -> Result<Vec<FreeSlot>, String> {
     let saved = w.snapshot();
     let result = async {
         w.configure("SearchForFreeSlots")?;
-        w.params = slot_search_params(SEARCH_DAYS)?;
+        w.params = slot_search_params_from(from, to)?;
         let ods = w.ctx.config.jwt.organization.ods_code.clone();
         w.params.extend([
             (
@@ -418,9 +439,7 @@ fn set_at_path(root: &mut Value, path: &str, value: Value) -> Step {
                 return Ok(());
             }
             None => {
-                cur = obj
-                    .entry((*name).to_string())
-                    .or_insert_with(|| json!({}));
+                cur = obj.entry((*name).to_string()).or_insert_with(|| json!({}));
             }
             Some(i) => {
                 let arr = obj
@@ -625,7 +644,9 @@ async fn prepare_adjacent(w: &mut GpcWorld, key: String) -> Step {
     prepare(w, &key, Pick::Adjacent).await
 }
 
-#[given(expr = "I prepare an appointment for patient {string} in two free slots that are not adjacent")]
+#[given(
+    expr = "I prepare an appointment for patient {string} in two free slots that are not adjacent"
+)]
 async fn prepare_apart(w: &mut GpcWorld, key: String) -> Step {
     prepare(w, &key, Pick::NotAdjacent).await
 }
@@ -638,6 +659,51 @@ async fn prepare(w: &mut GpcWorld, key: &str, pick: Pick) -> Step {
     if let Some(s) = slots.first() {
         w.stored.insert("slot".into(), s.id.clone());
     }
+    Ok(())
+}
+
+#[given(
+    expr = "I prepare an appointment for patient {string} in a free slot that has already started"
+)]
+async fn prepare_past(w: &mut GpcWorld, key: String) -> Step {
+    let patient = patient_id(w, &key).await?;
+    let offered = search_free_slots_in(w, -1, 0).await?;
+    let now = Utc::now();
+    let ctx = w.ctx.clone();
+    let (claim, slot) = offered
+        .iter()
+        .filter(|s| s.start_at < now)
+        .find_map(|s| SlotClaim::take(&ctx, &s.id).map(|c| (c, s.clone())))
+        .ok_or_else(|| {
+            format!(
+                "the provider offers no free slot that has already started (searched yesterday and today, {} free slots found); this scenario needs one (tag @past-slots)",
+                offered.len()
+            )
+        })?;
+    w.claims.push(claim);
+    w.body = Body::Json(appointment_body(w, &patient, std::slice::from_ref(&slot))?);
+    w.stored.insert("patient".into(), patient);
+    w.stored.insert("slot".into(), slot.id);
+    Ok(())
+}
+
+#[given("I search for free slots from one minute after a free slot starts")]
+async fn search_inside_slot(w: &mut GpcWorld) -> Step {
+    let offered = search_free_slots(w).await?;
+    let now = Utc::now();
+    let slot = offered
+        .iter()
+        .find(|s| s.start_at > now && s.end_at - s.start_at > Duration::minutes(1))
+        .ok_or("the provider offers no free slot in the next 14 days to search inside")?;
+    let from = slot.start_at + Duration::minutes(1);
+    let to = from + Duration::days(1);
+    w.params = vec![
+        ("start".into(), format!("ge{}", uktime::format(from))),
+        ("end".into(), format!("le{}", uktime::format(to))),
+        ("status".into(), "free".into()),
+        ("_include".into(), "Slot:schedule".into()),
+    ];
+    w.stored.insert("slot".into(), slot.id.clone());
     Ok(())
 }
 
@@ -756,7 +822,9 @@ fn remove_participant(w: &mut GpcWorld, kind: String) -> Step {
             .is_some_and(|r| r.starts_with(&format!("{kind}/")))
     });
     if list.len() == before {
-        return Err(format!("the appointment has no {kind} participant to remove"));
+        return Err(format!(
+            "the appointment has no {kind} participant to remove"
+        ));
     }
     Ok(())
 }
@@ -817,10 +885,16 @@ fn cancel_with_reason(w: &mut GpcWorld, reason: String) -> Step {
 
 #[given(expr = "I set the appointment cancellation reason to {string}")]
 fn set_reason_only(w: &mut GpcWorld, reason: String) -> Step {
-    set_cancellation_extension(body_mut(w)?, profile::EXT_CANCELLATION_REASON, Some(&reason))
+    set_cancellation_extension(
+        body_mut(w)?,
+        profile::EXT_CANCELLATION_REASON,
+        Some(&reason),
+    )
 }
 
-#[given(expr = "I cancel the appointment with the reason {string} in an extension with the URL {string}")]
+#[given(
+    expr = "I cancel the appointment with the reason {string} in an extension with the URL {string}"
+)]
 fn cancel_with_url(w: &mut GpcWorld, reason: String, url: String) -> Step {
     let body = body_mut(w)?;
     set_at_path(body, "status", json!("cancelled"))?;
@@ -841,10 +915,7 @@ fn booking_org_mut(w: &mut GpcWorld) -> Result<&mut serde_json::Map<String, Valu
     body_mut(w)?
         .get_mut("contained")
         .and_then(Value::as_array_mut)
-        .and_then(|c| {
-            c.iter_mut()
-                .find(|r| resource_type(r) == "Organization")
-        })
+        .and_then(|c| c.iter_mut().find(|r| resource_type(r) == "Organization"))
         .and_then(Value::as_object_mut)
         .ok_or_else(|| "the appointment has no contained booking Organization".into())
 }
@@ -1109,7 +1180,10 @@ fn searched_period(w: &GpcWorld) -> Result<(DateTime<Utc>, DateTime<Utc>), Strin
 fn slots_inside(w: &mut GpcWorld) -> Step {
     let (from, to) = searched_period(w)?;
     for (i, s) in entries_of(bundle(w)?, "Slot") {
-        let at = format!("Bundle.entry[{i}].resource (Slot/{})", str_of(s, "id").unwrap_or("?"));
+        let at = format!(
+            "Bundle.entry[{i}].resource (Slot/{})",
+            str_of(s, "id").unwrap_or("?")
+        );
         let status = str_of(s, "status").unwrap_or("(absent)");
         if status != "free" {
             return Err(format!("{at}.status: expected `free`, got `{status}`"));
@@ -1135,9 +1209,7 @@ fn slots_inside(w: &mut GpcWorld) -> Step {
 fn bundle_ids(b: &Value) -> BTreeSet<String> {
     payload_resources(b)
         .into_iter()
-        .filter_map(|(_, r)| {
-            str_of(&r, "id").map(|id| format!("{}/{id}", resource_type(&r)))
-        })
+        .filter_map(|(_, r)| str_of(&r, "id").map(|id| format!("{}/{id}", resource_type(&r))))
         .collect()
 }
 
@@ -1146,9 +1218,9 @@ fn slots_reference_schedules(w: &mut GpcWorld) -> Step {
     let b = bundle(w)?;
     let ids = bundle_ids(b);
     for (i, s) in entries_of(b, "Slot") {
-        let r = at_path(s, "schedule")
-            .and_then(reference)
-            .ok_or_else(|| format!("Bundle.entry[{i}].resource.schedule: expected a reference, but it is absent"))?;
+        let r = at_path(s, "schedule").and_then(reference).ok_or_else(|| {
+            format!("Bundle.entry[{i}].resource.schedule: expected a reference, but it is absent")
+        })?;
         if !ids.contains(r) {
             return Err(format!(
                 "Bundle.entry[{i}].resource.schedule: `{r}` is not in the Bundle (it holds {ids:?})"
@@ -1236,17 +1308,24 @@ fn slots_channel(w: &mut GpcWorld) -> Step {
         return Err("Bundle.entry: expected Slots, got none".into());
     }
     for (i, s) in slots {
-        let at = format!("Bundle.entry[{i}].resource.extension({})", profile::EXT_DELIVERY_CHANNEL);
+        let at = format!(
+            "Bundle.entry[{i}].resource.extension({})",
+            profile::EXT_DELIVERY_CHANNEL
+        );
         let code = extension(s, profile::EXT_DELIVERY_CHANNEL)
             .and_then(|e| str_of(e, "valueCode"))
             .ok_or_else(|| format!("{at}: expected a delivery channel, but it is absent"))?;
         if !codes.contains_key(code) {
             let mut known: Vec<&String> = codes.keys().collect();
             known.sort();
-            return Err(format!("{at}: `{code}` is not a delivery channel ({known:?})"));
+            return Err(format!(
+                "{at}: `{code}` is not a delivery channel ({known:?})"
+            ));
         }
         if code == VISIT {
-            return Err(format!("{at}: slots with the delivery channel `Visit` must not be offered"));
+            return Err(format!(
+                "{at}: slots with the delivery channel `Visit` must not be offered"
+            ));
         }
     }
     Ok(())
@@ -1310,12 +1389,16 @@ fn role_targets(w: &GpcWorld, kind: &str) -> Result<Vec<(String, Value)>, String
         .filter(|(_, r)| resource_type(r) == kind)
         .collect();
     if found.is_empty() {
-        return Err(format!("expected at least one {kind} in the response, got none"));
+        return Err(format!(
+            "expected at least one {kind} in the response, got none"
+        ));
     }
     Ok(found)
 }
 
-#[then(expr = "every {word} in the response should carry a practitioner role from GPConnect-PractitionerRole-1")]
+#[then(
+    expr = "every {word} in the response should carry a practitioner role from GPConnect-PractitionerRole-1"
+)]
 fn role_127(w: &mut GpcWorld, kind: String) -> Step {
     let validator = w.ctx.validator(Capability::Appointments)?;
     let vs = validator.store().expand(PRACTITIONER_ROLE_VALUESET);
@@ -1325,7 +1408,9 @@ fn role_127(w: &mut GpcWorld, kind: String) -> Step {
     Ok(())
 }
 
-#[then(expr = "every {word} in the response should carry a practitioner role from the SDS job role names")]
+#[then(
+    expr = "every {word} in the response should carry a practitioner role from the SDS job role names"
+)]
 fn role_129(w: &mut GpcWorld, kind: String) -> Step {
     let sds = codes_of(w, SDS_JOB_ROLE_CODESYSTEM)?;
     for (at, r) in role_targets(w, &kind)? {
@@ -1516,16 +1601,16 @@ fn same_text(at: &str, expected: Option<&str>, actual: Option<&str>) -> Step {
 fn booked_as_asked(w: &mut GpcWorld) -> Step {
     let asked = body_ref(w)?.clone();
     let got = response_appointment(w)?;
-    same_text(
-        "Appointment.status",
-        Some("booked"),
-        str_of(got, "status"),
-    )?;
+    same_text("Appointment.status", Some("booked"), str_of(got, "status"))?;
     let (a, g) = (slot_refs(&asked), slot_refs(got));
     if a != g {
         return Err(format!("Appointment.slot: expected {a:?}, got {g:?}"));
     }
-    same_instant("Appointment.start", str_of(&asked, "start"), str_of(got, "start"))?;
+    same_instant(
+        "Appointment.start",
+        str_of(&asked, "start"),
+        str_of(got, "start"),
+    )?;
     same_instant("Appointment.end", str_of(&asked, "end"), str_of(got, "end"))?;
     same_text(
         "Appointment.description",
@@ -1566,7 +1651,9 @@ fn location_header(w: &mut GpcWorld) -> Step {
     if location == tail || location.ends_with(&format!("/{tail}")) {
         Ok(())
     } else {
-        Err(format!("header Location: expected `[base]/{tail}`, got `{location}`"))
+        Err(format!(
+            "header Location: expected `[base]/{tail}`, got `{location}`"
+        ))
     }
 }
 
@@ -1628,12 +1715,20 @@ fn is_booked(w: &mut GpcWorld) -> Step {
 fn unchanged_except(before: &Value, after: &Value, except: &[&str]) -> Step {
     for f in ["start", "end", "created"] {
         if !except.contains(&f) {
-            same_instant(&format!("Appointment.{f}"), str_of(before, f), str_of(after, f))?;
+            same_instant(
+                &format!("Appointment.{f}"),
+                str_of(before, f),
+                str_of(after, f),
+            )?;
         }
     }
     for f in ["description", "comment", "status"] {
         if !except.contains(&f) {
-            same_text(&format!("Appointment.{f}"), str_of(before, f), str_of(after, f))?;
+            same_text(
+                &format!("Appointment.{f}"),
+                str_of(before, f),
+                str_of(after, f),
+            )?;
         }
     }
     let (a, b) = (slot_refs(before), slot_refs(after));
@@ -1642,7 +1737,9 @@ fn unchanged_except(before: &Value, after: &Value, except: &[&str]) -> Step {
     }
     let (a, b) = (participant_refs(before), participant_refs(after));
     if a != b {
-        return Err(format!("Appointment.participant: expected {a:?}, got {b:?}"));
+        return Err(format!(
+            "Appointment.participant: expected {a:?}, got {b:?}"
+        ));
     }
     let org = |v: &Value| booking_ods(v).ok();
     if org(before) != org(after) {
@@ -1655,7 +1752,9 @@ fn unchanged_except(before: &Value, after: &Value, except: &[&str]) -> Step {
     Ok(())
 }
 
-#[then(expr = "the appointment should be the booked appointment with a new version and the changed {string}")]
+#[then(
+    expr = "the appointment should be the booked appointment with a new version and the changed {string}"
+)]
 fn changed(w: &mut GpcWorld, fields: String) -> Step {
     let booked = stored_appointment(w)?.clone();
     let got = response_appointment(w)?;
@@ -1681,9 +1780,13 @@ fn status_is(w: &mut GpcWorld, status: String) -> Step {
 #[then(expr = "the appointment cancellation reason should be {string}")]
 fn reason_is(w: &mut GpcWorld, reason: String) -> Step {
     let got = response_appointment(w)?;
-    let actual = extension(got, profile::EXT_CANCELLATION_REASON).and_then(|e| str_of(e, "valueString"));
+    let actual =
+        extension(got, profile::EXT_CANCELLATION_REASON).and_then(|e| str_of(e, "valueString"));
     same_text(
-        &format!("Appointment.extension({})", profile::EXT_CANCELLATION_REASON),
+        &format!(
+            "Appointment.extension({})",
+            profile::EXT_CANCELLATION_REASON
+        ),
         Some(&reason),
         actual,
     )
@@ -1760,7 +1863,9 @@ fn appointments_in(w: &GpcWorld) -> Result<Vec<(String, Value)>, String> {
     Ok(found)
 }
 
-#[then("every appointment in the response should carry the booking organisation it was booked with")]
+#[then(
+    "every appointment in the response should carry the booking organisation it was booked with"
+)]
 fn booking_org_ok(w: &mut GpcWorld) -> Step {
     let expected = w.ctx.config.jwt.organization.ods_code.clone();
     for (at, r) in appointments_in(w)? {
@@ -1783,7 +1888,10 @@ fn appt_categorised(w: &mut GpcWorld) -> Step {
         let code = extension(&r, profile::EXT_DELIVERY_CHANNEL)
             .and_then(|e| str_of(e, "valueCode"))
             .ok_or_else(|| {
-                format!("{at}.extension({}): expected a delivery channel, but it is absent", profile::EXT_DELIVERY_CHANNEL)
+                format!(
+                    "{at}.extension({}): expected a delivery channel, but it is absent",
+                    profile::EXT_DELIVERY_CHANNEL
+                )
             })?;
         if !channels.contains_key(code) {
             return Err(format!("{at}: `{code}` is not a delivery channel"));

@@ -303,11 +303,13 @@ impl GpcWorld {
             .ok_or_else(|| "no JWT: configure a request first".to_string())
     }
 
-    /// Expands `{nhs:patient2}`, `{bad-nhs:patient2}`, `{ods:ORG1}`, `{sds:practitioner1}`, `{loc:SIT1}` and
-    /// `{stored:name}` through the test-data map, and `{date:+3}` / `{date:-1 yyyy-MM}` to a UK date relative to
+    /// Expands `{nhs:patient2}`, `{bad-nhs:patient2}`, `{ods:ORG1}`, `{sds:practitioner1}`, `{loc:SIT1}`,
+    /// `{appt:pastAppointment}` and `{stored:name}` through the test-data map, and `{date:+3}` / `{date:-1 yyyy-MM}` to a UK date relative to
     /// today (see [`crate::steps::appointments::uk_date_text`]).
     pub fn expand(&self, text: &str) -> Result<String, String> {
-        const KINDS: [&str; 7] = ["nhs", "bad-nhs", "ods", "sds", "loc", "stored", "date"];
+        const KINDS: [&str; 8] = [
+            "nhs", "bad-nhs", "ods", "sds", "loc", "appt", "stored", "date",
+        ];
         let data = &self.ctx.config.test_data;
         let mut out = String::new();
         let mut rest = text;
@@ -333,6 +335,7 @@ impl GpcWorld {
                 "ods" => data.organization(key).map(String::from),
                 "sds" => data.practitioner(key).map(String::from),
                 "loc" => data.location(key).map(String::from),
+                "appt" => data.appointment(key).map(String::from),
                 "date" => Some(super::appointments::uk_date_text(key)?),
                 _ => self.stored.get(key).cloned(),
             }
@@ -436,7 +439,9 @@ impl GpcWorld {
         self.check_jwt_resources()?;
         let exchange = self.ctx.client.send(request, jwt).await;
         self.parsed = exchange.response.as_ref().map(|r| self.parse_body(r));
-        let booked = self.interaction.is_some_and(|i| i.name == "AppointmentCreate")
+        let booked = self
+            .interaction
+            .is_some_and(|i| i.name == "AppointmentCreate")
             && exchange
                 .response
                 .as_ref()
@@ -529,8 +534,8 @@ impl GpcWorld {
         self.current
             .and_then(|i| self.exchanges.get(i))
             .ok_or_else(|| {
-            "no request has been made yet (missing `When I make the request`)".into()
-        })
+                "no request has been made yet (missing `When I make the request`)".into()
+            })
     }
 
     /// The last response, or why there is none.

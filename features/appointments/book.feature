@@ -145,6 +145,15 @@ Feature: Book an appointment
       | end     | 5       |
       | start   | -60     |
 
+  @past-slots
+  Scenario: A slot that has already started cannot be booked
+    Given I configure the default "AppointmentCreate" request
+      And I prepare an appointment for patient "patient1" in a free slot that has already started
+    When I make the request
+    Then the response status code should indicate failure
+      And the response should be valid against its profiles
+      And the response should be a GP Connect OperationOutcome
+
   Scenario: A slot that is already booked is a duplicate
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentCreate" request

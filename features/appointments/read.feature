@@ -83,6 +83,15 @@ Feature: Read an appointment
       | 8888888888  |
       | 555555      |
 
+  @past-appointment
+  Scenario: Reading an appointment that started before today is refused
+    Given I configure the default "AppointmentRead" request
+      And I set the request id to "{appt:pastAppointment}"
+    When I make the request
+    Then the response status code should indicate failure
+      And the response should be valid against its profiles
+      And the response should be a GP Connect OperationOutcome
+
   Scenario: Read an amended appointment returns the amendment and its new version
     Given I have booked an appointment for patient "patient2"
       And I have amended the booked appointment's description to "Amended before reading"

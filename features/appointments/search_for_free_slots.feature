@@ -34,6 +34,14 @@ Feature: Search for free slots
       And the response should be a Bundle resource of type "searchset"
       And every slot in the response should be free and inside the searched period
 
+  Scenario: A search starting inside a slot does not offer that slot
+    Given I configure the default "SearchForFreeSlots" request
+      And I search for free slots from one minute after a free slot starts
+    When I make the request
+    Then the response status code should be "200"
+      And the response should be valid against its profiles
+      And every slot in the response should be free and inside the searched period
+
   Scenario: A search over the next 14 days finds free slots at the practice
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 14 days
