@@ -439,20 +439,46 @@ impl GpcWorld {
         self.check_jwt_resources()?;
         let exchange = self.ctx.client.send(request, jwt).await;
         self.parsed = exchange.response.as_ref().map(|r| self.parse_body(r));
-        let booked = self
-            .interaction
-            .is_some_and(|i| i.name == "AppointmentCreate")
-            && exchange
-                .response
-                .as_ref()
-                .is_some_and(|r| (200..300).contains(&r.status));
-        if booked {
-            // The slots may now be busy: keep them away from other scenarios for the rest of the run.
-            self.claims.iter_mut().for_each(|c| c.kept = true);
+        let succeeded = exchange
+            .response
+            .as_ref()
+            .is_some_and(|r| (200..300).contains(&r.status));
+        match self.interaction.map(|i| i.name) {
+            Some("AppointmentCreate") if succeeded => {
+                // The slots may now be busy: keep them away from other scenarios for the rest of the run.
+                self.claims.iter_mut().for_each(|c| c.kept = true);
+            }
+            Some("AppointmentCancel") if succeeded => {
+                // A cancelled appointment's slots are free again: give them back when the scenario ends.
+                let freed = self.body_slot_ids();
+                self.claims
+                    .iter_mut()
+                    .filter(|c| freed.contains(&c.slot_id))
+                    .for_each(|c| c.kept = false);
+            }
+            _ => {}
         }
         self.exchanges.push(exchange);
         self.current = Some(self.exchanges.len() - 1);
         Ok(())
+    }
+
+    /// Logical ids of the slots the request body's Appointment references (`Slot/<id>`).
+    fn body_slot_ids(&self) -> Vec<String> {
+        let (Body::Json(v) | Body::Xml(v)) = &self.body else {
+            return Vec::new();
+        };
+        v.get("slot")
+            .and_then(Value::as_array)
+            .map(|slots| {
+                slots
+                    .iter()
+                    .filter_map(|s| s.get("reference").and_then(Value::as_str))
+                    .filter_map(|r| r.strip_prefix("Slot/"))
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Validates the three FHIR resources inside the JWT about to be sent (evidence for every request). A

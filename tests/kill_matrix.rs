@@ -133,16 +133,50 @@ fn guard(f: Fault) -> &'static str {
     }
 }
 
-/// The scenarios a fault's run selects. A fault of one capability can only break that capability's
-/// scenarios (and those of `@common`), so its run leaves the others out; faults of the shared pipeline
-/// (headers, JWT, content negotiation, errors, caching, versions) run the whole suite, because the appointment
-/// scenarios check those rules too and rely on them to be killable.
+/// The scenarios a fault's run selects. A fault of one interaction can only break the scenarios that exercise
+/// it, so its run leaves the others out (the fixtures of other interactions' scenarios would fail too, but
+/// those scenarios are killed by their own faults); faults of the shared pipeline (headers, JWT, content
+/// negotiation, errors, caching, versions, searchset Bundles) run the whole suite, because the appointment
+/// scenarios check those rules too.
 fn scope(f: Fault) -> Option<&'static str> {
     use Fault::*;
-    if f.is_appointments() {
-        return Some("@appointments");
-    }
+    const SEARCH: &str = "@SearchForFreeSlots";
+    const BOOK: &str = "@AppointmentCreate";
+    const CHANGE: &str = "@AppointmentAmend or @AppointmentCancel";
+    const WRITE: &str = "@AppointmentCreate or @AppointmentAmend or @AppointmentCancel";
     match f {
+        ApptSlotsOutsideWindow
+        | ApptNoRangeLimit
+        | ApptPartialDateAccepted
+        | ApptWrongPrefixAccepted
+        | ApptStatusNotChecked
+        | ApptScheduleIncludeOptional
+        | ApptIncludeIgnored
+        | ApptSearchNoOrganization
+        | ApptRestrictedSlotsReturned
+        | ApptSlotTimesUtc
+        | ApptSlotNotCategorised
+        | ApptBookedSlotStillFree => Some(SEARCH),
+        ApptDoubleBooking
+        | ApptPastBookable
+        | ApptStartEndUnchecked
+        | ApptNonAdjacentSlots
+        | ApptReasonAccepted
+        | ApptBookingOrgUnchecked
+        | ApptCreateReturns200
+        | ApptWrongLocationHeader => Some(BOOK),
+        ApptTextLengthUnchecked | ApptPreferIgnored => Some(WRITE),
+        ApptIfMatchIgnored
+        | ApptEtagNotAdvanced
+        | ApptAmendForbiddenField
+        | ApptCancelledAmendable
+        | ApptCancelWithoutReason
+        | ApptCancelForbiddenField
+        | ApptCancelKeepsSlotBusy => Some(CHANGE),
+        ApptReadPastAllowed => Some("@AppointmentRead"),
+        ApptRetrieveOmitsCancelled | ApptRetrievePastRange | ApptRetrieveUnknownPatient => {
+            Some("@AppointmentSearch")
+        }
         NoCacheControl
         | StrongEtag
         | EtagNotVersion
@@ -159,6 +193,7 @@ fn scope(f: Fault) -> Option<&'static str> {
         | IgnoreAcceptHeader
         | NoCharset
         | XmlBodyRejected
+        | BundleWrongType
         | CapabilityNoInteractions
         | PractitionerForbiddenElements
         | LocationNoManagingOrg => None,

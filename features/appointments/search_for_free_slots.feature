@@ -235,6 +235,7 @@ Feature: Search for free slots
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
+      And the response should be a Bundle resource of type "searchset"
       And every Slot in the response should carry the text "serviceType[0].text"
       And at least one Schedule in the response should carry the text "serviceCategory.text"
 
@@ -362,7 +363,7 @@ Feature: Search for free slots
 
   Scenario Outline: A search filtered by an organisation type returns free slots
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 14 days
+      And I search for free slots over the next 7 days
       And I add a searchFilter for the organisation type "<type>"
     When I make the request
     Then the response status code should be "200"
@@ -378,7 +379,7 @@ Feature: Search for free slots
 
   Scenario Outline: A search filtered by an ODS code returns free slots
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 14 days
+      And I search for free slots over the next 7 days
       And I add a searchFilter for the ODS code "<ods>"
     When I make the request
     Then the response status code should be "200"
@@ -395,7 +396,7 @@ Feature: Search for free slots
 
   Scenario Outline: A search filtered by an organisation type and an ODS code returns free slots
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 14 days
+      And I search for free slots over the next 7 days
       And I add a searchFilter for the organisation type "<type>"
       And I add a searchFilter for the ODS code "<ods>"
     When I make the request
