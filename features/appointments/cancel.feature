@@ -46,6 +46,8 @@ Feature: Cancel an appointment
       And I have cancelled the booked appointment with the reason "Slot no longer needed"
       And I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 14 days
+      And I add a searchFilter for the consumer organisation's ODS code
+      And I add a searchFilter for the organisation type "gp-practice"
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles

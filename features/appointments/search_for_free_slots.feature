@@ -441,6 +441,8 @@ Feature: Search for free slots
     Given I have booked an appointment for patient "patient1"
       And I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 14 days
+      And I add a searchFilter for the consumer organisation's ODS code
+      And I add a searchFilter for the organisation type "gp-practice"
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
