@@ -231,6 +231,8 @@ pub struct TestData {
     pub organizations: BTreeMap<String, String>,
     pub practitioners: BTreeMap<String, String>,
     pub locations: BTreeMap<String, String>,
+    /// Appointment logical ids the API cannot create (an appointment that started before today).
+    pub appointments: BTreeMap<String, String>,
     pub register_pool: Vec<PoolPatient>,
 }
 
@@ -241,6 +243,7 @@ struct TestDataFile {
     organizations: Option<BTreeMap<String, String>>,
     practitioners: Option<BTreeMap<String, String>>,
     locations: Option<BTreeMap<String, String>>,
+    appointments: Option<BTreeMap<String, String>>,
     register_pool: Option<Vec<PoolPatient>>,
 }
 
@@ -358,6 +361,9 @@ pub const DEFAULT_REGISTER_POOL: &[(&str, &str, &str, &str, &str)] = &[
     ("9651259159", "CUBBON", "Nathan", "male", "1971-11-30"),
 ];
 
+/// Appointments the reference provider seeds: `pastAppointment` started yesterday (patient2).
+pub const DEFAULT_APPOINTMENTS: &[(&str, &str)] = &[("pastAppointment", "1")];
+
 fn to_map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -372,6 +378,7 @@ impl Default for TestData {
             organizations: to_map(DEFAULT_ORGANIZATIONS),
             practitioners: to_map(DEFAULT_PRACTITIONERS),
             locations: to_map(DEFAULT_LOCATIONS),
+            appointments: to_map(DEFAULT_APPOINTMENTS),
             register_pool: DEFAULT_REGISTER_POOL
                 .iter()
                 .map(|(n, f, g, s, d)| PoolPatient {
@@ -394,6 +401,7 @@ impl TestData {
             ("organizations", file.organizations, &mut data.organizations),
             ("practitioners", file.practitioners, &mut data.practitioners),
             ("locations", file.locations, &mut data.locations),
+            ("appointments", file.appointments, &mut data.appointments),
         ];
         for (section, given, target) in sections {
             for (name, value) in given.unwrap_or_default() {
@@ -459,6 +467,9 @@ impl TestData {
     }
     pub fn location(&self, name: &str) -> Option<&str> {
         self.locations.get(name).map(String::as_str)
+    }
+    pub fn appointment(&self, name: &str) -> Option<&str> {
+        self.appointments.get(name).map(String::as_str)
     }
 }
 

@@ -1,8 +1,8 @@
 //! The scenario World: the request being built from a catalogue row, the exchanges made, and the run context.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -29,6 +29,8 @@ pub struct RunContext {
     /// context).
     pub validators: Option<crate::validate::Validators>,
     register_cursor: AtomicUsize,
+    /// Slots a scenario of this run has taken for a booking (see [`SlotClaim`]).
+    claimed_slots: Mutex<HashSet<String>>,
 }
 
 impl RunContext {
@@ -64,6 +66,7 @@ impl RunContext {
             error_displays,
             validators: None,
             register_cursor: AtomicUsize::new(seed),
+            claimed_slots: Mutex::new(HashSet::new()),
         }
     }
 
@@ -110,6 +113,51 @@ impl RunContext {
         let i = self.register_cursor.fetch_add(1, Ordering::Relaxed) % pool.len();
         pool.get(i).cloned()
     }
+
+    /// Takes a slot for one scenario of this run; `false` when another scenario already holds it.
+    pub fn claim_slot(&self, slot_id: &str) -> bool {
+        self.claimed_slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(slot_id.to_string())
+    }
+
+    /// Gives a slot back (its scenario did not book it).
+    pub fn release_slot(&self, slot_id: &str) {
+        self.claimed_slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(slot_id);
+    }
+}
+
+/// A slot one scenario holds so that concurrent scenarios never try to book it. The claim is given back when the
+/// scenario ends, unless the scenario booked an appointment: then the slot stays taken for the rest of the run
+/// (another scenario's earlier search may still list it as free).
+#[derive(Debug)]
+pub struct SlotClaim {
+    ctx: Arc<RunContext>,
+    pub slot_id: String,
+    pub kept: bool,
+}
+
+impl SlotClaim {
+    /// Claims `slot_id`, or `None` when another scenario holds it.
+    pub fn take(ctx: &Arc<RunContext>, slot_id: &str) -> Option<Self> {
+        ctx.claim_slot(slot_id).then(|| SlotClaim {
+            ctx: ctx.clone(),
+            slot_id: slot_id.to_string(),
+            kept: false,
+        })
+    }
+}
+
+impl Drop for SlotClaim {
+    fn drop(&mut self) {
+        if !self.kept {
+            self.ctx.release_slot(&self.slot_id);
+        }
+    }
 }
 
 /// Body of the request under construction.
@@ -152,12 +200,19 @@ pub struct GpcWorld {
     pub auth: Auth,
     pub body: Body,
     pub exchanges: Vec<Exchange>,
+    /// Index in `exchanges` of the response the Then-steps look at (a scratch request made inside a step,
+    /// such as a lookup, does not replace it).
+    pub current: Option<usize>,
     /// Parsed body of the last response (JSON, or XML converted to JSON), or why it could not be parsed.
     pub parsed: Option<Result<Value, String>>,
     pub stored: HashMap<String, String>,
     pub started: Option<std::time::Instant>,
     /// OperationOutcomes of the profile validator, one per validated response (evidence).
     pub validations: Vec<Value>,
+    /// Slots this scenario holds for bookings.
+    pub claims: Vec<SlotClaim>,
+    /// Appointments this scenario booked, each as the provider last returned it (oldest first).
+    pub booked: Vec<Value>,
 }
 
 impl GpcWorld {
@@ -176,10 +231,13 @@ impl GpcWorld {
             auth: Auth::Jwt,
             body: Body::None,
             exchanges: Vec::new(),
+            current: None,
             parsed: None,
             stored: HashMap::new(),
             started: None,
             validations: Vec::new(),
+            claims: Vec::new(),
+            booked: Vec::new(),
         }
     }
 
@@ -245,10 +303,13 @@ impl GpcWorld {
             .ok_or_else(|| "no JWT: configure a request first".to_string())
     }
 
-    /// Expands `{nhs:patient2}`, `{bad-nhs:patient2}`, `{ods:ORG1}`, `{sds:practitioner1}`, `{loc:SIT1}` and
-    /// `{stored:name}` through the test-data map.
+    /// Expands `{nhs:patient2}`, `{bad-nhs:patient2}`, `{ods:ORG1}`, `{sds:practitioner1}`, `{loc:SIT1}`,
+    /// `{appt:pastAppointment}` and `{stored:name}` through the test-data map, and `{date:+3}` / `{date:-1 yyyy-MM}` to a UK date relative to
+    /// today (see [`crate::steps::appointments::uk_date_text`]).
     pub fn expand(&self, text: &str) -> Result<String, String> {
-        const KINDS: [&str; 6] = ["nhs", "bad-nhs", "ods", "sds", "loc", "stored"];
+        const KINDS: [&str; 8] = [
+            "nhs", "bad-nhs", "ods", "sds", "loc", "appt", "stored", "date",
+        ];
         let data = &self.ctx.config.test_data;
         let mut out = String::new();
         let mut rest = text;
@@ -274,6 +335,8 @@ impl GpcWorld {
                 "ods" => data.organization(key).map(String::from),
                 "sds" => data.practitioner(key).map(String::from),
                 "loc" => data.location(key).map(String::from),
+                "appt" => data.appointment(key).map(String::from),
+                "date" => Some(super::appointments::uk_date_text(key)?),
                 _ => self.stored.get(key).cloned(),
             }
             .ok_or_else(|| {
@@ -376,8 +439,46 @@ impl GpcWorld {
         self.check_jwt_resources()?;
         let exchange = self.ctx.client.send(request, jwt).await;
         self.parsed = exchange.response.as_ref().map(|r| self.parse_body(r));
+        let succeeded = exchange
+            .response
+            .as_ref()
+            .is_some_and(|r| (200..300).contains(&r.status));
+        match self.interaction.map(|i| i.name) {
+            Some("AppointmentCreate") if succeeded => {
+                // The slots may now be busy: keep them away from other scenarios for the rest of the run.
+                self.claims.iter_mut().for_each(|c| c.kept = true);
+            }
+            Some("AppointmentCancel") if succeeded => {
+                // A cancelled appointment's slots are free again: give them back when the scenario ends.
+                let freed = self.body_slot_ids();
+                self.claims
+                    .iter_mut()
+                    .filter(|c| freed.contains(&c.slot_id))
+                    .for_each(|c| c.kept = false);
+            }
+            _ => {}
+        }
         self.exchanges.push(exchange);
+        self.current = Some(self.exchanges.len() - 1);
         Ok(())
+    }
+
+    /// Logical ids of the slots the request body's Appointment references (`Slot/<id>`).
+    fn body_slot_ids(&self) -> Vec<String> {
+        let (Body::Json(v) | Body::Xml(v)) = &self.body else {
+            return Vec::new();
+        };
+        v.get("slot")
+            .and_then(Value::as_array)
+            .map(|slots| {
+                slots
+                    .iter()
+                    .filter_map(|s| s.get("reference").and_then(Value::as_str))
+                    .filter_map(|r| r.strip_prefix("Slot/"))
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Validates the three FHIR resources inside the JWT about to be sent (evidence for every request). A
@@ -456,9 +557,11 @@ impl GpcWorld {
 
     /// The last exchange.
     pub fn last(&self) -> Result<&Exchange, String> {
-        self.exchanges.last().ok_or_else(|| {
-            "no request has been made yet (missing `When I make the request`)".into()
-        })
+        self.current
+            .and_then(|i| self.exchanges.get(i))
+            .ok_or_else(|| {
+                "no request has been made yet (missing `When I make the request`)".into()
+            })
     }
 
     /// The last response, or why there is none.
@@ -536,7 +639,7 @@ impl GpcWorld {
         }
     }
 
-    fn snapshot(&self) -> Saved {
+    pub(crate) fn snapshot(&self) -> Saved {
         Saved {
             interaction: self.interaction,
             id: self.id.clone(),
@@ -549,10 +652,12 @@ impl GpcWorld {
             jwt_unencoded: self.jwt_unencoded,
             auth: self.auth.clone(),
             body: self.body.clone(),
+            parsed: self.parsed.clone(),
+            current: self.current,
         }
     }
 
-    fn restore(&mut self, s: Saved) {
+    pub(crate) fn restore(&mut self, s: Saved) {
         self.interaction = s.interaction;
         self.id = s.id;
         self.path_override = s.path_override;
@@ -564,7 +669,8 @@ impl GpcWorld {
         self.jwt_unencoded = s.jwt_unencoded;
         self.auth = s.auth;
         self.body = s.body;
-        self.parsed = None;
+        self.parsed = s.parsed;
+        self.current = s.current;
     }
 
     /// NHS number of a logical patient name.
@@ -582,7 +688,7 @@ impl GpcWorld {
     }
 }
 
-struct Saved {
+pub(crate) struct Saved {
     interaction: Option<&'static Interaction>,
     id: Option<String>,
     path_override: Option<String>,
@@ -594,6 +700,8 @@ struct Saved {
     jwt_unencoded: bool,
     auth: Auth,
     body: Body,
+    parsed: Option<Result<Value, String>>,
+    current: Option<usize>,
 }
 
 /// Changes the last digit so the MOD 11 check fails (a number has exactly one valid check digit).

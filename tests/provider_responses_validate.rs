@@ -41,7 +41,12 @@ async fn every_reference_provider_response_validates_clean() {
     for path in exchanges {
         let ex: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let Some(body) = ex.pointer("/response/body").and_then(|b| b.as_str()) else {
+        // `Prefer: return=minimal` answers have no body.
+        let Some(body) = ex
+            .pointer("/response/body")
+            .and_then(|b| b.as_str())
+            .filter(|b| !b.is_empty())
+        else {
             continue;
         };
         let ct = ex["response"]["headers"]
