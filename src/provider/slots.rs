@@ -4,7 +4,7 @@
 //!
 //! | schedule | organisation / location | practitioner (role) | slots each day, 10 minutes each |
 //! |---|---|---|---|
-//! | 1 "General GP Appointments" | ORG1 / Location 1 (SIT1) | Practitioner 1 (R0260 GP) | 09:00–10:00 six In-person "General GP Appointment" (adjacent); 10:00 Telephone "Telephone Consultation"; 10:10 In-person not GP Connect bookable |
+//! | 1 "General GP Appointments" | ORG1 / Location 1 (SIT1) | Practitioner 1 (R0260 GP) | 09:00–10:00 six In-person "General GP Appointment" (adjacent); 10:00 Telephone "Telephone Consultation"; 10:10 In-person not GP Connect bookable; 15:00–17:00 twelve In-person "General GP Appointment" |
 //! | 2 "Nurse Clinic" | ORG1 / Location 1 | Practitioner 2 (R0620 Staff Nurse) | 14:00, 14:10 In-person and 14:20 Video "Nurse Appointment"; 14:30 restricted to organisation type `urgent-care`; 14:40 restricted to the consumer ODS code of the default JWT |
 //! | 3 "General GP Appointments" | ORG2 / Location 8 (SIT2) | Practitioner 5 (R0260 GP) | 11:00–11:30 three In-person "General GP Appointment" |
 //! | 4 "Assurance fixed slots" | ORG1 / Location 1 | Practitioner 1 (R0260 GP) | the pack's fixed 5-minute slots 2017-01-02 12:40, 2017-02-26 10:35, 2017-12-29 12:40 |
@@ -135,6 +135,19 @@ const DAILY: &[Template] = &[
     t("3", (11, 0), GP, CHANNEL_IN_PERSON),
     t("3", (11, 10), GP, CHANNEL_IN_PERSON),
     t("3", (11, 20), GP, CHANNEL_IN_PERSON),
+    // Afternoon surgery: a full run books about 180 appointments, so the book keeps ample supply.
+    t("1", (15, 0), GP, CHANNEL_IN_PERSON),
+    t("1", (15, 10), GP, CHANNEL_IN_PERSON),
+    t("1", (15, 20), GP, CHANNEL_IN_PERSON),
+    t("1", (15, 30), GP, CHANNEL_IN_PERSON),
+    t("1", (15, 40), GP, CHANNEL_IN_PERSON),
+    t("1", (15, 50), GP, CHANNEL_IN_PERSON),
+    t("1", (16, 0), GP, CHANNEL_IN_PERSON),
+    t("1", (16, 10), GP, CHANNEL_IN_PERSON),
+    t("1", (16, 20), GP, CHANNEL_IN_PERSON),
+    t("1", (16, 30), GP, CHANNEL_IN_PERSON),
+    t("1", (16, 40), GP, CHANNEL_IN_PERSON),
+    t("1", (16, 50), GP, CHANNEL_IN_PERSON),
 ];
 
 /// A date (year, month, day) and a local start time (hour, minute).
