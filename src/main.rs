@@ -12,6 +12,19 @@ use gpc_assure::fhir::FhirPath;
 use gpc_assure::provider::{self, Fault, FaultSet, ProviderOptions};
 use gpc_assure::runner::{self, Progress, RunOptions, Target};
 
+/// `println!` that ends the process quietly when stdout is closed (`gpc-assure serve --list-faults | head`)
+/// instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "gpc-assure",
@@ -165,7 +178,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             };
             let summary = runner::run(opts).await?;
-            println!(
+            out!(
                 "{} passed, {} failed ({} scenarios in {:.1} s against {}; reports in {})",
                 summary.passed(),
                 summary.failed(),
@@ -206,7 +219,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             if list_faults {
                 for f in Fault::ALL {
-                    println!("{:<36} {}", f.name(), f.description());
+                    out!("{:<36} {}", f.name(), f.description());
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -220,15 +233,15 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let running = provider::start(&listen, options)
                 .await
                 .context("cannot start the reference provider")?;
-            println!(
+            out!(
                 "gpc-assure reference provider listening on {}",
                 running.base_url
             );
             for (cap, root) in running.service_roots() {
-                println!("  {:<13} {root}", cap.tag());
+                out!("  {:<13} {root}", cap.tag());
             }
             for f in running.state.faults().iter() {
-                println!("  fault: {} ({})", f.name(), f.description());
+                out!("  fault: {} ({})", f.name(), f.description());
             }
             tokio::signal::ctrl_c()
                 .await
@@ -306,7 +319,7 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
         let issues = validator.validate(&resource, &profiles);
         any_error |= issues.iter().any(|i| i.severity == Severity::Error);
         if format == "json" {
-            println!(
+            out!(
                 "{}",
                 serde_json::to_string_pretty(&operation_outcome(&issues))?
             );
@@ -315,12 +328,12 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter(|i| i.severity == Severity::Error)
                 .count();
-            println!(
+            out!(
                 "{name}: {errors} error(s), {} other issue(s)",
                 issues.len() - errors
             );
             for i in &issues {
-                println!(
+                out!(
                     "  {:<11} {}: {} [{}; {}]",
                     i.severity.as_str(),
                     i.expression,
