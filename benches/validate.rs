@@ -260,6 +260,38 @@ fn cold(mut make: impl FnMut() -> Command, ok: &[i32], runs: usize) -> Result<f6
     Ok(median(times))
 }
 
+/// What one pass over the corpus found.
+#[derive(Default)]
+struct Tally {
+    errors: usize,
+    warnings: usize,
+    failing_files: usize,
+}
+
+/// One timed pass over the corpus (its own function, so that a profiler can be limited to it:
+/// `valgrind --tool=callgrind --toggle-collect='validate::timed_pass' ...`).
+#[inline(never)]
+fn timed_pass(validator: &Validator, docs: &[Doc], per_doc: &mut [f64]) -> Tally {
+    let mut tally = Tally::default();
+    for (d, spent) in docs.iter().zip(per_doc.iter_mut()) {
+        let t = Instant::now();
+        let issues = validator.validate(&d.value, &[]);
+        *spent += t.elapsed().as_secs_f64();
+        let e = issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .count();
+        tally.errors += e;
+        tally.warnings += issues
+            .iter()
+            .filter(|i| i.severity == Severity::Warning)
+            .count();
+        tally.failing_files += usize::from(e > 0);
+        std::hint::black_box(issues);
+    }
+    tally
+}
+
 /// A peer's JSON report from a throughput run over `files` (paths on standard input).
 fn peer_throughput(mut cmd: Command, files: &[&Path]) -> Result<Value, String> {
     use std::io::Write as _;
@@ -488,30 +520,19 @@ fn main() {
     }
     let first_pass = warm_up.elapsed().as_secs_f64();
     let mut passes = Vec::with_capacity(runs);
-    let (mut errors, mut warnings, mut failing_files) = (0usize, 0usize, 0usize);
+    let mut tally = Tally::default();
     // Time per document, summed over the passes (where a pass's time goes).
     let mut per_doc = vec![0f64; docs.len()];
     for _ in 0..runs {
-        (errors, warnings, failing_files) = (0, 0, 0);
         let t = Instant::now();
-        for (k, d) in docs.iter().enumerate() {
-            let td = Instant::now();
-            let issues = validator.validate(&d.value, &[]);
-            per_doc[k] += td.elapsed().as_secs_f64();
-            let e = issues
-                .iter()
-                .filter(|i| i.severity == Severity::Error)
-                .count();
-            errors += e;
-            warnings += issues
-                .iter()
-                .filter(|i| i.severity == Severity::Warning)
-                .count();
-            failing_files += usize::from(e > 0);
-            std::hint::black_box(issues);
-        }
+        tally = timed_pass(&validator, &docs, &mut per_doc);
         passes.push(t.elapsed().as_secs_f64());
     }
+    let Tally {
+        errors,
+        warnings,
+        failing_files,
+    } = tally;
     let ours_pass = median(passes.clone());
     let ours_rate = resources as f64 / ours_pass;
     println!();

@@ -292,7 +292,11 @@ impl Validator {
                         .collect::<std::collections::BTreeMap<_, _>>()
                         .into_iter()
                         .collect()
-                } else if obj.contains_key(base) || obj.contains_key(&format!("_{base}")) {
+                } else if obj.contains_key(base)
+                    || obj
+                        .keys()
+                        .any(|k| k.strip_prefix('_').is_some_and(|k| k == base))
+                {
                     vec![(base.to_string(), None)]
                 } else {
                     Vec::new()
@@ -379,7 +383,8 @@ impl Validator {
                     }
                 }
             }
-            let at = format!("{expr}.{}", base.trim_end_matches("[x]"));
+            // Only built when there is something to report (most definitions have nothing to say).
+            let at = || format!("{expr}.{}", base.trim_end_matches("[x]"));
             if slicing_decidable {
                 for (slice, n) in slices.iter().zip(&slice_counts) {
                     let name = slice.slice_name.as_deref().unwrap_or_default();
@@ -387,7 +392,7 @@ impl Validator {
                         w.issue(
                             Severity::Error,
                             "required",
-                            &at,
+                            &at(),
                             format!(
                                 "slice `{name}` of {} requires at least {} value(s), found {n}",
                                 def.path, slice.min
@@ -399,7 +404,7 @@ impl Validator {
                         w.issue(
                             Severity::Error,
                             "structure",
-                            &at,
+                            &at(),
                             format!(
                                 "slice `{name}` of {} allows at most {} value(s), found {n}",
                                 def.path,
@@ -414,7 +419,7 @@ impl Validator {
                 w.issue(
                     Severity::Error,
                     "required",
-                    &at,
+                    &at(),
                     format!(
                         "{} requires at least {} value(s), found {count}",
                         def.path, def.min
@@ -432,7 +437,7 @@ impl Validator {
                     w.issue(
                         Severity::Error,
                         "structure",
-                        &at,
+                        &at(),
                         message,
                         "cardinality-max",
                     );
