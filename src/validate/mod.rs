@@ -258,13 +258,22 @@ impl Validator {
             return;
         }
         let plan = w.plan;
+        // Borrowed from the plan (which outlives the walk), not cloned: cloning every child definition of
+        // every object was the largest cost of a validation. Names are split off once per object.
+        let children: Vec<(&plan::ElementDef, &str)> = plan
+            .children(def_path)
+            .map(|d| (d, d.path.rsplit('.').next().unwrap_or_default()))
+            .collect();
         // Unknown elements.
         for key in obj.keys() {
             if key == "resourceType" && def_path == plan.type_name || key == "fhir_comments" {
                 continue;
             }
             let name = key.strip_prefix('_').unwrap_or(key);
-            if resolve_child(plan, def_path, name).is_none() {
+            if !children
+                .iter()
+                .any(|&(d, base)| is_child_named(d, base, name))
+            {
                 w.issue(
                     Severity::Error,
                     "structure",
@@ -275,11 +284,7 @@ impl Validator {
             }
         }
         // Cardinality and each value.
-        // Borrowed from the plan (which outlives the walk), not cloned: cloning every child definition of
-        // every object was the largest cost of a validation.
-        let children: Vec<&plan::ElementDef> = plan.children(def_path).collect();
-        for &def in &children {
-            let base = def.path.rsplit('.').next().unwrap_or_default();
+        for &(def, base) in &children {
             let present: Vec<(String, Option<String>)> =
                 if let Some(stem) = base.strip_suffix("[x]") {
                     obj.keys()
@@ -956,16 +961,13 @@ fn coding(v: &Value) -> Option<(Option<&str>, &str)> {
     Some((v.get("system").and_then(Value::as_str), code))
 }
 
-/// The element definition that a JSON property of `def_path` belongs to.
-fn resolve_child<'a>(plan: &'a Plan, def_id: &str, name: &str) -> Option<&'a plan::ElementDef> {
-    plan.children(def_id).find(|d| {
-        let base = d.path.rsplit('.').next().unwrap_or_default();
-        base == name
-            || base
-                .strip_suffix("[x]")
-                .and_then(|stem| name.strip_prefix(stem))
-                .is_some_and(|suffix| choice_type(d, suffix).is_some())
-    })
+/// Whether the JSON property `name` belongs to the child element `d`, whose last path segment is `base`.
+fn is_child_named(d: &plan::ElementDef, base: &str, name: &str) -> bool {
+    base == name
+        || base
+            .strip_suffix("[x]")
+            .and_then(|stem| name.strip_prefix(stem))
+            .is_some_and(|suffix| choice_type(d, suffix).is_some())
 }
 
 /// The element's type when it has one type code (several `Reference(...)` entries share the code `Reference`).
