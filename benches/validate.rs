@@ -607,8 +607,8 @@ fn main() {
         "Bundle size: copies of {TEMPLATE_BUNDLE} with unique ids, fullUrls and references into the same copy; median of {scale_runs} passes"
     );
     let mut header = format!(
-        "  {:>7} {:>8} {:>10} {:>9} {:>9}",
-        "entries", "refs", "gpc-assure", "us/entry", "vs first"
+        "  {:>7} {:>8} {:>10} {:>9} {:>9} {:>9}",
+        "entries", "refs", "gpc-assure", "(min)", "us/entry", "vs first"
     );
     if peers.is_some() {
         header.push_str(&format!(
@@ -618,7 +618,9 @@ fn main() {
     }
     println!("{header}");
     let mut first_per_entry = None;
-    let mut points: Vec<(f64, f64)> = Vec::new();
+    // (entries, median, min) for us; (entries, seconds) for each peer.
+    let mut points: Vec<(f64, f64, f64)> = Vec::new();
+    let mut peer_points: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
     for &n in &sizes {
         let (bundle, refs) = synthetic_bundle(&template, n);
         std::hint::black_box(validator.validate(&bundle, &[]));
@@ -633,13 +635,15 @@ fn main() {
                 .filter(|i| i.severity == Severity::Error)
                 .count();
         }
+        let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
         let t = median(times);
         let per_entry = t / n as f64;
         let first = *first_per_entry.get_or_insert(per_entry);
-        points.push((n as f64, t));
+        points.push((n as f64, t, fastest));
         let mut line = format!(
-            "  {n:>7} {refs:>8} {:>8.3} s {:>9.1} {:>8.2}x",
+            "  {n:>7} {refs:>8} {:>8.3} s {:>7.3} s {:>9.1} {:>8.2}x",
             t,
+            fastest,
             per_entry * 1e6,
             per_entry / first
         );
@@ -655,14 +659,17 @@ fn main() {
             node.args(["--runs", &runs_arg]);
             let mut py = p.py();
             py.args(["--runs", &runs_arg]);
-            for (cmd, width) in [(node, 10), (py, 14)] {
+            for (k, (cmd, width)) in [(node, 10), (py, 14)].into_iter().enumerate() {
                 match peer_throughput(cmd, &[file.as_path()]) {
-                    Ok(v) => line.push_str(&format!(
-                        " {:>w$.3} s {:>8.1}",
-                        seconds(&v),
-                        seconds(&v) / n as f64 * 1e6,
-                        w = width - 2
-                    )),
+                    Ok(v) => {
+                        peer_points[k].push((n as f64, seconds(&v)));
+                        line.push_str(&format!(
+                            " {:>w$.3} s {:>8.1}",
+                            seconds(&v),
+                            seconds(&v) / n as f64 * 1e6,
+                            w = width - 2
+                        ));
+                    }
                     Err(e) => line.push_str(&format!(" failed: {e}")),
                 }
             }
@@ -670,12 +677,22 @@ fn main() {
         line.push_str(&format!("   ({bundle_errors} errors)"));
         println!("{line}");
     }
-    if let (Some(&(n0, t0)), Some(&(n1, t1))) = (points.first(), points.last()) {
+    let exponent = |a: (f64, f64), b: (f64, f64)| (b.1 / a.1).ln() / (b.0 / a.0).ln();
+    if let (Some(&(n0, t0, m0)), Some(&(n1, t1, m1))) = (points.first(), points.last()) {
         if n1 > n0 {
-            println!(
-                "  growth exponent {:.2} between {n0} and {n1} entries (time ~ entries^k: 1 is linear, 2 quadratic)",
-                (t1 / t0).ln() / (n1 / n0).ln()
+            let mut line = format!(
+                "  growth exponent between {n0} and {n1} entries (time ~ entries^k: 1 is linear, 2 quadratic): gpc-assure {:.2} (medians; {:.2} from the fastest passes)",
+                exponent((n0, t0), (n1, t1)),
+                exponent((n0, m0), (n1, m1)),
             );
+            for (label, pts) in ["FHIR.js", "fhir.resources"].iter().zip(&peer_points) {
+                if let (Some(&a), Some(&b)) = (pts.first(), pts.last()) {
+                    if b.0 > a.0 {
+                        line.push_str(&format!(", {label} {:.2}", exponent(a, b)));
+                    }
+                }
+            }
+            println!("{line}");
         }
     }
     println!(
