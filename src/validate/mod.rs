@@ -1048,7 +1048,24 @@ fn is_base64(text: &str) -> bool {
     if text.is_ascii() {
         // The usual case, by bytes through a table (ASCII whitespace is where `\s` and `char::is_whitespace`
         // agree): a branch per character on random data was the cost of a large attachment.
-        for &b in text.as_bytes() {
+        let mut chunks = text.as_bytes().chunks_exact(64);
+        for chunk in chunks.by_ref() {
+            // Whole runs of base64 characters, tested without branches (vectorised).
+            if chunk.iter().fold(true, |all, &b| {
+                all & (b.is_ascii_alphanumeric() | (b == b'+') | (b == b'/') | (b == b'='))
+            }) {
+                n += chunk.len();
+                continue;
+            }
+            for &b in chunk {
+                match BASE64_CLASS[usize::from(b)] {
+                    1 => n += 1,
+                    2 if n % 4 == 0 => {}
+                    _ => return false,
+                }
+            }
+        }
+        for &b in chunks.remainder() {
             match BASE64_CLASS[usize::from(b)] {
                 1 => n += 1,
                 2 if n % 4 == 0 => {}
@@ -1186,6 +1203,19 @@ mod tests {
             "QUJD\x1cRA==",
             "QUJD\x00",
         ] {
+            assert_eq!(is_base64(text), re.is_match(text), "{text:?}");
+        }
+        // Long values go through 64-byte runs: whitespace and bad characters inside and across runs.
+        let long = "QUJD".repeat(100);
+        let mut cases = vec![long.clone(), format!("{long}="), format!("{long}\n")];
+        for at in [0, 3, 4, 63, 64, 65, 127, 128, 200, 399] {
+            for insert in [" ", "\n", "-", "é", "\u{2003}"] {
+                let mut t = long.clone();
+                t.insert_str(at, insert);
+                cases.push(t);
+            }
+        }
+        for text in &cases {
             assert_eq!(is_base64(text), re.is_match(text), "{text:?}");
         }
     }
