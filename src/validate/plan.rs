@@ -83,7 +83,9 @@ pub enum PlanError {
     NoType(String),
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
+/// A string or a list of strings (`type.profile` is one in DSTU2 and STU3 JSON, several in XML-converted
+/// definitions).
+pub(crate) fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(a)) => a

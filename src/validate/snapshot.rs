@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use super::plan::strings;
 use super::store::Store;
 
 const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
@@ -768,18 +769,6 @@ fn code_is(code: &str, suffix: &str) -> bool {
     let mut c = code.chars();
     c.next()
         .is_some_and(|first| first.to_ascii_uppercase().to_string() + c.as_str() == suffix)
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(Value::as_str)
-            .map(String::from)
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 fn min_of(el: &Map<String, Value>) -> u64 {
