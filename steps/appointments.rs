@@ -691,10 +691,16 @@ async fn prepare_past(w: &mut GpcWorld, key: String) -> Step {
 async fn search_inside_slot(w: &mut GpcWorld) -> Step {
     let offered = search_free_slots(w).await?;
     let now = Utc::now();
-    let slot = offered
+    let ctx = w.ctx.clone();
+    // The slot is claimed so that no other scenario of the run books it while this one searches: a booked
+    // slot is not offered even by a provider that wrongly returns overlapping slots, and the check would
+    // then pass whatever the provider does.
+    let (claim, slot) = offered
         .iter()
-        .find(|s| s.start_at > now && s.end_at - s.start_at > Duration::minutes(1))
-        .ok_or("the provider offers no free slot in the next 14 days to search inside")?;
+        .filter(|s| s.start_at > now && s.end_at - s.start_at > Duration::minutes(1))
+        .find_map(|s| SlotClaim::take(&ctx, &s.id).map(|c| (c, s.clone())))
+        .ok_or("the provider offers no free slot in the next 14 days to search inside (or other scenarios of this run hold them all)")?;
+    w.claims.push(claim);
     let from = slot.start_at + Duration::minutes(1);
     let to = from + Duration::days(1);
     w.params = vec![
