@@ -48,7 +48,7 @@ fi
 # Pre-parse the STU3 definitions once, as an application embedding FHIR.js would ship them.
 if [ ! -s "$peers/node/stu3-parsed.json" ] || [ "$here/fhirjs.js" -nt "$peers/node/stu3-parsed.json" ]; then
     echo "pre-parsing the STU3 core definitions for FHIR.js ..."
-    node "$here/fhirjs.js" --prepare "$fhir_dir" "$peers/node/stu3-parsed.json"
+    FHIRJS_HOME="$peers/node" node "$here/fhirjs.js" --prepare "$fhir_dir" "$peers/node/stu3-parsed.json"
 fi
 
 # --- fhir.resources -----------------------------------------------------------------------------------------
