@@ -226,14 +226,16 @@ impl Validator {
                 Some(rt) if t == "Resource" || t == "DomainResource" || t == rt => {
                     if let Some(profile) = declared_profile(d) {
                         let at = format!("{here}.resource.ofType({rt})");
+                        let mut pass = super::Pass::default();
                         self.validate_resource(
                             r,
                             rt,
                             &at,
                             &[profile.as_str()],
-                            check.issues,
+                            &mut pass,
                             check.depth + 1,
                         );
+                        check.issues.extend(pass.issues);
                     }
                 }
                 _ => check.issue(

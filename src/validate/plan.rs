@@ -1,8 +1,11 @@
 //! A StructureDefinition snapshot compiled once into the element facts the rules need.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::Value;
+
+use super::fhirpath;
 
 /// One allowed type of an element.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +31,41 @@ pub struct Constraint {
     pub severity: String,
     pub human: String,
     pub expression: Option<String>,
+    /// `expression` parsed once, when the plan is compiled.
+    pub parsed: Parsed,
+    /// The same number for every constraint with this key, severity, wording and expression, in whichever
+    /// plan.
+    pub id: u32,
+}
+
+/// A number per distinct constraint text (key, severity, human, expression), shared by every plan of the
+/// process.
+fn constraint_id(text: [&str; 4]) -> u32 {
+    type Ids = HashMap<[String; 4], u32>;
+    static IDS: std::sync::OnceLock<std::sync::Mutex<Ids>> = std::sync::OnceLock::new();
+    let mut ids = IDS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+    *ids.entry(text.map(String::from)).or_insert(next)
+}
+
+/// A constraint's expression, parsed (or why it could not be). It is derived from `expression`, so two
+/// constraints are equal when their other fields are.
+#[derive(Debug, Clone)]
+pub struct Parsed(pub Option<Result<Arc<fhirpath::Expr>, String>>);
+
+impl PartialEq for Parsed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Parsed {
+    fn of(expression: Option<&str>) -> Self {
+        Parsed(expression.map(|e| fhirpath::parse(e).map(Arc::new).map_err(|e| e.to_string())))
+    }
 }
 
 /// How an element is sliced.
@@ -44,6 +82,8 @@ pub struct Slicing {
 pub struct ElementDef {
     pub id: String,
     pub path: String,
+    /// The last segment of `path` (`family`, `value[x]`).
+    pub name: String,
     pub slice_name: Option<String>,
     pub min: u64,
     /// `None` is `*`.
@@ -221,6 +261,11 @@ impl Plan {
                                 .get("expression")
                                 .and_then(Value::as_str)
                                 .map(String::from),
+                            parsed: Parsed::of(c.get("expression").and_then(Value::as_str)),
+                            id: constraint_id(
+                                ["key", "severity", "human", "expression"]
+                                    .map(|k| c.get(k).and_then(Value::as_str).unwrap_or_default()),
+                            ),
                         })
                         .collect()
                 })
@@ -243,6 +288,7 @@ impl Plan {
             }
             elements.push(ElementDef {
                 id,
+                name: path.rsplit('.').next().unwrap_or_default().to_string(),
                 slice_name: el
                     .get("sliceName")
                     .and_then(Value::as_str)
@@ -291,11 +337,11 @@ impl Plan {
                 path,
             });
         }
-        let mut by_id = HashMap::new();
+        let mut by_id = HashMap::default();
         // Regular id (see `normalize_id`) -> the id the element was written with.
-        let mut by_regular_id: HashMap<String, String> = HashMap::new();
-        let mut children: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut slices: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_regular_id: HashMap<String, String> = HashMap::default();
+        let mut children: HashMap<String, Vec<usize>> = HashMap::default();
+        let mut slices: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, e) in elements.iter().enumerate() {
             if by_id.contains_key(&e.id) {
                 continue;
