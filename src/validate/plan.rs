@@ -412,11 +412,12 @@ impl Plan {
 
     /// Direct children of an element id.
     pub fn children(&self, id: &str) -> impl Iterator<Item = &ElementDef> {
-        self.children
-            .get(id)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.elements[i])
+        self.child_indices(id).iter().map(|&i| &self.elements[i])
+    }
+
+    /// Direct children of an element id, as indexes into `elements`.
+    pub fn child_indices(&self, id: &str) -> &[usize] {
+        self.children.get(id).map_or(&[], Vec::as_slice)
     }
 
     pub fn has_children(&self, id: &str) -> bool {
@@ -434,12 +435,12 @@ impl Plan {
 
     /// The element at `relative` (dotted element names) below the element `id`.
     pub fn descendant(&self, id: &str, relative: &str) -> Option<&ElementDef> {
-        let mut cur = id.to_string();
+        let mut cur = id;
         for part in relative
             .split('.')
             .filter(|p| !p.is_empty() && *p != "$this")
         {
-            let next = self.children(&cur).find(|c| {
+            let next = self.children(cur).find(|c| {
                 // By the path's name: a renamed choice's id ends `value[x]:valueCoding` or `valueCoding:valueCoding`.
                 let name = c.path.rsplit('.').next().unwrap_or_default();
                 name == part
@@ -447,9 +448,9 @@ impl Plan {
                         .strip_suffix("[x]")
                         .is_some_and(|stem| part.starts_with(stem))
             })?;
-            cur = next.id.clone();
+            cur = &next.id;
         }
-        self.element(&cur)
+        self.element(cur)
     }
 }
 

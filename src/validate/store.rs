@@ -52,7 +52,8 @@ pub struct Store {
     preferences: Vec<String>,
     fhir_path: FhirPath,
     cache: Mutex<HashMap<String, Arc<Value>>>,
-    expansions: Mutex<HashMap<String, Arc<Expansion>>>,
+    /// By ValueSet URL without a version; read for every coded value, so behind a read-write lock.
+    expansions: std::sync::RwLock<rustc_hash::FxHashMap<String, Arc<Expansion>>>,
 }
 
 impl Store {
@@ -65,7 +66,7 @@ impl Store {
             preferences: Vec::new(),
             fhir_path,
             cache: Mutex::default(),
-            expansions: Mutex::default(),
+            expansions: std::sync::RwLock::default(),
         })
     }
 
@@ -76,7 +77,7 @@ impl Store {
             preferences: preferences.to_vec(),
             fhir_path: self.fhir_path.clone(),
             cache: Mutex::default(),
-            expansions: Mutex::default(),
+            expansions: std::sync::RwLock::default(),
         }
     }
 
@@ -174,13 +175,22 @@ impl Store {
 
     /// The expansion of a ValueSet (compose.include of local CodeSystems and nested ValueSets).
     pub fn expand(&self, url: &str) -> Arc<Expansion> {
-        let key = url.split('|').next().unwrap_or(url).to_string();
-        if let Some(e) = lock(&self.expansions).get(&key) {
+        let key = url.split('|').next().unwrap_or(url);
+        if let Some(e) = self
+            .expansions
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+        {
             return e.clone();
         }
+        let key = key.to_string();
         let mut seen = HashSet::new();
         let e = Arc::new(self.expand_inner(&key, &mut seen));
-        lock(&self.expansions).insert(key, e.clone());
+        self.expansions
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, e.clone());
         e
     }
 
