@@ -129,6 +129,9 @@ struct Pass {
     resources: rustc_hash::FxHashSet<(usize, String)>,
     /// Invariants evaluated: (address of the focus, address of the resource, the constraint's id).
     invariants: rustc_hash::FxHashSet<(usize, usize, u32)>,
+    /// Values walked from the root of another plan (a data type, an extension definition): (address of the
+    /// value, address of the plan, its expression).
+    walked: rustc_hash::FxHashSet<(usize, usize, String)>,
     /// Whether a resource conforms to a profile (`profile` discriminators): (address of the resource, profile).
     conforms: HashMap<(usize, String), bool>,
 }
@@ -974,6 +977,16 @@ impl Validator {
         at: &str,
         depth: usize,
     ) {
+        // The core definition and a profile often reach the same data-type value and walk it from the same
+        // plan (`Patient.name[0]` from HumanName): once is enough.
+        let key = (
+            std::ptr::from_ref(obj) as usize,
+            std::ptr::from_ref(plan) as usize,
+            at.to_string(),
+        );
+        if !w.pass.walked.insert(key) {
+            return;
+        }
         let mut inner = Walk {
             plan,
             pass: w.pass,
