@@ -215,10 +215,20 @@ pub struct GpcWorld {
     pub booked: Vec<Value>,
 }
 
+/// The context every World starts with until the run's `before` hook installs the real one: built once per
+/// process (it holds an HTTP client, whose construction reads the system's CA certificates, and building one per
+/// scenario was a tenth of a run's time).
+fn placeholder_context() -> Arc<RunContext> {
+    static PLACEHOLDER: std::sync::OnceLock<Arc<RunContext>> = std::sync::OnceLock::new();
+    PLACEHOLDER
+        .get_or_init(|| Arc::new(RunContext::placeholder()))
+        .clone()
+}
+
 impl GpcWorld {
     fn new() -> Self {
         Self {
-            ctx: Arc::new(RunContext::placeholder()),
+            ctx: placeholder_context(),
             interaction: None,
             id: None,
             path_override: None,
