@@ -12,6 +12,7 @@
 //! A `Parameters` resource that names an OperationDefinition (in `meta.profile`, or as a profile to check) is
 //! checked against the operation's input parameters (`operation.rs`).
 
+mod cache;
 pub mod fhirpath;
 mod operation;
 pub mod plan;
@@ -19,7 +20,7 @@ pub mod sets;
 pub mod snapshot;
 pub mod store;
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -107,9 +108,9 @@ pub struct Validator {
     store: Arc<Store>,
     /// `|1.0.2` for DSTU2, empty for STU3 (the highest version of each core definition).
     core_version: String,
-    plans: RwLock<HashMap<String, Result<Arc<Plan>, String>>>,
+    plans: cache::Cache<Result<Arc<Plan>, String>>,
     /// Core definitions by type code (the same plans as in `plans`, found without building their URL).
-    core_plans: RwLock<HashMap<String, Result<Arc<Plan>, String>>>,
+    core_plans: cache::Cache<Result<Arc<Plan>, String>>,
 }
 
 struct Walk<'a> {
@@ -141,8 +142,8 @@ impl Validator {
         Self {
             store,
             core_version: String::new(),
-            plans: RwLock::default(),
-            core_plans: RwLock::default(),
+            plans: cache::Cache::default(),
+            core_plans: cache::Cache::default(),
         }
     }
 
@@ -151,8 +152,8 @@ impl Validator {
         Self {
             store,
             core_version: "|1.0.2".into(),
-            plans: RwLock::default(),
-            core_plans: RwLock::default(),
+            plans: cache::Cache::default(),
+            core_plans: cache::Cache::default(),
         }
     }
 
@@ -162,44 +163,21 @@ impl Validator {
     }
 
     pub fn plan(&self, url: &str) -> Result<Arc<Plan>, String> {
-        if let Some(p) = self
-            .plans
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(url)
-        {
-            return p.clone();
-        }
-        let compiled = self
-            .store
-            .structure_definition(url)
-            .map_err(|e| e.to_string())
-            // A differential-only profile gets a snapshot generated from its base definition.
-            .and_then(|sd| snapshot::ensure(&self.store, sd).map_err(|e| e.to_string()))
-            .and_then(|sd| Plan::compile(&sd).map_err(|e| e.to_string()))
-            .map(Arc::new);
-        self.plans
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(url.to_string(), compiled.clone());
-        compiled
+        self.plans.get_or_insert_with(url, || {
+            self.store
+                .structure_definition(url)
+                .map_err(|e| e.to_string())
+                // A differential-only profile gets a snapshot generated from its base definition.
+                .and_then(|sd| snapshot::ensure(&self.store, sd).map_err(|e| e.to_string()))
+                .and_then(|sd| Plan::compile(&sd).map_err(|e| e.to_string()))
+                .map(Arc::new)
+        })
     }
 
     fn core_plan(&self, type_code: &str) -> Result<Arc<Plan>, String> {
-        if let Some(p) = self
-            .core_plans
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(type_code)
-        {
-            return p.clone();
-        }
-        let p = self.plan(&format!("{CORE}{type_code}{}", self.core_version));
-        self.core_plans
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(type_code.to_string(), p.clone());
-        p
+        self.core_plans.get_or_insert_with(type_code, || {
+            self.plan(&format!("{CORE}{type_code}{}", self.core_version))
+        })
     }
 
     /// Validates `resource` against its core definition, the given profiles and (when `profiles` is empty)

@@ -53,7 +53,7 @@ pub struct Store {
     fhir_path: FhirPath,
     cache: Mutex<HashMap<String, Arc<Value>>>,
     /// By ValueSet URL without a version; read for every coded value, so behind a read-write lock.
-    expansions: std::sync::RwLock<rustc_hash::FxHashMap<String, Arc<Expansion>>>,
+    expansions: super::cache::Cache<Arc<Expansion>>,
 }
 
 impl Store {
@@ -66,7 +66,7 @@ impl Store {
             preferences: Vec::new(),
             fhir_path,
             cache: Mutex::default(),
-            expansions: std::sync::RwLock::default(),
+            expansions: super::cache::Cache::default(),
         })
     }
 
@@ -77,7 +77,7 @@ impl Store {
             preferences: preferences.to_vec(),
             fhir_path: self.fhir_path.clone(),
             cache: Mutex::default(),
-            expansions: std::sync::RwLock::default(),
+            expansions: super::cache::Cache::default(),
         }
     }
 
@@ -176,22 +176,9 @@ impl Store {
     /// The expansion of a ValueSet (compose.include of local CodeSystems and nested ValueSets).
     pub fn expand(&self, url: &str) -> Arc<Expansion> {
         let key = url.split('|').next().unwrap_or(url);
-        if let Some(e) = self
-            .expansions
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(key)
-        {
-            return e.clone();
-        }
-        let key = key.to_string();
-        let mut seen = HashSet::new();
-        let e = Arc::new(self.expand_inner(&key, &mut seen));
-        self.expansions
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key, e.clone());
-        e
+        self.expansions.get_or_insert_with(key, || {
+            Arc::new(self.expand_inner(key, &mut HashSet::new()))
+        })
     }
 
     fn expand_inner(&self, url: &str, seen: &mut HashSet<String>) -> Expansion {
