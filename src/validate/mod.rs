@@ -133,6 +133,9 @@ struct Pass {
     /// Values walked from the root of another plan (a data type, an extension definition): (address of the
     /// value, address of the plan, its expression).
     walked: rustc_hash::FxHashSet<(usize, usize, String)>,
+    /// The resource type of each Bundle entry by its `fullUrl`, for references by `urn:uuid:` (and absolute
+    /// URLs) between entries.
+    full_urls: HashMap<String, String>,
     /// Whether a resource conforms to a profile (`profile` discriminators): (address of the resource, profile).
     conforms: HashMap<(usize, String), bool>,
 }
@@ -234,6 +237,25 @@ impl Validator {
                 .insert((std::ptr::from_ref(resource) as usize, expr.to_string()))
         {
             return;
+        }
+        if rt == "Bundle" {
+            for entry in resource
+                .get("entry")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let full_url = entry.get("fullUrl").and_then(Value::as_str);
+                let entry_type = entry
+                    .get("resource")
+                    .and_then(|r| r.get("resourceType"))
+                    .and_then(Value::as_str);
+                if let (Some(u), Some(t)) = (full_url, entry_type) {
+                    pass.full_urls
+                        .entry(u.to_string())
+                        .or_insert_with(|| t.to_string());
+                }
+            }
         }
         let mut urls: Vec<String> = vec![format!("{CORE}{rt}{}", self.core_version)];
         if claimed {
@@ -718,7 +740,8 @@ impl Validator {
 
     /// A literal reference must point at a resource of a type the element allows (`targetProfile`, or in DSTU2
     /// the Reference type's `profile`). Relative (`Patient/1`), absolute (`https://x/fhir/Patient/1`) and
-    /// contained (`#id`) references are checked; `urn:uuid:` and logical (identifier-only) references are not.
+    /// contained (`#id`) references are checked, and so are references to an entry of the Bundle being validated
+    /// by its `fullUrl` (`urn:uuid:...`); other `urn:` and logical (identifier-only) references are not.
     fn check_reference_target(
         &self,
         w: &mut Walk<'_>,
@@ -768,6 +791,9 @@ impl Validator {
                 .find(|c| c.get("id").and_then(Value::as_str) == Some(id))
                 .and_then(|c| c.get("resourceType").and_then(Value::as_str))
                 .map(String::from)
+        } else if let Some(t) = w.pass.full_urls.get(reference) {
+            // An entry of the Bundle being validated, by its fullUrl.
+            Some(t.clone())
         } else if reference.starts_with("urn:") {
             None
         } else {
@@ -1974,6 +2000,31 @@ mod tests {
                 "reference-target"
             ),
             "{issues:#?}"
+        );
+    }
+
+    #[test]
+    fn references_between_bundle_entries_by_full_url_are_checked() {
+        let bundle = |target: &str| {
+            json!({
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [
+                    { "fullUrl": "urn:uuid:1b6f7b4c-5d5e-4a0e-9d0b-1c2d3e4f5a6b",
+                      "resource": { "resourceType": target, "id": "t" } },
+                    { "fullUrl": "urn:uuid:2c7a8b5d-6e6f-4b1f-8e1c-2d3e4f5a6b7c",
+                      "resource": { "resourceType": "Encounter", "id": "e", "status": "finished",
+                                    "subject": { "reference": "urn:uuid:1b6f7b4c-5d5e-4a0e-9d0b-1c2d3e4f5a6b" } } }
+                ]
+            })
+        };
+        let at = "Bundle.entry[1].resource.ofType(Encounter).subject.reference";
+        let wrong = validator().validate(&bundle("Organization"), &[]);
+        assert!(has_error(&wrong, at, "reference-target"), "{wrong:#?}");
+        let right = validator().validate(&bundle("Patient"), &[]);
+        assert!(
+            !right.iter().any(|i| i.rule == "reference-target"),
+            "{right:#?}"
         );
     }
 
