@@ -130,6 +130,18 @@ fn guard(f: Fault) -> &'static str {
         ApptRetrieveUnknownPatient => {
             "Retrieve for a patient id the provider does not hold is not found"
         }
+        ApptCreatedOptional => {
+            "An appointment without a mandatory element is an invalid resource [element=created]"
+        }
+        ApptSlotReferenceUnchecked => {
+            "A slot reference that is not a relative reference to a slot is an invalid resource [reference=Slot/hello]"
+        }
+        ApptUnknownParticipantAccepted => {
+            "A participant the provider does not hold is a reference not found [kind=Patient]"
+        }
+        ApptRetrieveTimeAccepted => {
+            "A start date that is not a full date without a time is an invalid parameter [from=yyyy-MM-dd, to=yyyy-MM-ddTHH:mm:ss]"
+        }
     }
 }
 
@@ -173,10 +185,14 @@ fn scope(f: Fault) -> Option<&'static str> {
         | ApptCancelWithoutReason
         | ApptCancelForbiddenField
         | ApptCancelKeepsSlotBusy => Some(CHANGE),
-        ApptReadPastAllowed => Some("@AppointmentRead"),
-        ApptRetrieveOmitsCancelled | ApptRetrievePastRange | ApptRetrieveUnknownPatient => {
-            Some("@AppointmentSearch")
+        ApptCreatedOptional | ApptSlotReferenceUnchecked | ApptUnknownParticipantAccepted => {
+            Some(BOOK)
         }
+        ApptReadPastAllowed => Some("@AppointmentRead"),
+        ApptRetrieveOmitsCancelled
+        | ApptRetrievePastRange
+        | ApptRetrieveUnknownPatient
+        | ApptRetrieveTimeAccepted => Some("@AppointmentSearch"),
         NoCacheControl
         | StrongEtag
         | EtagNotVersion

@@ -724,6 +724,9 @@ fn check_appointment(st: &ProviderState, body: &Value) -> Result<Map<String, Val
         )));
     }
     for key in ["start", "end", "created"] {
+        if key == "created" && st.fault(Fault::ApptCreatedOptional) {
+            continue;
+        }
         if body_instant(o.get(key)).is_none() {
             return Err(invalid_resource(format!(
                 "Appointment.{key} is required as a dateTime with an offset"
@@ -783,7 +786,7 @@ fn check_appointment(st: &ProviderState, body: &Value) -> Result<Map<String, Val
     for s in slots {
         let reference = str_at(s, "reference").unwrap_or_default();
         let id = reference.strip_prefix("Slot/").unwrap_or_default();
-        if !digits(id) {
+        if !digits(id) && !st.fault(Fault::ApptSlotReferenceUnchecked) {
             return Err(invalid_resource(format!(
                 "`{reference}` is not a reference to a Slot of this provider (Slot/[number])"
             )));
@@ -1000,10 +1003,12 @@ fn check_participants(
         .first()
         .map(|s| s.to_string())
         .unwrap_or_default();
-    if !store
-        .patients
-        .iter()
-        .any(|p| p.id == patient_id && visible(st, p))
+    let lenient = st.fault(Fault::ApptUnknownParticipantAccepted);
+    if !lenient
+        && !store
+            .patients
+            .iter()
+            .any(|p| p.id == patient_id && visible(st, p))
     {
         return Err(reference_not_found(format!(
             "Patient/{patient_id}: no such patient is registered at this provider"
@@ -1011,7 +1016,7 @@ fn check_participants(
     }
     let sites = data::sites();
     for id in participant_ids(o, "Location") {
-        if !sites.iter().any(|s| s.id == id) {
+        if !lenient && !sites.iter().any(|s| s.id == id) {
             return Err(reference_not_found(format!(
                 "Location/{id}: no such location exists at this provider"
             )));
@@ -1300,9 +1305,16 @@ fn update(st: &ProviderState, req: &Req<'_>, change: Change) -> Result<Reply, Ap
     Ok(reply)
 }
 
-fn retrieve_date(raw: &str) -> Result<(&str, NaiveDate), ApiError> {
+fn retrieve_date<'r>(st: &ProviderState, raw: &'r str) -> Result<(&'r str, NaiveDate), ApiError> {
     let (prefix, value) = split_prefix(raw.trim());
-    let Some(date) = full_date(value) else {
+    let date = full_date(value).or_else(|| {
+        // The fault reads `yyyy-mm-ddThh:mm:ss...` as its date.
+        st.fault(Fault::ApptRetrieveTimeAccepted)
+            .then(|| value.split_once('T'))
+            .flatten()
+            .and_then(|(d, _)| full_date(d))
+    });
+    let Some(date) = date else {
         return Err(invalid_parameter(format!(
             "`start={raw}` must be a date yyyy-mm-dd without a time, prefixed ge or le"
         )));
@@ -1333,7 +1345,7 @@ fn retrieve(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
             starts.len()
         )));
     };
-    let (a, b) = (retrieve_date(a)?, retrieve_date(b)?);
+    let (a, b) = (retrieve_date(st, a)?, retrieve_date(st, b)?);
     let (from, to) = match (a, b) {
         (("ge", from), ("le", to)) | (("le", to), ("ge", from)) => (from, to),
         _ => {

@@ -114,6 +114,10 @@ faults! {
     ApptRetrieveOmitsCancelled => "appt-retrieve-omits-cancelled", "Retrieve a patient's appointments leaves out cancelled appointments.";
     ApptRetrievePastRange => "appt-retrieve-past-range", "Retrieve a patient's appointments accepts a date range that starts before today.";
     ApptRetrieveUnknownPatient => "appt-retrieve-unknown-patient", "Retrieve for an unknown patient answers an empty searchset instead of 404 PATIENT_NOT_FOUND.";
+    ApptCreatedOptional => "appt-created-optional", "A booking without `created` is accepted.";
+    ApptSlotReferenceUnchecked => "appt-slot-reference-unchecked", "A slot reference that is not `Slot/[number]` is looked up instead of refused as an invalid resource (so it is answered as not found).";
+    ApptUnknownParticipantAccepted => "appt-unknown-participant-accepted", "A booking whose Patient or Location participant the provider does not hold is not refused as a reference not found.";
+    ApptRetrieveTimeAccepted => "appt-retrieve-time-accepted", "Retrieve a patient's appointments accepts a start dateTime, reading only its date.";
 }
 
 impl fmt::Display for Fault {
