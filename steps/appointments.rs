@@ -5,13 +5,14 @@
 //! [`SlotClaim`]: a slot another scenario of the run holds is never offered twice.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use cucumber::{given, then};
 use serde_json::{json, Value};
 
 use super::common::{payload_resources, resource_type};
-use super::world::{at_path, Body, GpcWorld, SlotClaim};
+use super::world::{at_path, Body, GpcWorld, RunContext, SlotClaim};
 use crate::provider::uktime;
 use crate::spine::catalogue::Capability;
 use crate::spine::headers::{profile, system};
@@ -195,25 +196,32 @@ fn free_slots_of(bundle: &Value) -> Vec<FreeSlot> {
     slots
 }
 
-/// The default parameters of a search for free slots over `days` days from today.
-fn slot_search_params(days: i64) -> Result<Vec<(String, String)>, String> {
-    slot_search_params_from(0, days)
+/// The default parameters of a search for free slots between `start` and `end` (dates or dateTimes as sent).
+fn slot_params(start: &str, end: &str) -> Vec<(String, String)> {
+    vec![
+        ("start".into(), format!("ge{start}")),
+        ("end".into(), format!("le{end}")),
+        ("status".into(), "free".into()),
+        ("_include".into(), "Slot:schedule".into()),
+    ]
 }
 
 /// The default parameters of a search for free slots from `from` days to `to` days from today.
-fn slot_search_params_from(from: i64, to: i64) -> Result<Vec<(String, String)>, String> {
-    Ok(vec![
-        (
-            "start".into(),
-            format!("ge{}", uk_date_text(&format!("{from:+}"))?),
-        ),
-        (
-            "end".into(),
-            format!("le{}", uk_date_text(&format!("{to:+}"))?),
-        ),
-        ("status".into(), "free".into()),
-        ("_include".into(), "Slot:schedule".into()),
-    ])
+fn slot_search_params(from: i64, to: i64) -> Result<Vec<(String, String)>, String> {
+    Ok(slot_params(
+        &uk_date_text(&format!("{from:+}"))?,
+        &uk_date_text(&format!("{to:+}"))?,
+    ))
+}
+
+/// The first of `slots` no other scenario of the run holds, claimed for this one.
+fn claim_first<'s>(
+    ctx: &Arc<RunContext>,
+    slots: impl IntoIterator<Item = &'s FreeSlot>,
+) -> Option<(SlotClaim, FreeSlot)> {
+    slots
+        .into_iter()
+        .find_map(|s| SlotClaim::take(ctx, &s.id).map(|c| (c, s.clone())))
 }
 
 /// Searches (on a scratch request) the free slots a fixture may book: the next 14 days, with the schedules'
@@ -231,7 +239,7 @@ async fn search_free_slots_in(
     let saved = w.snapshot();
     let result = async {
         w.configure("SearchForFreeSlots")?;
-        w.params = slot_search_params_from(from, to)?;
+        w.params = slot_search_params(from, to)?;
         let ods = w.ctx.config.jwt.organization.ods_code.clone();
         w.params.extend([
             (
@@ -292,10 +300,7 @@ async fn take_slots(w: &mut GpcWorld, pick: Pick) -> Result<Vec<FreeSlot>, Strin
     let mut taken: Vec<(SlotClaim, FreeSlot)> = Vec::new();
     match pick {
         Pick::One => {
-            if let Some((c, s)) = usable
-                .iter()
-                .find_map(|s| SlotClaim::take(&ctx, &s.id).map(|c| (c, (*s).clone())))
-            {
+            if let Some((c, s)) = claim_first(&ctx, usable.iter().copied()) {
                 taken.push((c, s));
             }
         }
@@ -670,10 +675,7 @@ async fn prepare_past(w: &mut GpcWorld, key: String) -> Step {
     let offered = search_free_slots_in(w, -1, 0).await?;
     let now = Utc::now();
     let ctx = w.ctx.clone();
-    let (claim, slot) = offered
-        .iter()
-        .filter(|s| s.start_at < now)
-        .find_map(|s| SlotClaim::take(&ctx, &s.id).map(|c| (c, s.clone())))
+    let (claim, slot) = claim_first(&ctx, offered.iter().filter(|s| s.start_at < now))
         .ok_or_else(|| {
             format!(
                 "the provider offers no free slot that has already started (searched yesterday and today, {} free slots found); this scenario needs one (tag @past-slots)",
@@ -695,20 +697,17 @@ async fn search_inside_slot(w: &mut GpcWorld) -> Step {
     // The slot is claimed so that no other scenario of the run books it while this one searches: a booked
     // slot is not offered even by a provider that wrongly returns overlapping slots, and the check would
     // then pass whatever the provider does.
-    let (claim, slot) = offered
-        .iter()
-        .filter(|s| s.start_at > now && s.end_at - s.start_at > Duration::minutes(1))
-        .find_map(|s| SlotClaim::take(&ctx, &s.id).map(|c| (c, s.clone())))
-        .ok_or("the provider offers no free slot in the next 14 days to search inside (or other scenarios of this run hold them all)")?;
+    let (claim, slot) = claim_first(
+        &ctx,
+        offered
+            .iter()
+            .filter(|s| s.start_at > now && s.end_at - s.start_at > Duration::minutes(1)),
+    )
+    .ok_or("the provider offers no free slot in the next 14 days to search inside (or other scenarios of this run hold them all)")?;
     w.claims.push(claim);
     let from = slot.start_at + Duration::minutes(1);
     let to = from + Duration::days(1);
-    w.params = vec![
-        ("start".into(), format!("ge{}", uktime::format(from))),
-        ("end".into(), format!("le{}", uktime::format(to))),
-        ("status".into(), "free".into()),
-        ("_include".into(), "Slot:schedule".into()),
-    ];
+    w.params = slot_params(&uktime::format(from), &uktime::format(to));
     w.stored.insert("slot".into(), slot.id.clone());
     Ok(())
 }
@@ -1025,7 +1024,7 @@ fn jwt_org(w: &mut GpcWorld, key: String) -> Step {
 
 #[given(expr = "I search for free slots over the next {int} days")]
 fn slot_period(w: &mut GpcWorld, days: i64) -> Step {
-    w.params.extend(slot_search_params(days)?);
+    w.params.extend(slot_search_params(0, days)?);
     Ok(())
 }
 

@@ -110,10 +110,7 @@ impl Validator {
                 .filter(|p| p.get("name").and_then(Value::as_str) == Some(name))
                 .count() as u64;
             let min = d.get("min").and_then(Value::as_u64).unwrap_or(0);
-            let max = match d.get("max").and_then(Value::as_str) {
-                Some("*") | None => None,
-                Some(m) => m.parse::<u64>().ok(),
-            };
+            let max = d.as_object().and_then(super::plan::max_of);
             if n < min {
                 check.issue(
                     Severity::Error,

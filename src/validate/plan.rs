@@ -137,6 +137,14 @@ pub(crate) fn strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// A `max` (of an element or an operation parameter): `None` is `*` (or absent).
+pub(crate) fn max_of(v: &serde_json::Map<String, Value>) -> Option<u64> {
+    match v.get("max").and_then(Value::as_str) {
+        Some("*") | None => None,
+        Some(n) => n.parse().ok(),
+    }
+}
+
 /// The element id with the irregular forms some authoring tools write made regular, so that a child finds its
 /// parent whichever form each uses: a choice constrained to one type (path `Extension.valueCoding`) appears as
 /// `value[x]:valueCoding` or `valueCoding:valueCoding`, and its children use either form whatever the element
@@ -270,10 +278,7 @@ impl Plan {
                         .collect()
                 })
                 .unwrap_or_default();
-            let max = match el.get("max").and_then(Value::as_str) {
-                Some("*") | None => None,
-                Some(n) => n.parse().ok(),
-            };
+            let max = max_of(el);
             let mut id = el
                 .get("id")
                 .and_then(Value::as_str)
