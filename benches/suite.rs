@@ -33,6 +33,7 @@ fn main() {
                 .join(format!("gpc-assure-bench-{}", std::process::id())),
             fhir_path: FhirPath::resolve(&[], &[]),
             progress: Progress::Quiet,
+            clock: gpc_assure::clock::Clock::system(),
         };
         match rt.block_on(runner::run(opts)) {
             Ok(s) => {

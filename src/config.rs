@@ -4,6 +4,8 @@
 //! a [`ConfigError`] that names the key, so the CLI can exit 2 with one clear sentence.
 
 use serde::Deserialize;
+
+use crate::spine::catalogue::Capability;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -28,26 +30,62 @@ fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
     }
 }
 
-/// Service roots per capability. Values are absolute URLs or paths relative to the provider base URL.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct ServiceRoots {
-    pub foundations: String,
-    pub appointments: String,
-    pub structured: String,
-    pub documents: String,
-    pub html: String,
+/// One value per capability; in YAML a map keyed by the capability's tag (`foundations`, `appointments`,
+/// `structured`, `documents`, `html`). A key the file leaves out keeps its default; an unknown key is an error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerCapability<T>([T; Capability::ALL.len()]);
+
+impl<T> PerCapability<T> {
+    /// The value of every capability from `f`.
+    pub fn from_fn(f: impl Fn(Capability) -> T) -> Self {
+        Self(Capability::ALL.map(f))
+    }
+
+    /// The value of `capability`.
+    pub fn get(&self, capability: Capability) -> &T {
+        &self.0[capability.ordinal()]
+    }
+
+    /// Every capability with its value, in [`Capability::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Capability, &T)> {
+        Capability::ALL.into_iter().zip(self.0.iter())
+    }
+
+    /// Replaces the values a config file gives; `key` names the config section in errors.
+    fn overlay(mut self, file: BTreeMap<String, T>, key: &str) -> Result<Self, ConfigError> {
+        for (tag, value) in file {
+            let c = Capability::from_tag(&tag).ok_or_else(|| {
+                let known: Vec<&str> = Capability::ALL.iter().map(|c| c.tag()).collect();
+                invalid(
+                    format!("{key}.{tag}"),
+                    format!(
+                        "`{tag}` is not a capability; use one of {}",
+                        known.join(", ")
+                    ),
+                )
+            })?;
+            self.0[c.ordinal()] = value;
+        }
+        Ok(self)
+    }
 }
+
+/// Service roots per capability: absolute URLs, or paths relative to the provider base URL.
+pub type ServiceRoots = PerCapability<String>;
 
 impl Default for ServiceRoots {
     fn default() -> Self {
-        Self {
-            foundations: "/B82617/STU3/1/gpconnect/fhir".into(),
-            appointments: "/B82617/STU3/1/gpconnect/fhir".into(),
-            structured: "/B82617/STU3/1/gpconnect/structured/fhir".into(),
-            documents: "/B82617/STU3/1/gpconnect/documents/fhir".into(),
-            html: "/B82617/DSTU2/1/gpconnect/fhir".into(),
-        }
+        Self::from_fn(|c| {
+            match c {
+                Capability::Foundations | Capability::Appointments => {
+                    "/B82617/STU3/1/gpconnect/fhir"
+                }
+                Capability::Structured => "/B82617/STU3/1/gpconnect/structured/fhir",
+                Capability::Documents => "/B82617/STU3/1/gpconnect/documents/fhir",
+                Capability::Html => "/B82617/DSTU2/1/gpconnect/fhir",
+            }
+            .to_string()
+        })
     }
 }
 
@@ -56,20 +94,7 @@ impl Default for ServiceRoots {
 /// holds the URL wins (its highest version); a URL none of them holds resolves to its highest version
 /// anywhere. An entry `url|version` pins that URL to that version. `url|version` in a `meta.profile` or
 /// `--profile` always pins a version.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct DefinitionSources {
-    /// Foundations 1.2.7.
-    pub foundations: Vec<String>,
-    /// Appointment Management 1.2.7.
-    pub appointments: Vec<String>,
-    /// Access Record Structured 1.6.2.
-    pub structured: Vec<String>,
-    /// Send Document (messaging 1.3.0).
-    pub documents: Vec<String>,
-    /// Access Record HTML 0.7.x (DSTU2).
-    pub html: Vec<String>,
-}
+pub type DefinitionSources = PerCapability<Vec<String>>;
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_string()).collect()
@@ -77,47 +102,36 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 impl Default for DefinitionSources {
     fn default() -> Self {
-        let release_127 = strings(&[
-            // GPConnect-Searchset-Bundle-1 1.0.0 (release 1.2.7) requires an entry, but the specification
-            // answers a search that matches nothing with an empty Bundle; 1.3.0 corrects the cardinality.
-            "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Searchset-Bundle-1|1.3.0",
-            // The 1.2.7 code system (1.4.0) lacks UNSUPPORTED_MEDIA_TYPE for the 415 the specification
-            // requires; later versions only add codes.
-            "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1|1.7.0",
-            "release-1.2.7",
-            "careconnect-profiles-stu3",
-            "hl7-fhir-stu3-core-3.0.1",
-        ]);
-        Self {
-            foundations: release_127.clone(),
-            appointments: release_127,
-            structured: strings(&[
+        Self::from_fn(|c| match c {
+            // Foundations and Appointment Management 1.2.7.
+            Capability::Foundations | Capability::Appointments => strings(&[
+                // GPConnect-Searchset-Bundle-1 1.0.0 (release 1.2.7) requires an entry, but the specification
+                // answers a search that matches nothing with an empty Bundle; 1.3.0 corrects the cardinality.
+                "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Searchset-Bundle-1|1.3.0",
+                // The 1.2.7 code system (1.4.0) lacks UNSUPPORTED_MEDIA_TYPE for the 415 the specification
+                // requires; later versions only add codes.
+                "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1|1.7.0",
+                "release-1.2.7",
+                "careconnect-profiles-stu3",
+                "hl7-fhir-stu3-core-3.0.1",
+            ]),
+            // Access Record Structured 1.6.2.
+            Capability::Structured => strings(&[
                 "nhsconnect-STU3-FHIR-Assets",
                 "release-1.5.0",
                 "careconnect-profiles-stu3",
                 "hl7-fhir-stu3-core-3.0.1",
             ]),
-            documents: strings(&[
+            // Access Document: the messaging 1.3.0 release first (as before this change; see the issue note).
+            Capability::Documents => strings(&[
                 "release-1.3.0-messaging",
                 "nhsconnect-STU3-FHIR-Assets",
                 "careconnect-profiles-stu3",
                 "hl7-fhir-stu3-core-3.0.1",
             ]),
-            html: strings(&["release-0.7.2", "hl7-fhir-dstu2-core-1.0.2"]),
-        }
-    }
-}
-
-impl DefinitionSources {
-    pub fn for_capability(&self, capability: crate::spine::catalogue::Capability) -> &[String] {
-        use crate::spine::catalogue::Capability;
-        match capability {
-            Capability::Foundations => &self.foundations,
-            Capability::Appointments => &self.appointments,
-            Capability::Structured => &self.structured,
-            Capability::Documents => &self.documents,
-            Capability::Html => &self.html,
-        }
+            // Access Record HTML 0.7.x (DSTU2).
+            Capability::Html => strings(&["release-0.7.2", "hl7-fhir-dstu2-core-1.0.2"]),
+        })
     }
 }
 
@@ -496,7 +510,7 @@ pub struct Config {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
-    service_roots: Option<ServiceRoots>,
+    service_roots: Option<BTreeMap<String, String>>,
     consumer_asid: Option<String>,
     provider_asid: Option<String>,
     jwt: Option<JwtConfig>,
@@ -506,7 +520,7 @@ struct ConfigFile {
     concurrency: Option<usize>,
     report_dir: Option<PathBuf>,
     fhir_path: Option<Vec<PathBuf>>,
-    definitions: Option<DefinitionSources>,
+    definitions: Option<BTreeMap<String, Vec<String>>>,
 }
 
 pub const DEFAULT_CONSUMER_ASID: &str = "200000000359";
@@ -558,7 +572,9 @@ impl Config {
         };
         let defaults = Config::default();
         let config = Config {
-            service_roots: file.service_roots.unwrap_or(defaults.service_roots),
+            service_roots: defaults
+                .service_roots
+                .overlay(file.service_roots.unwrap_or_default(), "service_roots")?,
             consumer_asid: file.consumer_asid.unwrap_or(defaults.consumer_asid),
             provider_asid: file.provider_asid.unwrap_or(defaults.provider_asid),
             jwt: file.jwt.unwrap_or(defaults.jwt),
@@ -568,7 +584,9 @@ impl Config {
             concurrency: file.concurrency.unwrap_or(defaults.concurrency),
             report_dir: file.report_dir.unwrap_or(defaults.report_dir),
             fhir_path: file.fhir_path.unwrap_or_default(),
-            definitions: file.definitions.unwrap_or(defaults.definitions),
+            definitions: defaults
+                .definitions
+                .overlay(file.definitions.unwrap_or_default(), "definitions")?,
         };
         config.validate()?;
         Ok(config)
@@ -598,17 +616,8 @@ impl Config {
         if self.concurrency == 0 || self.concurrency > 256 {
             return Err(invalid("concurrency", "must be between 1 and 256"));
         }
-        let roots = [
-            ("service_roots.foundations", &self.service_roots.foundations),
-            (
-                "service_roots.appointments",
-                &self.service_roots.appointments,
-            ),
-            ("service_roots.structured", &self.service_roots.structured),
-            ("service_roots.documents", &self.service_roots.documents),
-            ("service_roots.html", &self.service_roots.html),
-        ];
-        for (key, root) in roots {
+        for (capability, root) in self.service_roots.iter() {
+            let key = format!("service_roots.{}", capability.tag());
             let ok = root.starts_with('/')
                 || root.starts_with("http://")
                 || root.starts_with("https://");
@@ -694,6 +703,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("timeout_secs"), "{e}");
+    }
+
+    #[test]
+    fn capability_maps_overlay_their_defaults_and_refuse_unknown_capabilities() {
+        let c = Config::from_yaml("service_roots:\n  structured: /X/STU3/1/s\n").unwrap();
+        assert_eq!(c.service_roots.get(Capability::Structured), "/X/STU3/1/s");
+        assert_eq!(
+            c.service_roots.get(Capability::Html),
+            ServiceRoots::default().get(Capability::Html)
+        );
+        let e = Config::from_yaml("service_roots:\n  send-document: /x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("service_roots.send-document") && e.contains("foundations"),
+            "{e}"
+        );
+        let e = Config::from_yaml("definitions:\n  structure: []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("definitions.structure"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! gpc-assure: conformance and assurance harness for NHS England's GP Connect APIs.
 
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod fhir;
 pub mod provider;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use gpc_assure::clock::Clock;
 use gpc_assure::config::Config;
 use gpc_assure::fhir::FhirPath;
 use gpc_assure::provider::{self, Fault, FaultSet, ProviderOptions};
@@ -67,6 +68,10 @@ enum Command {
         /// No progress output, only the summary.
         #[arg(long)]
         quiet: bool,
+        /// Start the clock of the harness and of the embedded provider at this instant (RFC 3339, e.g.
+        /// 2026-03-29T00:30:00Z); it runs on in real time from there. Also GPC_NOW. Default: the system clock.
+        #[arg(long)]
+        now: Option<String>,
     },
     /// Validate FHIR resources (JSON or XML) against their core definition and profiles.
     Validate {
@@ -111,6 +116,9 @@ enum Command {
         /// List the faults and exit.
         #[arg(long)]
         list_faults: bool,
+        /// Start the provider's clock at this instant (RFC 3339); it runs on in real time. Also GPC_NOW.
+        #[arg(long)]
+        now: Option<String>,
     },
 }
 
@@ -150,8 +158,10 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             faults,
             plain,
             quiet,
+            now,
         } => {
             let config = load_config(config.as_ref())?;
+            let clock = Clock::from_option_or_env(now.as_deref())?;
             let faults = parse_faults(&faults)?;
             let target = match provider {
                 Some(url) => {
@@ -169,6 +179,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 target,
                 features: features.unwrap_or_else(default_features),
                 tags,
+                clock,
                 progress: if quiet {
                     Progress::Quiet
                 } else if plain {
@@ -216,6 +227,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             config,
             fhir_path,
             list_faults,
+            now,
         } => {
             if list_faults {
                 for f in Fault::ALL {
@@ -229,6 +241,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 faults: parse_faults(&faults)?,
                 fhir_path: FhirPath::resolve(&fhir_path, &config.fhir_path),
                 roots: config.service_roots.clone(),
+                clock: Clock::from_option_or_env(now.as_deref())?,
             };
             let running = provider::start(&listen, options)
                 .await
@@ -292,7 +305,7 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
     let mut store = Store::new(fhir_path.clone())?;
     let capability = capability.and_then(|c| Capability::ALL.into_iter().find(|k| k.tag() == c));
     if let Some(cap) = capability {
-        store = store.preferring(config.definitions.for_capability(cap));
+        store = store.preferring(config.definitions.get(cap));
     }
     let store = std::sync::Arc::new(store);
     let validator = if fhir_version == "1.0.2" || capability == Some(Capability::Html) {

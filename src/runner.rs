@@ -14,11 +14,12 @@ use cucumber::World as _;
 use futures::FutureExt as _;
 
 use crate::client::HttpClient;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::fhir::{DefsError, FhirPath};
 use crate::provider::{self, FaultSet, ProviderOptions};
 use crate::report::{self, safe_component, ScenarioOutcome};
-use crate::spine::catalogue::CATALOGUE;
+use crate::spine::catalogue::Interaction;
 use crate::spine::headers::profile;
 use crate::steps::{GpcWorld, RunContext};
 
@@ -51,6 +52,8 @@ pub struct RunOptions {
     pub report_dir: PathBuf,
     pub fhir_path: FhirPath,
     pub progress: Progress,
+    /// The clock of the harness and of the embedded provider (`--now`).
+    pub clock: Clock,
 }
 
 /// The run could not start or finish its reports (exit status 2).
@@ -211,8 +214,8 @@ fn step_error_text(e: &StepError) -> String {
 /// Requires the definitions the suite relies on, and reads the OperationOutcome facts from them.
 fn definitions(fhir_path: &FhirPath) -> Result<(String, HashMap<String, String>), RunError> {
     let index = fhir_path.index()?;
-    for i in CATALOGUE.iter() {
-        for p in i.profiles {
+    for i in Interaction::ALL {
+        for p in i.response().profiles() {
             index.require(p)?;
         }
     }
@@ -295,6 +298,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     faults: faults.clone(),
                     fhir_path: opts.fhir_path.clone(),
                     roots: opts.config.service_roots.clone(),
+                    clock: opts.clock,
                 },
             )
             .await?;
@@ -325,6 +329,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             opts.fhir_path.clone(),
             error_system,
             error_displays,
+            opts.clock,
         )
         .with_validators(validators),
     );
@@ -368,7 +373,10 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             world.started = Some(Instant::now());
             async {}.boxed_local()
         })
-        .after(move |feature, _, scenario, finished, world| {
+        .after(move |feature, _, scenario, finished, mut world| {
+            if let Some(w) = world.as_deref_mut() {
+                w.finish();
+            }
             let (passed, message) = match finished {
                 ScenarioFinished::StepPassed => (true, None),
                 ScenarioFinished::StepSkipped => (
@@ -475,29 +483,45 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
 }
 
 /// Step failures are panics inside cucumber; their message is reported per scenario, so the default panic hook's
-/// stderr line for them is noise. Panics anywhere else still reach the previous hook.
+/// stderr line for them is noise. Panics anywhere else still reach the original hook.
+///
+/// cucumber swaps the process's panic hook for an empty one while it runs and puts back the one it found. Two
+/// runs in one process (the kill matrix runs several at once) can then leave the empty hook installed for
+/// good, and every later panic, a test's failed assertion included, would vanish without a word. So the
+/// quiet hook is installed again after every run.
 struct QuietStepPanics;
 
 type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
 
-static PREVIOUS_HOOK: std::sync::OnceLock<PanicHook> = std::sync::OnceLock::new();
+static ORIGINAL_HOOK: std::sync::OnceLock<PanicHook> = std::sync::OnceLock::new();
 
 impl QuietStepPanics {
     fn install() -> Self {
         static INSTALL: std::sync::Once = std::sync::Once::new();
         INSTALL.call_once(|| {
-            let previous = std::panic::take_hook();
-            let _ = PREVIOUS_HOOK.set(previous);
-            std::panic::set_hook(Box::new(|info| {
-                let in_steps = info.location().is_some_and(|l| l.file().contains("steps/"));
-                if !in_steps {
-                    if let Some(h) = PREVIOUS_HOOK.get() {
-                        h(info);
-                    }
-                }
-            }));
+            let original = std::panic::take_hook();
+            let _ = ORIGINAL_HOOK.set(original);
         });
+        Self::set_quiet_hook();
         QuietStepPanics
+    }
+
+    fn set_quiet_hook() {
+        std::panic::set_hook(Box::new(|info| {
+            let in_steps = info.location().is_some_and(|l| l.file().contains("steps/"));
+            if !in_steps {
+                if let Some(h) = ORIGINAL_HOOK.get() {
+                    h(info);
+                }
+            }
+        }));
+    }
+}
+
+impl Drop for QuietStepPanics {
+    fn drop(&mut self) {
+        // Whatever cucumber left behind, the quiet hook (which passes every other panic on) is what stays.
+        Self::set_quiet_hook();
     }
 }
 

@@ -4,8 +4,9 @@
 use cucumber::{given, then, when};
 use serde_json::Value;
 
-use super::world::{at_path, Auth, Body, GpcWorld};
-use crate::spine::catalogue::Capability;
+use super::json_path;
+use super::world::{Auth, Body, GpcWorld};
+use crate::spine::catalogue::{Capability, Interaction};
 use crate::spine::errors;
 use crate::spine::headers::profile;
 
@@ -21,9 +22,14 @@ fn expect_eq(what: &str, expected: &str, actual: &str) -> Step {
 
 // ---------------------------------------------------------------- request
 
+/// The interaction a feature file names.
+pub fn interaction_named(name: &str) -> Result<Interaction, String> {
+    name.parse::<Interaction>().map_err(|e| e.to_string())
+}
+
 #[given(expr = "I configure the default {string} request")]
 fn configure(w: &mut GpcWorld, name: String) -> Step {
-    w.configure(&name)
+    w.configure(interaction_named(&name)?)
 }
 
 #[given(expr = "I add the query parameter {string} with value {string}")]
@@ -70,9 +76,8 @@ fn remove_header(w: &mut GpcWorld, name: String) -> Step {
 
 #[given(expr = "I set the Ssp-InteractionID header for the {string} interaction")]
 fn set_interaction_header(w: &mut GpcWorld, name: String) -> Step {
-    let other = crate::spine::catalogue::by_name(&name)
-        .ok_or_else(|| format!("unknown interaction `{name}`"))?;
-    w.set_header(crate::spine::headers::SSP_INTERACTION_ID, other.urn);
+    let other = interaction_named(&name)?;
+    w.set_header(crate::spine::headers::SSP_INTERACTION_ID, other.urn());
     Ok(())
 }
 
@@ -172,7 +177,7 @@ fn raw_authorization(w: &mut GpcWorld, value: String) -> Step {
 /// Moves the token's clock: the consumer's clock is `offset` seconds ahead (negative: behind).
 #[given(expr = "the consumer clock is {int} seconds ahead")]
 fn clock_offset(w: &mut GpcWorld, offset: i64) -> Step {
-    let iat = GpcWorld::now() + offset;
+    let iat = w.now() + offset;
     let claims = w.jwt_mut()?.claims_mut();
     claims.insert("iat".into(), iat.into());
     claims.insert(
@@ -209,7 +214,7 @@ fn status_is(w: &mut GpcWorld, code: String) -> Step {
         w.parsed
             .as_ref()
             .and_then(|p| p.as_ref().ok())
-            .and_then(|v| at_path(v, "issue[0].diagnostics"))
+            .and_then(|v| json_path::get(v, "issue[0].diagnostics"))
             .and_then(Value::as_str)
             .map(|d| format!(" (diagnostics: {d})"))
             .unwrap_or_default()
@@ -483,22 +488,14 @@ pub fn payload_resources(v: &Value) -> Vec<(String, Value)> {
     }
 }
 
+/// Every resource of the response carries exactly the profile the catalogue gives its type in this interaction's
+/// response, a version and an id; a Bundle the catalogue profiles carries that profile.
 #[then("every resource should carry the interaction's profile and a version")]
 fn meta_profile(w: &mut GpcWorld) -> Step {
     let interaction = w.interaction()?;
+    let shape = interaction.response();
     let v = w.resource()?;
-    let expected: Vec<&str> = interaction.profiles.to_vec();
-    let (bundle_profile, resource_profile) = match expected.as_slice() {
-        [b, r, ..] if *b == profile::SEARCHSET_BUNDLE => (Some(*b), *r),
-        [r, ..] => (None, *r),
-        [] => {
-            return Err(format!(
-                "the catalogue names no profile for {}",
-                interaction.name
-            ))
-        }
-    };
-    if let Some(bp) = bundle_profile {
+    if let Some(bp) = shape.bundle.filter(|_| resource_type(v) == "Bundle") {
         let ps = v
             .pointer("/meta/profile")
             .and_then(Value::as_array)
@@ -510,17 +507,21 @@ fn meta_profile(w: &mut GpcWorld) -> Step {
     }
     let resources = payload_resources(v);
     if resources.is_empty() {
-        return Err("expected at least one resource to check".into());
+        return Err("expected at least one resource to check, the response has none".into());
     }
     for (at, r) in resources {
+        let kind = resource_type(&r);
+        let expected = shape.profile_for(kind).ok_or_else(|| {
+            format!("{at}: a {interaction} response does not carry {kind} resources")
+        })?;
         let ps = r
             .pointer("/meta/profile")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        if ps.len() != 1 || ps[0].as_str() != Some(resource_profile) {
+        if ps.len() != 1 || ps[0].as_str() != Some(expected) {
             return Err(format!(
-                "{at}.meta.profile: expected exactly [{resource_profile}], got {ps:?}"
+                "{at}.meta.profile: expected exactly [{expected}], got {ps:?}"
             ));
         }
         if r.pointer("/meta/versionId")
@@ -553,7 +554,7 @@ fn first_resource(w: &GpcWorld) -> Result<(String, Value), String> {
 fn element_is(w: &mut GpcWorld, path: String, expected: String) -> Step {
     let (at, r) = first_resource(w)?;
     let expected = w.expand(&expected)?;
-    let actual = at_path(&r, &path)
+    let actual = json_path::get(&r, &path)
         .ok_or_else(|| format!("{at}.{path}: expected `{expected}`, but it is absent"))?;
     let actual_s = match actual {
         Value::String(s) => s.clone(),
@@ -565,7 +566,7 @@ fn element_is(w: &mut GpcWorld, path: String, expected: String) -> Step {
 #[then(expr = "the resource element {string} should be absent")]
 fn element_absent(w: &mut GpcWorld, path: String) -> Step {
     for (at, r) in payload_resources(w.resource()?) {
-        if let Some(v) = at_path(&r, &path) {
+        if let Some(v) = json_path::get(&r, &path) {
             return Err(format!("{at}.{path}: must not be populated, got {v}"));
         }
     }
@@ -575,7 +576,7 @@ fn element_absent(w: &mut GpcWorld, path: String) -> Step {
 #[then(expr = "the resource element {string} should be present")]
 fn element_present(w: &mut GpcWorld, path: String) -> Step {
     let (at, r) = first_resource(w)?;
-    match at_path(&r, &path) {
+    match json_path::get(&r, &path) {
         Some(Value::Null) | None => Err(format!("{at}.{path}: expected a value, but it is absent")),
         Some(Value::Array(a)) if a.is_empty() => Err(format!(
             "{at}.{path}: expected a value, but it is an empty array"
@@ -653,12 +654,12 @@ fn resource_id(w: &mut GpcWorld, expected: String) -> Step {
 #[then("the response should be valid against its profiles")]
 fn valid_against_profiles(w: &mut GpcWorld) -> Step {
     let interaction = w.interaction()?;
-    let validator = w.ctx.validator(interaction.capability)?;
+    let validator = w.ctx.validator(interaction.capability())?;
     let resource = w.resource()?.clone();
     // The catalogue's profiles for the interaction, and the GP Connect OperationOutcome for error responses:
     // each applies to the resources of its type whether or not they claim it in meta.profile.
-    let mut expected: Vec<&str> = interaction.profiles.to_vec();
-    expected.push(if interaction.capability == Capability::Html {
+    let mut expected: Vec<&str> = interaction.response().profiles();
+    expected.push(if interaction.capability() == Capability::Html {
         profile::DSTU2_OPERATION_OUTCOME
     } else {
         profile::OPERATION_OUTCOME

@@ -5,8 +5,10 @@ use cucumber::{given, then};
 use serde_json::{json, Value};
 
 use super::common::payload_resources;
-use super::world::{at_path, Body, GpcWorld};
+use super::json_path;
+use super::world::{Body, GpcWorld};
 use crate::config::PoolPatient;
+use crate::spine::catalogue::Interaction;
 use crate::spine::headers::{profile, system};
 
 type Step = Result<(), String>;
@@ -14,10 +16,10 @@ type Step = Result<(), String>;
 // ---------------------------------------------------------------- ids and identifiers
 
 #[given(expr = "I set the request id to the logical id of patient {string}")]
-async fn id_of_patient(w: &mut GpcWorld, key: String) -> Step {
+pub(crate) async fn id_of_patient(w: &mut GpcWorld, key: String) -> Step {
     let nhs = w.nhs(&key)?;
     let r = w
-        .search_one("PatientSearch", GpcWorld::nhs_identifier(&nhs))
+        .search_one(Interaction::PatientSearch, GpcWorld::nhs_identifier(&nhs))
         .await?;
     w.id = Some(
         r.get("id")
@@ -29,10 +31,13 @@ async fn id_of_patient(w: &mut GpcWorld, key: String) -> Step {
 }
 
 #[given(expr = "I set the request id to the logical id of practitioner {string}")]
-async fn id_of_practitioner(w: &mut GpcWorld, key: String) -> Step {
+pub(crate) async fn id_of_practitioner(w: &mut GpcWorld, key: String) -> Step {
     let sds = w.expand(&format!("{{sds:{key}}}"))?;
     let r = w
-        .search_one("PractitionerSearch", format!("{}|{sds}", system::SDS_USER))
+        .search_one(
+            Interaction::PractitionerSearch,
+            format!("{}|{sds}", system::SDS_USER),
+        )
         .await?;
     w.id = Some(
         r.get("id")
@@ -44,11 +49,11 @@ async fn id_of_practitioner(w: &mut GpcWorld, key: String) -> Step {
 }
 
 #[given(expr = "I set the request id to the logical id of organization {string}")]
-async fn id_of_organization(w: &mut GpcWorld, key: String) -> Step {
+pub(crate) async fn id_of_organization(w: &mut GpcWorld, key: String) -> Step {
     let ods = w.expand(&format!("{{ods:{key}}}"))?;
     let r = w
         .search_one(
-            "OrganizationSearch",
+            Interaction::OrganizationSearch,
             format!("{}|{ods}", system::ODS_ORGANIZATION),
         )
         .await?;
@@ -62,13 +67,13 @@ async fn id_of_organization(w: &mut GpcWorld, key: String) -> Step {
 }
 
 #[given(expr = "I set the request id to the logical id of location {string}")]
-fn id_of_location(w: &mut GpcWorld, key: String) -> Step {
+pub(crate) fn id_of_location(w: &mut GpcWorld, key: String) -> Step {
     w.id = Some(w.expand(&format!("{{loc:{key}}}"))?);
     Ok(())
 }
 
 #[given(expr = "I add an NHS number identifier for patient {string}")]
-fn nhs_identifier(w: &mut GpcWorld, key: String) -> Step {
+pub(crate) fn nhs_identifier(w: &mut GpcWorld, key: String) -> Step {
     let nhs = w.nhs(&key)?;
     w.params
         .push(("identifier".into(), GpcWorld::nhs_identifier(&nhs)));
@@ -76,7 +81,7 @@ fn nhs_identifier(w: &mut GpcWorld, key: String) -> Step {
 }
 
 #[given(expr = "I add an SDS user identifier for practitioner {string}")]
-fn sds_identifier(w: &mut GpcWorld, key: String) -> Step {
+pub(crate) fn sds_identifier(w: &mut GpcWorld, key: String) -> Step {
     let sds = w.expand(&format!("{{sds:{key}}}"))?;
     w.params
         .push(("identifier".into(), format!("{}|{sds}", system::SDS_USER)));
@@ -84,7 +89,7 @@ fn sds_identifier(w: &mut GpcWorld, key: String) -> Step {
 }
 
 #[given(expr = "I add an ODS organisation identifier for organization {string}")]
-fn ods_identifier(w: &mut GpcWorld, key: String) -> Step {
+pub(crate) fn ods_identifier(w: &mut GpcWorld, key: String) -> Step {
     let ods = w.expand(&format!("{{ods:{key}}}"))?;
     w.params.push((
         "identifier".into(),
@@ -113,14 +118,14 @@ fn register_body(p: &PoolPatient) -> Value {
 }
 
 #[given("I prepare to register a new patient from the register pool")]
-async fn prepare_pool(w: &mut GpcWorld) -> Step {
+pub(crate) async fn prepare_pool(w: &mut GpcWorld) -> Step {
     let pool_len = w.ctx.config.test_data.register_pool.len();
     for _ in 0..pool_len {
         let Some(candidate) = w.ctx.next_pool_patient() else {
             break;
         };
         if w.search(
-            "PatientSearch",
+            Interaction::PatientSearch,
             GpcWorld::nhs_identifier(&candidate.nhs_number),
         )
         .await?
@@ -139,10 +144,10 @@ async fn prepare_pool(w: &mut GpcWorld) -> Step {
 async fn prepare_pack(w: &mut GpcWorld, key: String) -> Step {
     let nhs = w.nhs(&key)?;
     let found = w
-        .search_one("PatientSearch", GpcWorld::nhs_identifier(&nhs))
+        .search_one(Interaction::PatientSearch, GpcWorld::nhs_identifier(&nhs))
         .await?;
     let s = |p: &str| {
-        at_path(&found, p)
+        json_path::get(&found, p)
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string()
@@ -159,11 +164,11 @@ async fn prepare_pack(w: &mut GpcWorld, key: String) -> Step {
         .unwrap_or(Value::Null);
     let pool = PoolPatient {
         nhs_number: nhs,
-        family: at_path(&official, "family")
+        family: json_path::get(&official, "family")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        given: at_path(&official, "given[0]")
+        given: json_path::get(&official, "given[0]")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
@@ -287,7 +292,7 @@ fn registration_type(w: &mut GpcWorld, code: String) -> Step {
     let actual = details
         .iter()
         .find(|e| e.get("url").and_then(Value::as_str) == Some("registrationType"))
-        .and_then(|e| at_path(e, "valueCodeableConcept.coding[0]"))
+        .and_then(|e| json_path::get(e, "valueCodeableConcept.coding[0]"))
         .cloned();
     match actual {
         Some(c) => {
@@ -329,7 +334,7 @@ fn no_extension(w: &mut GpcWorld, name: String) -> Step {
 #[then(expr = "the resource reference {string} should point to a {word}")]
 fn reference_kind(w: &mut GpcWorld, path: String, kind: String) -> Step {
     for (at, r) in payload_resources(w.resource()?) {
-        let reference = at_path(&r, &path)
+        let reference = json_path::get(&r, &path)
             .and_then(|v| v.get("reference"))
             .and_then(Value::as_str)
             .ok_or_else(|| {
@@ -401,7 +406,7 @@ fn cs_profile(w: &mut GpcWorld, url: String) -> Step {
 #[then(expr = "the CapabilityStatement should list the operation {string}")]
 fn cs_operation(w: &mut GpcWorld, name: String) -> Step {
     let cs = capability(w)?;
-    let ops: Vec<String> = at_path(cs, "rest[0].operation")
+    let ops: Vec<String> = json_path::get(cs, "rest[0].operation")
         .and_then(Value::as_array)
         .map(|os| {
             os.iter()
@@ -421,7 +426,7 @@ fn cs_operation(w: &mut GpcWorld, name: String) -> Step {
 #[then(expr = "the CapabilityStatement should support {string} on {word}")]
 fn cs_interaction(w: &mut GpcWorld, code: String, resource: String) -> Step {
     let cs = capability(w)?;
-    let resources = at_path(cs, "rest[0].resource")
+    let resources = json_path::get(cs, "rest[0].resource")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
@@ -446,38 +451,5 @@ fn cs_interaction(w: &mut GpcWorld, code: String, resource: String) -> Step {
         Err(format!(
             "CapabilityStatement {resource}.interaction: expected {code}, got {codes:?}"
         ))
-    }
-}
-
-/// Configures `name` and adds what a valid request needs (an id or an identifier from the test data).
-#[given(expr = "I configure a valid {string} request")]
-async fn valid_request(w: &mut GpcWorld, name: String) -> Step {
-    match name.as_str() {
-        "PatientRead" => {
-            id_of_patient(w, "patient2".into()).await?;
-        }
-        "PractitionerRead" => {
-            id_of_practitioner(w, "practitioner1".into()).await?;
-        }
-        "OrganizationRead" => {
-            id_of_organization(w, "ORG1".into()).await?;
-        }
-        "RegisterPatient" => {
-            // The lookups run on a scratch request; configure afterwards so the body survives.
-            w.configure(&name)?;
-            prepare_pool(w).await?;
-            return Ok(());
-        }
-        _ => {}
-    }
-    let id = w.id.take();
-    w.configure(&name)?;
-    w.id = id;
-    match name.as_str() {
-        "PatientSearch" => nhs_identifier(w, "patient2".into()),
-        "PractitionerSearch" => sds_identifier(w, "practitioner1".into()),
-        "OrganizationSearch" => ods_identifier(w, "ORG1".into()),
-        "LocationRead" => id_of_location(w, "SIT1".into()),
-        _ => Ok(()),
     }
 }

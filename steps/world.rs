@@ -1,162 +1,29 @@
 //! The scenario World: the request being built from a catalogue row, the exchanges made, and the run context.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::client::{Exchange, HttpClient, OutgoingRequest, RecordedResponse};
-use crate::config::{Config, PoolPatient};
-use crate::fhir::FhirPath;
-use crate::spine::catalogue::{self, Capability, Interaction};
+use super::context::{RunContext, SlotClaim};
+use crate::client::{Exchange, OutgoingRequest, RecordedResponse};
+use crate::spine::catalogue::Interaction;
 use crate::spine::headers::{self, system};
 use crate::spine::jwt::Jwt;
 
-/// Everything a scenario needs that outlives it: config, target, client, facts read from definitions.
-#[derive(Debug)]
-pub struct RunContext {
-    pub config: Config,
-    pub base_url: String,
-    pub roots: HashMap<Capability, String>,
-    pub client: HttpClient,
-    pub fhir_path: FhirPath,
-    /// `OperationOutcome.issue.details.coding.system` fixed by GPConnect-OperationOutcome-1.
-    pub error_system: String,
-    /// Code -> display of the Spine error CodeSystem.
-    pub error_displays: HashMap<String, String>,
-    /// The profile validators (one per capability) every response is checked with (`None` in the placeholder
-    /// context).
-    pub validators: Option<crate::validate::Validators>,
-    register_cursor: AtomicUsize,
-    /// Slots a scenario of this run has taken for a booking (see [`SlotClaim`]).
-    claimed_slots: Mutex<HashSet<String>>,
+/// One request a scenario sent: its interaction, its body as JSON (also when it went as XML) and the status it
+/// got (none when the exchange failed).
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub interaction: Option<Interaction>,
+    pub body: Option<Value>,
+    pub status: Option<u16>,
 }
 
-impl RunContext {
-    pub fn new(
-        config: Config,
-        base_url: String,
-        client: HttpClient,
-        fhir_path: FhirPath,
-        error_system: String,
-        error_displays: HashMap<String, String>,
-    ) -> Self {
-        let r = &config.service_roots;
-        let roots = [
-            (Capability::Foundations, &r.foundations),
-            (Capability::Appointments, &r.appointments),
-            (Capability::Structured, &r.structured),
-            (Capability::Documents, &r.documents),
-            (Capability::Html, &r.html),
-        ]
-        .into_iter()
-        .map(|(c, root)| (c, Config::resolve_root(&base_url, root)))
-        .collect();
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos() as usize);
-        Self {
-            config,
-            base_url,
-            roots,
-            client,
-            fhir_path,
-            error_system,
-            error_displays,
-            validators: None,
-            register_cursor: AtomicUsize::new(seed),
-            claimed_slots: Mutex::new(HashSet::new()),
-        }
-    }
-
-    /// Attaches the profile validators.
-    pub fn with_validators(mut self, validators: crate::validate::Validators) -> Self {
-        self.validators = Some(validators);
-        self
-    }
-
-    /// The validator for a capability's payloads.
-    pub fn validator(
-        &self,
-        capability: Capability,
-    ) -> Result<Arc<crate::validate::Validator>, String> {
-        self.validators
-            .as_ref()
-            .and_then(|v| v.get(capability))
-            .ok_or_else(|| "no profile validator in this run".to_string())
-    }
-
-    /// A context that cannot reach anything (before the run's `before` hook installs the real one).
-    fn placeholder() -> Self {
-        let client = HttpClient::unconfigured();
-        Self::new(
-            Config::default(),
-            "http://127.0.0.1:9".into(),
-            client,
-            FhirPath::development_default(),
-            String::new(),
-            HashMap::new(),
-        )
-    }
-
-    pub fn root(&self, c: Capability) -> &str {
-        self.roots.get(&c).map_or("", String::as_str)
-    }
-
-    /// The next register-pool identity to try (spread across runs so reruns meet fresh identities first).
-    pub fn next_pool_patient(&self) -> Option<PoolPatient> {
-        let pool = &self.config.test_data.register_pool;
-        if pool.is_empty() {
-            return None;
-        }
-        let i = self.register_cursor.fetch_add(1, Ordering::Relaxed) % pool.len();
-        pool.get(i).cloned()
-    }
-
-    /// Takes a slot for one scenario of this run; `false` when another scenario already holds it.
-    pub fn claim_slot(&self, slot_id: &str) -> bool {
-        self.claimed_slots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(slot_id.to_string())
-    }
-
-    /// Gives a slot back (its scenario did not book it).
-    pub fn release_slot(&self, slot_id: &str) {
-        self.claimed_slots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(slot_id);
-    }
-}
-
-/// A slot one scenario holds so that concurrent scenarios never try to book it. The claim is given back when the
-/// scenario ends, unless the scenario booked an appointment: then the slot stays taken for the rest of the run
-/// (another scenario's earlier search may still list it as free).
-#[derive(Debug)]
-pub struct SlotClaim {
-    ctx: Arc<RunContext>,
-    pub slot_id: String,
-    pub kept: bool,
-}
-
-impl SlotClaim {
-    /// Claims `slot_id`, or `None` when another scenario holds it.
-    pub fn take(ctx: &Arc<RunContext>, slot_id: &str) -> Option<Self> {
-        ctx.claim_slot(slot_id).then(|| SlotClaim {
-            ctx: ctx.clone(),
-            slot_id: slot_id.to_string(),
-            kept: false,
-        })
-    }
-}
-
-impl Drop for SlotClaim {
-    fn drop(&mut self) {
-        if !self.kept {
-            self.ctx.release_slot(&self.slot_id);
-        }
+impl Sent {
+    /// Whether the request was answered with a 2xx status.
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
     }
 }
 
@@ -188,7 +55,7 @@ pub enum Auth {
 #[world(init = Self::new)]
 pub struct GpcWorld {
     pub ctx: Arc<RunContext>,
-    pub interaction: Option<&'static Interaction>,
+    pub interaction: Option<Interaction>,
     pub id: Option<String>,
     pub path_override: Option<String>,
     pub method_override: Option<String>,
@@ -209,8 +76,10 @@ pub struct GpcWorld {
     pub started: Option<std::time::Instant>,
     /// OperationOutcomes of the profile validator, one per validated response (evidence).
     pub validations: Vec<Value>,
-    /// Slots this scenario holds for bookings.
+    /// Slots this scenario holds (for a booking, or so that a search is sure to find one).
     pub claims: Vec<SlotClaim>,
+    /// What each request of the scenario was, in order (one per exchange).
+    pub sent: Vec<Sent>,
     /// Appointments this scenario booked, each as the provider last returned it (oldest first).
     pub booked: Vec<Value>,
 }
@@ -247,23 +116,18 @@ impl GpcWorld {
             started: None,
             validations: Vec::new(),
             claims: Vec::new(),
+            sent: Vec::new(),
             booked: Vec::new(),
         }
     }
 
-    pub fn now() -> i64 {
-        chrono::Utc::now().timestamp()
+    /// The run clock's current time in Unix seconds (JWT `iat`).
+    pub fn now(&self) -> i64 {
+        self.ctx.clock.unix_seconds()
     }
 
     /// Resets the request to the default for a catalogue interaction.
-    pub fn configure(&mut self, name: &str) -> Result<(), String> {
-        let interaction = catalogue::by_name(name).ok_or_else(|| {
-            let known: Vec<&str> = catalogue::CATALOGUE.iter().map(|i| i.name).collect();
-            format!(
-                "unknown interaction `{name}`; the catalogue has {}",
-                known.join(", ")
-            )
-        })?;
+    pub fn configure(&mut self, interaction: Interaction) -> Result<(), String> {
         let cfg = &self.ctx.config;
         self.interaction = Some(interaction);
         self.id = None;
@@ -281,20 +145,25 @@ impl GpcWorld {
             ),
             (headers::SSP_FROM.into(), cfg.consumer_asid.clone()),
             (headers::SSP_TO.into(), cfg.provider_asid.clone()),
-            (headers::SSP_INTERACTION_ID.into(), interaction.urn.into()),
+            (headers::SSP_INTERACTION_ID.into(), interaction.urn().into()),
             ("Accept".into(), headers::FHIR_JSON.into()),
         ];
-        let audience = self.ctx.root(interaction.capability).to_string();
+        let audience = self.ctx.root(interaction.capability()).to_string();
         self.jwt = Some(Jwt::build(
             &cfg.jwt,
             &audience,
-            interaction.scope,
-            Self::now(),
+            interaction.scope(),
+            self.now(),
         ));
         Ok(())
     }
 
-    pub fn interaction(&self) -> Result<&'static Interaction, String> {
+    /// Ends the scenario: settles what it holds in the run (slots it booked stay taken for the rest of the run).
+    pub fn finish(&mut self) {
+        super::appointments::settle_slot_claims(self);
+    }
+
+    pub fn interaction(&self) -> Result<Interaction, String> {
         self.interaction.ok_or_else(|| "no request configured: start with `Given I configure the default \"<interaction>\" request`".into())
     }
 
@@ -313,57 +182,22 @@ impl GpcWorld {
             .ok_or_else(|| "no JWT: configure a request first".to_string())
     }
 
-    /// Expands `{nhs:patient2}`, `{bad-nhs:patient2}`, `{ods:ORG1}`, `{sds:practitioner1}`, `{loc:SIT1}`,
-    /// `{appt:pastAppointment}` and `{stored:name}` through the test-data map, and `{date:+3}` / `{date:-1 yyyy-MM}` to a UK date relative to
-    /// today (see [`crate::steps::appointments::uk_date_text`]).
+    /// Replaces the placeholders of a step's text (see [`super::placeholders`]).
     pub fn expand(&self, text: &str) -> Result<String, String> {
-        const KINDS: [&str; 8] = [
-            "nhs", "bad-nhs", "ods", "sds", "loc", "appt", "stored", "date",
-        ];
-        let data = &self.ctx.config.test_data;
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(start) = rest.find('{') {
-            let token = rest[start + 1..]
-                .find('}')
-                .map(|len| &rest[start + 1..start + 1 + len])
-                .and_then(|t| {
-                    t.split_once(':')
-                        .filter(|(k, v)| {
-                            KINDS.contains(k) && !v.is_empty() && !v.contains(['{', '"'])
-                        })
-                        .map(|kv| (t, kv))
-                });
-            let Some((token, (kind, key))) = token else {
-                out.push_str(&rest[..=start]);
-                rest = &rest[start + 1..];
-                continue;
-            };
-            let value = match kind {
-                "nhs" => data.patient(key).map(String::from),
-                "bad-nhs" => data.patient(key).map(flip_check_digit),
-                "ods" => data.organization(key).map(String::from),
-                "sds" => data.practitioner(key).map(String::from),
-                "loc" => data.location(key).map(String::from),
-                "appt" => data.appointment(key).map(String::from),
-                "date" => Some(super::appointments::uk_date_text(key)?),
-                _ => self.stored.get(key).cloned(),
-            }
-            .ok_or_else(|| {
-                format!("`{{{token}}}` does not resolve: no `{key}` in the test-data map ({kind})")
-            })?;
-            out.push_str(&rest[..start]);
-            out.push_str(&value);
-            rest = &rest[start + token.len() + 2..];
-        }
-        out.push_str(rest);
-        Ok(out)
+        super::placeholders::expand(
+            text,
+            &super::placeholders::Sources {
+                data: &self.ctx.config.test_data,
+                stored: &self.stored,
+                today: super::uk_time::today(&self.ctx.clock),
+            },
+        )
     }
 
     /// Builds the HTTP request from the current state.
     pub fn build_request(&self) -> Result<(OutgoingRequest, Option<Value>), String> {
         let interaction = self.interaction()?;
-        let root = self.ctx.root(interaction.capability);
+        let root = self.ctx.root(interaction.capability());
         let path = match &self.path_override {
             Some(p) => p.clone(),
             None => interaction.path_with(self.id.as_deref()),
@@ -424,7 +258,7 @@ impl GpcWorld {
         let method = self
             .method_override
             .clone()
-            .unwrap_or_else(|| interaction.method.to_string());
+            .unwrap_or_else(|| interaction.method().as_str().to_string());
         Ok((
             OutgoingRequest {
                 method,
@@ -449,46 +283,17 @@ impl GpcWorld {
         self.check_jwt_resources()?;
         let exchange = self.ctx.client.send(request, jwt).await;
         self.parsed = exchange.response.as_ref().map(|r| self.parse_body(r));
-        let succeeded = exchange
-            .response
-            .as_ref()
-            .is_some_and(|r| (200..300).contains(&r.status));
-        match self.interaction.map(|i| i.name) {
-            Some("AppointmentCreate") if succeeded => {
-                // The slots may now be busy: keep them away from other scenarios for the rest of the run.
-                self.claims.iter_mut().for_each(|c| c.kept = true);
-            }
-            Some("AppointmentCancel") if succeeded => {
-                // A cancelled appointment's slots are free again: give them back when the scenario ends.
-                let freed = self.body_slot_ids();
-                self.claims
-                    .iter_mut()
-                    .filter(|c| freed.contains(&c.slot_id))
-                    .for_each(|c| c.kept = false);
-            }
-            _ => {}
-        }
+        self.sent.push(Sent {
+            interaction: self.interaction,
+            body: match &self.body {
+                Body::Json(v) | Body::Xml(v) => Some(v.clone()),
+                Body::None | Body::Raw { .. } => None,
+            },
+            status: exchange.response.as_ref().map(|r| r.status),
+        });
         self.exchanges.push(exchange);
         self.current = Some(self.exchanges.len() - 1);
         Ok(())
-    }
-
-    /// Logical ids of the slots the request body's Appointment references (`Slot/<id>`).
-    fn body_slot_ids(&self) -> Vec<String> {
-        let (Body::Json(v) | Body::Xml(v)) = &self.body else {
-            return Vec::new();
-        };
-        v.get("slot")
-            .and_then(Value::as_array)
-            .map(|slots| {
-                slots
-                    .iter()
-                    .filter_map(|s| s.get("reference").and_then(Value::as_str))
-                    .filter_map(|r| r.strip_prefix("Slot/"))
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     /// Validates the three FHIR resources inside the JWT about to be sent (evidence for every request). A
@@ -506,8 +311,8 @@ impl GpcWorld {
         let (Some(jwt), Some(interaction)) = (&self.jwt, self.interaction) else {
             return Ok(());
         };
-        let validator = self.ctx.validator(interaction.capability)?;
-        let pristine = Jwt::build(&self.ctx.config.jwt, "", interaction.scope, 0).claims;
+        let validator = self.ctx.validator(interaction.capability())?;
+        let pristine = Jwt::build(&self.ctx.config.jwt, "", interaction.scope(), 0).claims;
         let mut problems = Vec::new();
         for claim in CLAIMS {
             let Some(resource) = jwt.claims.get(claim).filter(|r| r.is_object()) else {
@@ -600,7 +405,7 @@ impl GpcWorld {
     /// Runs a search on a scratch request (the request under construction is kept) and returns its entries.
     pub async fn search(
         &mut self,
-        interaction: &str,
+        interaction: Interaction,
         identifier: String,
     ) -> Result<Vec<Value>, String> {
         let saved = self.snapshot();
@@ -630,7 +435,7 @@ impl GpcWorld {
     /// The single resource a search finds (used to learn logical ids).
     pub async fn search_one(
         &mut self,
-        interaction: &str,
+        interaction: Interaction,
         identifier: String,
     ) -> Result<Value, String> {
         match self
@@ -699,7 +504,7 @@ impl GpcWorld {
 }
 
 pub(crate) struct Saved {
-    interaction: Option<&'static Interaction>,
+    interaction: Option<Interaction>,
     id: Option<String>,
     path_override: Option<String>,
     method_override: Option<String>,
@@ -712,50 +517,4 @@ pub(crate) struct Saved {
     body: Body,
     parsed: Option<Result<Value, String>>,
     current: Option<usize>,
-}
-
-/// Changes the last digit so the MOD 11 check fails (a number has exactly one valid check digit).
-fn flip_check_digit(nhs: &str) -> String {
-    let mut out: String = nhs
-        .chars()
-        .take(nhs.chars().count().saturating_sub(1))
-        .collect();
-    out.push(if nhs.ends_with('0') { '1' } else { '0' });
-    out
-}
-
-/// Walks a dotted path with `[n]` indexes (`entry[0].resource.name[0].use`) through JSON.
-pub fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut cur = value;
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let (name, index) = match part.find('[') {
-            Some(i) => (
-                &part[..i],
-                part[i + 1..].trim_end_matches(']').parse::<usize>().ok(),
-            ),
-            None => (part, None),
-        };
-        if !name.is_empty() {
-            cur = cur.get(name)?;
-        }
-        if let Some(i) = index {
-            cur = cur.get(i)?;
-        }
-    }
-    Some(cur)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn flipped_check_digit_is_invalid() {
-        for (_, nhs) in crate::config::DEFAULT_PATIENTS {
-            let bad = super::flip_check_digit(nhs);
-            assert_eq!(bad.len(), 10);
-            assert!(
-                !crate::provider::data::nhs_number_valid(&bad),
-                "{nhs} -> {bad}"
-            );
-        }
-    }
 }

@@ -4,7 +4,7 @@
 
 use gpc_assure::config::{JwtConfig, DEFAULT_CONSUMER_ASID, DEFAULT_PROVIDER_ASID};
 use gpc_assure::provider::{self, Fault, FaultSet, ProviderOptions, RunningProvider};
-use gpc_assure::spine::catalogue::{self, Capability};
+use gpc_assure::spine::catalogue::{Capability, Interaction};
 use gpc_assure::spine::headers::{self, profile, system};
 use gpc_assure::spine::jwt::Jwt;
 use serde_json::{json, Value};
@@ -44,24 +44,24 @@ impl Consumer {
 
     async fn send(
         &self,
-        interaction: &str,
+        i: Interaction,
         id: Option<&str>,
         query: &str,
         body: Option<(&str, String)>,
         extra: &[(&str, &str)],
     ) -> Answer {
-        let i = catalogue::by_name(interaction).expect("a catalogue interaction");
         let now = chrono::Utc::now().timestamp();
-        let token = Jwt::build(&JwtConfig::default(), &self.root, i.scope, now).encode();
+        let token = Jwt::build(&JwtConfig::default(), &self.root, i.scope(), now).encode();
         let url = format!("{}{}{}", self.root, i.path_with(id), query);
-        let method = reqwest::Method::from_bytes(i.method.as_bytes()).expect("an HTTP method");
+        let method =
+            reqwest::Method::from_bytes(i.method().as_str().as_bytes()).expect("an HTTP method");
         let mut rb = self
             .http
             .request(method, url)
             .header(headers::SSP_TRACE_ID, uuid::Uuid::new_v4().to_string())
             .header(headers::SSP_FROM, DEFAULT_CONSUMER_ASID)
             .header(headers::SSP_TO, DEFAULT_PROVIDER_ASID)
-            .header(headers::SSP_INTERACTION_ID, i.urn)
+            .header(headers::SSP_INTERACTION_ID, i.urn())
             .header(headers::AUTHORIZATION, format!("Bearer {token}"))
             .header("accept", headers::FHIR_JSON);
         if let Some((content_type, b)) = body {
@@ -98,7 +98,9 @@ impl Consumer {
         let from = uk_today() + chrono::Duration::days(1);
         let to = from + chrono::Duration::days(days);
         let q = format!("?start=ge{from}&end=le{to}&status=free&_include=Slot:schedule");
-        let a = self.send("SearchForFreeSlots", None, &q, None, &[]).await;
+        let a = self
+            .send(Interaction::SearchForFreeSlots, None, &q, None, &[])
+            .await;
         assert_eq!(a.status, 200, "{}", a.body);
         a.body["entry"]
             .as_array()
@@ -186,7 +188,7 @@ async fn race(faults: FaultSet) -> (usize, usize, Vec<String>) {
         let b = body.clone();
         tokio::spawn(async move {
             c.send(
-                "AppointmentCreate",
+                Interaction::AppointmentCreate,
                 None,
                 "",
                 Some((headers::FHIR_JSON, b)),
@@ -245,7 +247,7 @@ async fn book_read_amend_cancel_retrieve() {
     // Book two adjacent slots.
     let booked = c
         .send(
-            "AppointmentCreate",
+            Interaction::AppointmentCreate,
             None,
             "",
             json_body(&appointment(&pair, &location)),
@@ -275,7 +277,7 @@ async fn book_read_amend_cancel_retrieve() {
     let apart: Vec<&Value> = vec![slots[0], slots[slots.len() - 1]];
     let refused = c
         .send(
-            "AppointmentCreate",
+            Interaction::AppointmentCreate,
             None,
             "",
             json_body(&appointment(&apart, &location)),
@@ -285,7 +287,9 @@ async fn book_read_amend_cancel_retrieve() {
     assert_eq!(refused.status, 422, "{}", refused.body);
 
     // Read.
-    let read = c.send("AppointmentRead", Some(&id), "", None, &[]).await;
+    let read = c
+        .send(Interaction::AppointmentRead, Some(&id), "", None, &[])
+        .await;
     assert_eq!(read.status, 200);
     assert_eq!(read.etag.as_deref(), Some("W/\"1\""));
 
@@ -294,7 +298,7 @@ async fn book_read_amend_cancel_retrieve() {
     amend["description"] = json!("Amended description");
     let stale = c
         .send(
-            "AppointmentAmend",
+            Interaction::AppointmentAmend,
             Some(&id),
             "",
             json_body(&amend),
@@ -306,7 +310,7 @@ async fn book_read_amend_cancel_retrieve() {
     forbidden["priority"] = json!(1);
     let refused = c
         .send(
-            "AppointmentAmend",
+            Interaction::AppointmentAmend,
             Some(&id),
             "",
             json_body(&forbidden),
@@ -317,7 +321,7 @@ async fn book_read_amend_cancel_retrieve() {
     assert_eq!(error_code(&refused.body), "INVALID_RESOURCE");
     let amended = c
         .send(
-            "AppointmentAmend",
+            Interaction::AppointmentAmend,
             Some(&id),
             "",
             json_body(&amend),
@@ -333,7 +337,7 @@ async fn book_read_amend_cancel_retrieve() {
     cancel["status"] = json!("cancelled");
     let no_reason = c
         .send(
-            "AppointmentCancel",
+            Interaction::AppointmentCancel,
             Some(&id),
             "",
             json_body(&cancel),
@@ -349,7 +353,7 @@ async fn book_read_amend_cancel_retrieve() {
     }
     let cancelled = c
         .send(
-            "AppointmentCancel",
+            Interaction::AppointmentCancel,
             Some(&id),
             "",
             json_body(&cancel),
@@ -368,7 +372,9 @@ async fn book_read_amend_cancel_retrieve() {
         "?start=ge{today}&start=le{}",
         today + chrono::Duration::days(7)
     );
-    let found = c.send("AppointmentSearch", Some("2"), &q, None, &[]).await;
+    let found = c
+        .send(Interaction::AppointmentSearch, Some("2"), &q, None, &[])
+        .await;
     assert_eq!(found.status, 200);
     let statuses: Vec<&Value> = found.body["entry"]
         .as_array()
@@ -381,7 +387,7 @@ async fn book_read_amend_cancel_retrieve() {
         .expect("the booking serialises to XML");
     let rebooked = c
         .send(
-            "AppointmentCreate",
+            Interaction::AppointmentCreate,
             None,
             "",
             Some((headers::FHIR_XML, xml)),
@@ -414,9 +420,9 @@ async fn malformed_requests_get_errors_not_panics() {
     ];
     for b in &bodies {
         for (interaction, id) in [
-            ("AppointmentCreate", None),
-            ("AppointmentAmend", Some("1")),
-            ("AppointmentCancel", Some("1")),
+            (Interaction::AppointmentCreate, None),
+            (Interaction::AppointmentAmend, Some("1")),
+            (Interaction::AppointmentCancel, Some("1")),
         ] {
             let a = c
                 .send(
@@ -440,12 +446,12 @@ async fn malformed_requests_get_errors_not_panics() {
         "?start=ge2030-01-01T09:00:00%2B0%C3%A9:0&end=le2030-01-01&status=free&_include=Slot:schedule",
         "?start=g&end=l&status=free&_include=Slot:schedule",
     ] {
-        let a = c.send("SearchForFreeSlots", None, q, None, &[]).await;
+        let a = c.send(Interaction::SearchForFreeSlots, None, q, None, &[]).await;
         assert_eq!(a.status, 422, "{q}: {}", a.body);
     }
     let a = c
         .send(
-            "AppointmentSearch",
+            Interaction::AppointmentSearch,
             Some("2"),
             "?start=ge%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9&start=le2030-01-01",
             None,

@@ -17,7 +17,7 @@ Feature: Book an appointment
       And the appointment should be booked as the request asked
       And the response Location header should name the new appointment version
       And the response ETag should be the weak form of the resource version
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
     Examples:
       | patient  |
       | patient1 |

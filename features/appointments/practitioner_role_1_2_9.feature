@@ -8,7 +8,7 @@ Feature: Practitioner roles of slots and appointments (1.2.9)
   @SearchForFreeSlots
   Scenario: Every Schedule offered carries a practitioner role from the SDS job role names
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 14 days
+      And I search for free slots over a period of 14 days that holds a free slot
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles

@@ -14,7 +14,7 @@ Feature: Read an appointment
       And the appointment should be the booked appointment
       And the appointment status should be "booked"
       And every appointment in the response should start in the future
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
     Examples:
       | patient  |
       | patient1 |

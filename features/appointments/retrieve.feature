@@ -30,7 +30,7 @@ Feature: Retrieve a patient's appointments
       And every appointment in the response should belong to patient "<patient>"
       And every appointment in the response should start within the searched dates
       And every appointment in the response should start in the future
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
     Examples:
       | patient  | count |
       | patient4 | 1     |

@@ -9,14 +9,14 @@ Feature: Search for free slots
 
   Scenario Outline: A search over a period of up to 14 days returns the free slots inside it
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next <days> days
+      And I search for free slots over a period of <days> days that holds a free slot
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
       And the response should be a Bundle resource of type "searchset"
       And every slot in the response should be free and inside the searched period
       And every slot in the response should reference a Schedule in the response
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
     Examples:
       | days |
       | 1    |
@@ -25,9 +25,9 @@ Feature: Search for free slots
       | 13   |
       | 14   |
 
-  Scenario: A search for today finds only free slots of today
+  Scenario: A search for a single day finds only free slots of that day
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 0 days
+      And I search for free slots over a period of 0 days that holds a free slot
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
@@ -42,9 +42,9 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And every slot in the response should be free and inside the searched period
 
-  Scenario: A search over the next 14 days finds free slots at the practice
+  Scenario: A search over 14 days finds free slots at the practice
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 14 days
+      And I search for free slots over a period of 14 days that holds a free slot
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
@@ -96,7 +96,7 @@ Feature: Search for free slots
 
   Scenario: The ge and le prefixes are accepted beside searchFilters the provider does not know
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
       And I add the query parameter "searchFilter" with value "https://consumersupplier.com/Id/filter|one"
       And I add a searchFilter for the consumer organisation's ODS code
       And I add a searchFilter for the organisation type "gp-practice"
@@ -204,16 +204,16 @@ Feature: Search for free slots
 
   Scenario: Slots carry their profile, a version and an id, and are free
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
       And every slot in the response should be free and inside the searched period
 
   Scenario: Every slot has a delivery channel and every Schedule a practitioner role
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 14 days
+      And I search for free slots over a period of 14 days that holds a free slot
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
@@ -222,7 +222,7 @@ Feature: Search for free slots
 
   Scenario: Slot and Schedule times are UK local time with their offset
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 14 days
+      And I search for free slots over a period of 14 days that holds a free slot
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
@@ -230,7 +230,7 @@ Feature: Search for free slots
 
   Scenario: Slots carry the practice's slot type and a Schedule its session name
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 2 days
+      And I search for free slots over a period of 2 days that holds a free slot
       And I add the query parameter "_include:recurse" with value "Schedule:actor:Location"
     When I make the request
     Then the response status code should be "200"
@@ -241,7 +241,7 @@ Feature: Search for free slots
 
   Scenario Outline: Search for free slots answers in the format the Accept header asks for
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
       And I set the "Content-Type" header to "<content type>"
       And I set the "Accept" header to "<accept>"
     When I make the request
@@ -259,7 +259,7 @@ Feature: Search for free slots
 
   Scenario Outline: Search for free slots answers in the format the _format parameter asks for
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
       And I set the "Content-Type" header to "<content type>"
       And I add the query parameter "_format" with value "<_format>"
     When I make the request
@@ -277,7 +277,7 @@ Feature: Search for free slots
 
   Scenario Outline: Search for free slots lets the _format parameter override the Accept header
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
       And I set the "Content-Type" header to "<content type>"
       And I set the "Accept" header to "<accept>"
       And I add the query parameter "_format" with value "<_format>"
@@ -300,7 +300,7 @@ Feature: Search for free slots
 
   Scenario: Every include returns the Schedules' practitioners and locations and their organisations
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
       And I add the query parameter "_include:recurse" with value "Schedule:actor:Practitioner"
       And I add the query parameter "_include:recurse" with value "Schedule:actor:Location"
       And I add the query parameter "_include:recurse" with value "Location:managingOrganization"
@@ -311,11 +311,11 @@ Feature: Search for free slots
       And every Practitioner the Schedules name as actor should be in the response
       And every Location the Schedules name as actor should be in the response
       And every Location in the response should have its managing Organization in the response
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
 
   Scenario Outline: Only the actors asked for are included
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
       And I add the query parameter "_include:recurse" with value "Schedule:actor:<included>"
     When I make the request
     Then the response status code should be "200"
@@ -330,7 +330,7 @@ Feature: Search for free slots
 
   Scenario: Without includes the response holds slots, Schedules and the managing Organization only
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
@@ -341,19 +341,19 @@ Feature: Search for free slots
 
   Scenario: Included practitioners are valid GP Connect practitioners
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
       And I add the query parameter "_include:recurse" with value "Schedule:actor:Practitioner"
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
       And the response bundle should contain at least 1 Practitioner resource
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
       And every Practitioner in the response should not carry "telecom"
       And every Practitioner in the response should not carry "birthDate"
 
   Scenario: Included locations name their managing organisation
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
       And I add the query parameter "_include:recurse" with value "Schedule:actor:Location"
     When I make the request
     Then the response status code should be "200"
@@ -363,14 +363,14 @@ Feature: Search for free slots
 
   Scenario Outline: A search filtered by an organisation type returns free slots
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 7 days
+      And I search for free slots over a period of 7 days that holds a free slot
       And I add a searchFilter for the organisation type "<type>"
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
       And the response should be a Bundle resource of type "searchset"
       And every slot in the response should be free and inside the searched period
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
     Examples:
       | type        |
       | urgent-care |
@@ -379,14 +379,14 @@ Feature: Search for free slots
 
   Scenario Outline: A search filtered by an ODS code returns free slots
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 7 days
+      And I search for free slots over a period of 7 days that holds a free slot
       And I add a searchFilter for the ODS code "<ods>"
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles
       And the response should be a Bundle resource of type "searchset"
       And every slot in the response should be free and inside the searched period
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
     Examples:
       | ods        |
       | {ods:ORG1} |
@@ -396,7 +396,7 @@ Feature: Search for free slots
 
   Scenario Outline: A search filtered by an organisation type and an ODS code returns free slots
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 7 days
+      And I search for free slots over a period of 7 days that holds a free slot
       And I add a searchFilter for the organisation type "<type>"
       And I add a searchFilter for the ODS code "<ods>"
     When I make the request
@@ -404,7 +404,7 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And the response should be a Bundle resource of type "searchset"
       And every slot in the response should be free and inside the searched period
-      And every resource in the response should carry its profile and a version
+      And every resource should carry the interaction's profile and a version
     Examples:
       | type        | ods        |
       | urgent-care | {ods:ORG1} |
@@ -450,7 +450,7 @@ Feature: Search for free slots
 
   Scenario: A successful search says Cache-Control no-store
     Given I configure the default "SearchForFreeSlots" request
-      And I search for free slots over the next 3 days
+      And I search for free slots over a period of 3 days that holds a free slot
     When I make the request
     Then the response status code should be "200"
       And the response should be valid against its profiles

@@ -24,7 +24,7 @@ use super::foundations::{
 };
 use super::slots::{Schedule, Slot, SlotBook};
 use super::{api_error, data, uktime, ApiError, Fault, ProviderState, Reply, Req, Store};
-use crate::spine::catalogue::Interaction;
+
 use crate::spine::headers::{profile, system};
 
 /// Longest period a search for free slots may cover.
@@ -53,25 +53,6 @@ pub(crate) struct ApptRecord {
     pub channel: String,
     pub role_code: String,
     pub role_display: String,
-}
-
-pub(crate) fn dispatch(
-    st: &ProviderState,
-    i: &Interaction,
-    req: &Req<'_>,
-) -> Result<Reply, ApiError> {
-    match i.name {
-        "SearchForFreeSlots" => search_free_slots(st, req),
-        "AppointmentCreate" => book(st, req),
-        "AppointmentRead" => read(st, req),
-        "AppointmentAmend" => update(st, req, Change::Amend),
-        "AppointmentCancel" => update(st, req, Change::Cancel),
-        "AppointmentSearch" => retrieve(st, req),
-        other => Err(api_error(
-            "NOT_IMPLEMENTED",
-            format!("{other} is not implemented by the reference provider"),
-        )),
-    }
 }
 
 fn invalid_parameter(msg: impl Into<String>) -> ApiError {
@@ -391,12 +372,12 @@ fn push_unique(ids: &mut Vec<&'static str>, id: &'static str) {
     }
 }
 
-fn search_free_slots(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn search_free_slots(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let q = slot_query(st, req)?;
     let types: Vec<&str> = q.org_types.iter().map(String::as_str).collect();
     let codes: Vec<&str> = q.ods_codes.iter().map(String::as_str).collect();
     let mut store = st.lock();
-    store.book.extend_to(Utc::now());
+    store.book.extend_to(st.clock.now());
     let book = &store.book;
     let mut found: Vec<&Slot> = book
         .slots
@@ -1053,7 +1034,7 @@ fn with_local_times(
     base
 }
 
-fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let body = parse_body(st, req)?;
     let o = check_appointment(st, &body)?;
     // A client-supplied id is ignored (FHIR create); `sanitise` drops it.
@@ -1073,7 +1054,7 @@ fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     } else {
         booking_organisation(&o)?
     };
-    let now = Utc::now();
+    let now = st.clock.now();
     let mut store = st.lock();
     store.book.extend_to(now);
     let slots = check_slots(st, &store.book, &o, &booking_org, now)?;
@@ -1154,13 +1135,13 @@ fn in_the_past(a: &ApptRecord, now: DateTime<Utc>) -> bool {
     uktime::local_date(a.start) < uktime::local_date(now)
 }
 
-fn read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let id = req.id.as_deref().unwrap_or_default();
     let store = st.lock();
     let Some(a) = store.appointments.iter().find(|a| a.id == id) else {
         return Err(not_found(id));
     };
-    if in_the_past(a, Utc::now()) && !st.fault(Fault::ApptReadPastAllowed) {
+    if in_the_past(a, st.clock.now()) && !st.fault(Fault::ApptReadPastAllowed) {
         return Err(invalid_parameter(format!(
             "Appointment/{id} started on {}; only future appointments can be read",
             uktime::format(a.start)
@@ -1170,7 +1151,7 @@ fn read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
+pub(super) enum Change {
     Amend,
     Cancel,
 }
@@ -1182,10 +1163,10 @@ fn if_match_version(raw: &str) -> &str {
     v.trim_matches('"')
 }
 
-fn update(st: &ProviderState, req: &Req<'_>, change: Change) -> Result<Reply, ApiError> {
+pub(super) fn update(st: &ProviderState, req: &Req<'_>, change: Change) -> Result<Reply, ApiError> {
     let id = req.id.as_deref().unwrap_or_default().to_string();
     let body = parse_body(st, req)?;
-    let now = Utc::now();
+    let now = st.clock.now();
     let mut guard = st.lock();
     let store = &mut *guard;
     let Some(index) = store.appointments.iter().position(|a| a.id == id) else {
@@ -1322,7 +1303,7 @@ fn retrieve_date<'r>(st: &ProviderState, raw: &'r str) -> Result<(&'r str, Naive
     Ok((prefix, date))
 }
 
-fn retrieve(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn retrieve(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let patient_id = req.id.as_deref().unwrap_or_default();
     let store = st.lock();
     if !store
@@ -1354,7 +1335,7 @@ fn retrieve(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
             ))
         }
     };
-    let today = uktime::local_date(Utc::now());
+    let today = uktime::local_date(st.clock.now());
     if from < today && !st.fault(Fault::ApptRetrievePastRange) {
         return Err(invalid_parameter(format!(
             "start=ge{from} is in the past: only appointments from today ({today}) onwards can be retrieved"

@@ -6,30 +6,8 @@ use serde_json::{json, Map, Value};
 use super::data::{self, PatientRecord, Role};
 use super::negotiate::Format;
 use super::{api_error, ApiError, Fault, ProviderState, Reply, Req};
-use crate::spine::catalogue::Interaction;
-use crate::spine::headers::{profile, system};
 
-pub(crate) fn dispatch(
-    st: &ProviderState,
-    i: &Interaction,
-    req: &Req<'_>,
-) -> Result<Reply, ApiError> {
-    match i.name {
-        "MetadataRead" => Ok(Reply::ok(capability_statement(st))),
-        "PatientSearch" => patient_search(st, req),
-        "PatientRead" => patient_read(st, req),
-        "RegisterPatient" => register_patient(st, req),
-        "PractitionerSearch" => practitioner_search(st, req),
-        "PractitionerRead" => practitioner_read(st, req),
-        "OrganizationSearch" => organization_search(st, req),
-        "OrganizationRead" => organization_read(st, req),
-        "LocationRead" => location_read(st, req),
-        other => Err(api_error(
-            "NOT_IMPLEMENTED",
-            format!("{other} is not implemented by the reference provider yet"),
-        )),
-    }
-}
+use crate::spine::headers::{profile, system};
 
 pub(crate) fn meta(st: &ProviderState, profile_url: &str, version: u64) -> Value {
     if st.fault(Fault::NoVersionId) {
@@ -228,7 +206,7 @@ pub(crate) fn patient_resource(st: &ProviderState, p: &PatientRecord) -> Value {
     r
 }
 
-fn patient_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn patient_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let nhs = identifier_param(st, req, system::NHS_NUMBER)?;
     if !data::nhs_number_valid(nhs) && !st.fault(Fault::AcceptBadNhsNumber) {
         return Err(api_error(
@@ -253,7 +231,7 @@ fn patient_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> 
     Ok(searchset(st, found))
 }
 
-fn patient_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn patient_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let id = req.id.as_deref().unwrap_or_default();
     let store = st.lock();
     match store.patients.iter().find(|p| p.id == id && visible(st, p)) {
@@ -411,7 +389,7 @@ fn register_input(st: &ProviderState, body: &Value) -> Result<Map<String, Value>
     Ok(patient)
 }
 
-fn register_patient(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn register_patient(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let body = parse_body(st, req)?;
     let patient = register_input(st, &body)?;
     let ids = patient
@@ -481,9 +459,7 @@ fn register_patient(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError
             "the demographics do not match PDS",
         ));
     }
-    let now = chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S+00:00")
-        .to_string();
+    let now = st.clock.now().format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
     if let Some(existing) = store.patients.iter_mut().find(|p| p.nhs_number == nhs) {
         if existing.role == Role::Inactive {
             existing.role = Role::Normal;
@@ -543,7 +519,7 @@ pub(crate) fn practitioner_resource(st: &ProviderState, p: &data::Prac) -> Value
     r
 }
 
-fn practitioner_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn practitioner_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let sds = identifier_param(st, req, system::SDS_USER)?;
     let found: Vec<Value> = data::practitioners()
         .iter()
@@ -559,7 +535,7 @@ fn practitioner_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiEr
     Ok(searchset(st, found))
 }
 
-fn practitioner_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn practitioner_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let id = req.id.as_deref().unwrap_or_default();
     data::practitioners()
         .iter()
@@ -584,7 +560,7 @@ pub(crate) fn organization_resource(st: &ProviderState, o: &data::Org) -> Value 
     r
 }
 
-fn organization_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn organization_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let code = identifier_param(st, req, system::ODS_ORGANIZATION)?;
     let found: Vec<Value> = data::organizations()
         .iter()
@@ -600,7 +576,7 @@ fn organization_search(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiEr
     Ok(searchset(st, found))
 }
 
-fn organization_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn organization_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let id = req.id.as_deref().unwrap_or_default();
     data::organizations()
         .iter()
@@ -609,7 +585,7 @@ fn organization_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiErro
         .ok_or_else(|| not_found(st, "ORGANISATION_NOT_FOUND", &format!("Organization/{id}")))
 }
 
-fn location_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+pub(super) fn location_read(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let id = req.id.as_deref().unwrap_or_default();
     let Some(site) = data::sites().into_iter().find(|s| s.id == id) else {
         return Err(api_error(
@@ -640,7 +616,7 @@ pub(crate) fn location_resource(st: &ProviderState, site: &data::Site) -> Value 
     r
 }
 
-fn capability_statement(st: &ProviderState) -> Value {
+pub(super) fn capability_statement(st: &ProviderState) -> Value {
     let version = if st.fault(Fault::CapabilityWrongVersion) {
         "1.2.6"
     } else {

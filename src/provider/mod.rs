@@ -19,6 +19,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
+use crate::clock::Clock;
 use crate::fhir::FhirPath;
 use crate::spine::catalogue::{self, Capability, Interaction};
 use crate::spine::errors;
@@ -37,6 +38,8 @@ pub struct ProviderOptions {
     pub faults: FaultSet,
     pub fhir_path: FhirPath,
     pub roots: crate::config::ServiceRoots,
+    /// The clock the provider's dates, slots and token checks follow.
+    pub clock: Clock,
 }
 
 impl Default for ProviderOptions {
@@ -46,6 +49,7 @@ impl Default for ProviderOptions {
             faults: FaultSet::default(),
             fhir_path: FhirPath::development_default(),
             roots: crate::config::ServiceRoots::default(),
+            clock: Clock::system(),
         }
     }
 }
@@ -82,6 +86,7 @@ pub struct ProviderState {
     pub(crate) asid: String,
     pub(crate) faults: FaultSet,
     pub(crate) fhir_path: FhirPath,
+    pub(crate) clock: Clock,
     roots: Vec<(Capability, String)>,
     error_system: String,
     displays: HashMap<String, String>,
@@ -96,14 +101,11 @@ impl ProviderState {
             "OperationOutcome.issue.details.coding.system",
         )?;
         let displays = index.code_displays(&error_system)?;
-        let r = &options.roots;
-        let roots = vec![
-            (Capability::Foundations, r.foundations.clone()),
-            (Capability::Appointments, r.appointments.clone()),
-            (Capability::Structured, r.structured.clone()),
-            (Capability::Documents, r.documents.clone()),
-            (Capability::Html, r.html.clone()),
-        ];
+        let roots: Vec<(Capability, String)> = options
+            .roots
+            .iter()
+            .map(|(c, root)| (c, root.clone()))
+            .collect();
         for (_, root) in &roots {
             if !root.starts_with('/') {
                 return Err(ProviderError::Root(root.clone()));
@@ -111,7 +113,7 @@ impl ProviderState {
         }
         let patients = data::seed_patients();
         let pds = data::seed_pds(&patients);
-        let now = chrono::Utc::now();
+        let now = options.clock.now();
         let mut book =
             slots::SlotBook::new(now, &crate::config::JwtOrganization::default().ods_code);
         let appointments = appointments::seed(&mut book, now);
@@ -120,6 +122,7 @@ impl ProviderState {
             asid: options.asid,
             faults: options.faults,
             fhir_path: options.fhir_path,
+            clock: options.clock,
             roots,
             error_system,
             displays,
@@ -342,32 +345,25 @@ fn segments_match_ci(template: &str, path: &str) -> Option<Option<String>> {
 }
 
 /// Interactions whose path matches, with the `{id}` value.
-fn route(
-    st: &ProviderState,
-    cap: Capability,
-    rel: &str,
-) -> Vec<(&'static Interaction, Option<String>)> {
+fn route(st: &ProviderState, cap: Capability, rel: &str) -> Vec<(Interaction, Option<String>)> {
     let ci = st.fault(Fault::UrlCaseInsensitive);
     catalogue::candidates_for_path(cap, rel)
         .into_iter()
         .map(|i| {
             (
                 i,
-                catalogue::match_path(i.path, rel)
+                catalogue::match_path(i.path(), rel)
                     .flatten()
                     .map(String::from),
             )
         })
         .chain(
             ci.then(|| {
-                catalogue::CATALOGUE
+                Interaction::ALL
                     .iter()
-                    .filter(|i| {
-                        i.capability == cap
-                            || (cap == Capability::Foundations
-                                && i.capability == Capability::Appointments)
-                    })
-                    .filter_map(|i| segments_match_ci(i.path, rel).map(|id| (i, id)))
+                    .copied()
+                    .filter(|i| i.capability().shares_root_with(cap))
+                    .filter_map(|i| segments_match_ci(i.path(), rel).map(|id| (i, id)))
                     .collect::<Vec<_>>()
             })
             .into_iter()
@@ -469,13 +465,14 @@ fn process(
         .unwrap_or_default()
         .trim()
         .to_string();
-    let method_ok = |i: &Interaction| i.method == method || st.fault(Fault::MethodsNotEnforced);
+    let method_ok =
+        |i: Interaction| i.method().as_str() == method || st.fault(Fault::MethodsNotEnforced);
     let chosen = candidates
         .iter()
-        .find(|(i, _)| i.urn == urn && method_ok(i))
+        .find(|(i, _)| i.urn() == urn && method_ok(*i))
         .or_else(|| {
             st.fault(Fault::IgnoreInteractionId)
-                .then(|| candidates.iter().find(|(i, _)| method_ok(i)))
+                .then(|| candidates.iter().find(|(i, _)| method_ok(*i)))
                 .flatten()
         });
     let Some((interaction, id)) = chosen else {
@@ -484,6 +481,7 @@ fn process(
             format!("Ssp-InteractionID `{urn}` does not match {method} {rel}"),
         ));
     };
+    let interaction = *interaction;
     check_jwt(st, h, interaction)?;
     format.map_err(|v| {
         api_error(
@@ -527,13 +525,50 @@ fn process(
         prefer_minimal,
         base_url,
     };
-    match interaction.capability {
-        Capability::Appointments => appointments::dispatch(st, interaction, &req),
-        _ => foundations::dispatch(st, interaction, &req),
+    dispatch(st, interaction, &req)
+}
+
+/// The handler of each interaction. A new catalogue row does not compile until it is answered here.
+fn dispatch(
+    st: &ProviderState,
+    interaction: Interaction,
+    req: &Req<'_>,
+) -> Result<Reply, ApiError> {
+    use appointments::Change;
+    use Interaction as I;
+    match interaction {
+        I::MetadataRead => Ok(Reply::ok(foundations::capability_statement(st))),
+        I::PatientSearch => foundations::patient_search(st, req),
+        I::PatientRead => foundations::patient_read(st, req),
+        I::RegisterPatient => foundations::register_patient(st, req),
+        I::PractitionerSearch => foundations::practitioner_search(st, req),
+        I::PractitionerRead => foundations::practitioner_read(st, req),
+        I::OrganizationSearch => foundations::organization_search(st, req),
+        I::OrganizationRead => foundations::organization_read(st, req),
+        I::LocationRead => foundations::location_read(st, req),
+        I::SearchForFreeSlots => appointments::search_free_slots(st, req),
+        I::AppointmentCreate => appointments::book(st, req),
+        I::AppointmentRead => appointments::read(st, req),
+        I::AppointmentAmend => appointments::update(st, req, Change::Amend),
+        I::AppointmentCancel => appointments::update(st, req, Change::Cancel),
+        I::AppointmentSearch => appointments::retrieve(st, req),
+        I::StructuredMetadataRead
+        | I::GetStructuredRecord
+        | I::MigrateStructuredRecord
+        | I::DocumentsMetadataRead
+        | I::DocumentsPatientSearch
+        | I::DocumentsSearch
+        | I::DocumentsRetrieve
+        | I::DocumentsMigrate
+        | I::HtmlMetadataRead
+        | I::GetCareRecord => Err(api_error(
+            "NOT_IMPLEMENTED",
+            format!("{interaction} is not implemented by the reference provider yet"),
+        )),
     }
 }
 
-fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: &Interaction) -> Result<(), ApiError> {
+fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: Interaction) -> Result<(), ApiError> {
     let auth = header(h, headers::AUTHORIZATION).unwrap_or_default();
     let Some(token) = auth.strip_prefix("Bearer ") else {
         return Err(api_error(
@@ -558,7 +593,7 @@ fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: &Interaction) -> Re
             "JWT claim `requested_record` is missing",
         ));
     }
-    let now_check = chrono::Utc::now().timestamp();
+    let now_check = st.clock.unix_seconds();
     if st.fault(Fault::StrictIssueTime)
         && claims
             .get("iat")
@@ -586,8 +621,8 @@ fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: &Interaction) -> Re
             ));
         }
     }
-    let now = chrono::Utc::now().timestamp();
-    jwt::check(&jwt, &signature, interaction.scope, now, opts).map_err(|v| {
+    let now = st.clock.unix_seconds();
+    jwt::check(&jwt, &signature, interaction.scope(), now, opts).map_err(|v| {
         let code = if v.status == 422 {
             "INVALID_RESOURCE"
         } else {

@@ -5,4 +5,4 @@ pub mod errors;
 pub mod headers;
 pub mod jwt;
 
-pub use catalogue::{Capability, Interaction, CATALOGUE};
+pub use catalogue::{Capability, Interaction};

@@ -22,7 +22,7 @@ impl Validators {
         let by_capability = Capability::ALL
             .into_iter()
             .map(|cap| {
-                let store = Arc::new(store.preferring(sources.for_capability(cap)));
+                let store = Arc::new(store.preferring(sources.get(cap)));
                 let v = if cap == Capability::Html {
                     Validator::dstu2(store)
                 } else {

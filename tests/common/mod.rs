@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use gpc_assure::clock::Clock;
 use gpc_assure::config::Config;
 use gpc_assure::fhir::FhirPath;
 use gpc_assure::runner::{Progress, RunOptions, Target};
@@ -30,5 +31,6 @@ pub fn options(target: Target, report: &str) -> RunOptions {
         report_dir: temp_dir(report),
         fhir_path: FhirPath::resolve(&[], &[]),
         progress: Progress::Quiet,
+        clock: Clock::system(),
     }
 }
