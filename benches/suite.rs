@@ -29,6 +29,7 @@ fn main() {
             target: Target::Embedded(Default::default()),
             features: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("features"),
             tags: None,
+            ids: None,
             report_dir: std::env::temp_dir()
                 .join(format!("gpc-assure-bench-{}", std::process::id())),
             fhir_path: FhirPath::resolve(&[], &[]),

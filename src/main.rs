@@ -50,6 +50,10 @@ enum Command {
         /// Tag expression, e.g. `@foundations and not @jwt`.
         #[arg(long)]
         tags: Option<String>,
+        /// Run only these tests by stable id (`appt.book.07`, an outline row `appt.book.01.2`); comma-separated
+        /// or repeated. A scenario id runs every row of its outline.
+        #[arg(long = "id", value_delimiter = ',')]
+        ids: Vec<String>,
         /// Where reports go (default: the config's report_dir, `reports`).
         #[arg(long)]
         report_dir: Option<PathBuf>,
@@ -152,6 +156,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             provider,
             config,
             tags,
+            ids,
             report_dir,
             features,
             fhir_path,
@@ -179,6 +184,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 target,
                 features: features.unwrap_or_else(default_features),
                 tags,
+                ids: (!ids.is_empty()).then_some(ids),
                 clock,
                 progress: if quiet {
                     Progress::Quiet
@@ -190,7 +196,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let summary = runner::run(opts).await?;
             out!(
-                "{} passed, {} failed ({} scenarios in {:.1} s against {}; reports in {})",
+                "{} passed, {} failed ({} tests in {:.1} s against {}; reports in {})",
                 summary.passed(),
                 summary.failed(),
                 summary.outcomes.len(),

@@ -205,6 +205,97 @@ async fn make_request(w: &mut GpcWorld) -> Step {
     w.send().await
 }
 
+/// The same request `n` times concurrently (each with its own trace id), all in flight together.
+#[when(expr = "I make the request {int} times at once")]
+async fn make_requests_at_once(w: &mut GpcWorld, n: usize) -> Step {
+    if !(2..=200).contains(&n) {
+        return Err(format!("make the request 2 to 200 times at once, not {n}"));
+    }
+    w.send_at_once(n).await
+}
+
+/// The statuses of the concurrent responses, in sending order.
+fn burst_statuses(w: &GpcWorld) -> Result<Vec<Option<u16>>, String> {
+    if w.burst.is_empty() {
+        return Err(
+            "no requests were made at once (missing `When I make the request N times at once`)"
+                .into(),
+        );
+    }
+    Ok(w.exchanges[w.burst.clone()]
+        .iter()
+        .map(|x| x.response.as_ref().map(|r| r.status))
+        .collect())
+}
+
+fn statuses_text(statuses: &[Option<u16>]) -> String {
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for s in statuses {
+        *counts
+            .entry(s.map_or("no response".to_string(), |c| c.to_string()))
+            .or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(s, n)| format!("{n} x {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[then(expr = "exactly {int} of the responses should have status code {string}")]
+fn exactly_n_status(w: &mut GpcWorld, n: usize, code: String) -> Step {
+    let statuses = burst_statuses(w)?;
+    let matching: Vec<usize> = statuses
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_some_and(|s| s.to_string() == code))
+        .map(|(i, _)| i)
+        .collect();
+    if matching.len() != n {
+        return Err(format!(
+            "HTTP status of {} concurrent responses: expected exactly {n} x {code}, got {}",
+            statuses.len(),
+            statuses_text(&statuses)
+        ));
+    }
+    if let Some(first) = matching.first() {
+        w.look_at(w.burst.start + first);
+    }
+    Ok(())
+}
+
+#[then(expr = "every other response should have status code {string} and error code {string}")]
+fn others_refused(w: &mut GpcWorld, code: String, error: String) -> Step {
+    let statuses = burst_statuses(w)?;
+    let keep = w.current;
+    let looked = w.current.map(|c| c - w.burst.start);
+    for (i, status) in statuses.iter().enumerate() {
+        if Some(i) == looked {
+            continue;
+        }
+        w.look_at(w.burst.start + i);
+        let check = match status {
+            Some(s) if s.to_string() == code => operation_outcome(w, error.clone()),
+            other => Err(format!(
+                "HTTP status: expected {code}, got {}",
+                other.map_or("no response".to_string(), |s| s.to_string())
+            )),
+        };
+        if let Err(e) = check {
+            return Err(format!(
+                "concurrent response {} of {}: {e} (all: {})",
+                i + 1,
+                statuses.len(),
+                statuses_text(&statuses)
+            ));
+        }
+    }
+    if let Some(k) = keep {
+        w.look_at(k);
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- status and headers
 
 #[then(expr = "the response status code should be {string}")]

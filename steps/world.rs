@@ -80,6 +80,8 @@ pub struct GpcWorld {
     pub claims: Vec<SlotClaim>,
     /// What each request of the scenario was, in order (one per exchange).
     pub sent: Vec<Sent>,
+    /// The exchanges the last `send_at_once` made.
+    pub burst: std::ops::Range<usize>,
     /// Appointments this scenario booked, each as the provider last returned it (oldest first).
     pub booked: Vec<Value>,
 }
@@ -117,6 +119,7 @@ impl GpcWorld {
             validations: Vec::new(),
             claims: Vec::new(),
             sent: Vec::new(),
+            burst: 0..0,
             booked: Vec::new(),
         }
     }
@@ -273,16 +276,60 @@ impl GpcWorld {
     /// Sends the current request, records the exchange and parses the response body.
     pub async fn send(&mut self) -> Result<(), String> {
         // One fresh trace id per request, unless a step deliberately set one that is not a GUID.
-        let fresh = self.headers.iter().any(|(k, v)| {
-            k.eq_ignore_ascii_case(headers::SSP_TRACE_ID) && uuid::Uuid::parse_str(v).is_ok()
-        });
-        if fresh && !self.exchanges.is_empty() {
-            self.set_header(headers::SSP_TRACE_ID, &uuid::Uuid::new_v4().to_string());
+        if !self.exchanges.is_empty() {
+            self.fresh_trace_id();
         }
         let (request, jwt) = self.build_request()?;
         self.check_jwt_resources()?;
         let exchange = self.ctx.client.send(request, jwt).await;
-        self.parsed = exchange.response.as_ref().map(|r| self.parse_body(r));
+        self.record(exchange);
+        self.look_at(self.exchanges.len() - 1);
+        Ok(())
+    }
+
+    /// Sends the current request `n` times at once (each with its own trace id) and looks at the first
+    /// response; [`GpcWorld::burst`] holds the exchanges.
+    pub async fn send_at_once(&mut self, n: usize) -> Result<(), String> {
+        self.check_jwt_resources()?;
+        let mut requests = Vec::with_capacity(n);
+        for _ in 0..n {
+            self.fresh_trace_id();
+            requests.push(self.build_request()?);
+        }
+        let client = &self.ctx.client;
+        let exchanges =
+            futures::future::join_all(requests.into_iter().map(|(r, jwt)| client.send(r, jwt)))
+                .await;
+        let first = self.exchanges.len();
+        for exchange in exchanges {
+            self.record(exchange);
+        }
+        self.burst = first..self.exchanges.len();
+        self.look_at(first);
+        Ok(())
+    }
+
+    /// Makes exchange `index` the one the Then-steps look at.
+    pub fn look_at(&mut self, index: usize) {
+        let parsed = self
+            .exchanges
+            .get(index)
+            .and_then(|x| x.response.as_ref())
+            .map(|r| self.parse_body(r));
+        self.parsed = parsed;
+        self.current = Some(index);
+    }
+
+    fn fresh_trace_id(&mut self) {
+        let is_guid = self.headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case(headers::SSP_TRACE_ID) && uuid::Uuid::parse_str(v).is_ok()
+        });
+        if is_guid {
+            self.set_header(headers::SSP_TRACE_ID, &uuid::Uuid::new_v4().to_string());
+        }
+    }
+
+    fn record(&mut self, exchange: Exchange) {
         self.sent.push(Sent {
             interaction: self.interaction,
             body: match &self.body {
@@ -292,8 +339,6 @@ impl GpcWorld {
             status: exchange.response.as_ref().map(|r| r.status),
         });
         self.exchanges.push(exchange);
-        self.current = Some(self.exchanges.len() - 1);
-        Ok(())
     }
 
     /// Validates the three FHIR resources inside the JWT about to be sent (evidence for every request). A

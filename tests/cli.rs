@@ -52,7 +52,7 @@ fn bad_tag_expression_and_empty_selection_exit_2() {
     assert_eq!(code, 2, "{err}");
     let (code, err) = run(&["run", "--tags", "@no-such-tag"]);
     assert_eq!(code, 2);
-    assert!(err.contains("no scenario matches"), "{err}");
+    assert!(err.contains("no test matches"), "{err}");
 }
 
 #[test]
@@ -175,4 +175,89 @@ fn a_closed_stdout_ends_the_listing_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn one_id_runs_exactly_that_test_and_reports_carry_the_id() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-id-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = gpc()
+        .args([
+            "run",
+            "--plain",
+            "--id",
+            "fdn.capability.01",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<testcase ").count(), 1, "{junit}");
+    assert!(
+        junit.contains("<property name=\"id\" value=\"fdn.capability.01\"/>"),
+        "{junit}"
+    );
+    assert!(dir
+        .join("evidence/fdn.capability.01/scenario.json")
+        .is_file());
+    assert!(dir
+        .join("evidence/fdn.capability.01/exchange-01.json")
+        .is_file());
+    let (code, err) = run(&["run", "--id", "fdn.capability.99"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("fdn.capability.99") && err.contains("fdn.capability.01"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failing_run_prints_h2spec_style_blocks_and_junit_carries_them() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-fail-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = gpc()
+        .args([
+            "run",
+            "--plain",
+            "--fault",
+            "no-cache-control",
+            "--id",
+            "fdn.patient-read.02",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for line in [
+        "FAIL fdn.patient-read.02  ",
+        "  Step:        And the response should not be cacheable",
+        "  Requirement: ",
+        "https://developer.nhs.uk/apis/gpconnect-1-2-7/foundations_use_case_read_a_patient.html",
+        "  Request:     GET http://127.0.0.1:",
+        "  Where:       header Cache-Control",
+        "  Expected:    `no-store`",
+        "  Actual:      (absent)",
+        "  Evidence:    ",
+    ] {
+        assert!(err.contains(line), "missing `{line}` in:\n{err}");
+    }
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(
+            "<failure message=\"header Cache-Control: expected `no-store`, but it is absent\""
+        ),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("  Where:       header Cache-Control"),
+        "{junit}"
+    );
+    let block =
+        std::fs::read_to_string(dir.join("evidence/fdn.patient-read.02/failure.txt")).unwrap();
+    assert!(block.contains("Expected:    `no-store`"), "{block}");
 }

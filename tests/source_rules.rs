@@ -91,3 +91,92 @@ fn the_literal_scanner_sees_literals_and_skips_comments() {
     assert!(literals(r#"  // "PatientRead""#).is_empty());
     assert_eq!(literals(r#"f("a", "b")"#), vec!["a", "b"]);
 }
+
+/// Every scenario of the project's features has a unique, well-formed `@id`, names the specification page it
+/// checks and the release it comes from.
+#[test]
+fn every_test_has_a_unique_id_and_a_requirement() {
+    use gpc_assure::runner::Plan;
+    let plan =
+        Plan::load(&root().join("features")).expect("the features load without duplicate ids");
+    assert_eq!(plan.derived_ids(), 0, "every scenario needs an @id tag");
+    let id = regex::Regex::new(r"^(fdn|common|appt)\.[a-z0-9-]+\.\d{2,3}(\.\d+)?$").expect("regex");
+    let mut problems = Vec::new();
+    for c in &plan.cases {
+        let folder = c
+            .file
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let prefix = match folder {
+            "foundations" => "fdn.",
+            "common" => "common.",
+            "appointments" => "appt.",
+            other => {
+                problems.push(format!("{}: unknown capability folder {other}", c.id));
+                continue;
+            }
+        };
+        if !id.is_match(&c.id) || !c.id.starts_with(prefix) {
+            problems.push(format!(
+                "{}: not an id of the form {prefix}<feature>.<nn>",
+                c.id
+            ));
+        }
+        if c.specs.is_empty() {
+            problems.push(format!(
+                "{}: no @spec: page on the feature or scenario",
+                c.id
+            ));
+        }
+        if c.spec_version().is_none() {
+            problems.push(format!("{}: no release tag such as @1.2.7", c.id));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(plan.cases.len() >= 767, "{} tests", plan.cases.len());
+}
+
+/// The README's fault table is what `gpc-assure serve --list-faults` prints: every fault, in order, with its
+/// description.
+#[test]
+fn the_readme_fault_table_matches_the_faults() {
+    use gpc_assure::provider::Fault;
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let table: Vec<(String, String)> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| fault | what breaks |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+            match cells.as_slice() {
+                [name, what] => Some((name.trim_matches('`').to_string(), (*what).to_string())),
+                _ => None,
+            }
+        })
+        .collect();
+    let expected: Vec<(String, String)> = Fault::ALL
+        .iter()
+        .map(|f| (f.name().to_string(), f.description().to_string()))
+        .collect();
+    let mut diff = Vec::new();
+    for (a, b) in expected.iter().zip(&table) {
+        if a != b {
+            diff.push(format!("faults.rs: {a:?}\nREADME:    {b:?}"));
+        }
+    }
+    if expected.len() != table.len() {
+        diff.push(format!(
+            "faults.rs has {} faults, the README table {}",
+            expected.len(),
+            table.len()
+        ));
+    }
+    assert!(
+        diff.is_empty(),
+        "README.md's fault table must list `gpc-assure serve --list-faults` in order:\n{}",
+        diff.join("\n")
+    );
+}

@@ -1,10 +1,12 @@
-@appointments @1.2.7 @appointment @AppointmentAmend
+@appointments @1.2.7 @appointment @AppointmentAmend @spec:appointments_use_case_amend_an_appointment
 Feature: Amend an appointment
   A consumer reads an appointment, changes its `description` (up to 100 characters) or `comment` (up to 500)
   and PUTs it back with `If-Match` naming the version it read. Nothing else may change, a cancelled appointment
   may not be amended, and a version that is not current is a conflict. The provider answers the amended
   Appointment with a new version (Appointment Management 1.2.7, "Amend an appointment").
 
+  @guards:appt-etag-not-advanced
+  @id:appt.amend.01
   Scenario Outline: Amend the description of an appointment
     Given I have booked an appointment for patient "<patient>"
       And I configure the default "AppointmentAmend" request
@@ -23,6 +25,7 @@ Feature: Amend an appointment
       | patient2 |
       | patient3 |
 
+  @id:appt.amend.02
   Scenario: Amend the comment of an appointment
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -34,6 +37,7 @@ Feature: Amend an appointment
       And the appointment should be the booked appointment with a new version and the changed "comment"
       And the resource element "comment" should be "Amended comment"
 
+  @id:appt.amend.03
   Scenario: Amend the description and the comment together
     Given I have booked an appointment for patient "patient2"
       And I configure the default "AppointmentAmend" request
@@ -49,6 +53,7 @@ Feature: Amend an appointment
       And every appointment in the response should carry a delivery channel and a practitioner role
       And every appointment in the response should carry the booking organisation it was booked with
 
+  @id:appt.amend.04
   Scenario: An amendment without serviceType and serviceCategory is accepted
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -62,6 +67,7 @@ Feature: Amend an appointment
       And the appointment should be the booked appointment with a new version and the changed "description"
       And every Appointment in the response should carry the text "serviceType[0].text"
 
+  @id:appt.amend.05
   Scenario Outline: A description of 100 and a comment of 500 characters are amended whole
     Given I have booked an appointment for patient "patient3"
       And I configure the default "AppointmentAmend" request
@@ -76,6 +82,7 @@ Feature: Amend an appointment
       | description | 100    |
       | comment     | 500    |
 
+  @id:appt.amend.06
   Scenario Outline: An amended description over 100 or comment over 500 characters is refused
     Given I have booked an appointment for patient "patient3"
       And I configure the default "AppointmentAmend" request
@@ -90,6 +97,7 @@ Feature: Amend an appointment
       | description | 101    |
       | comment     | 501    |
 
+  @id:appt.amend.07
   Scenario Outline: Amending an element other than description and comment is an invalid resource
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -100,16 +108,17 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
     Examples:
-      | element                   | json                                                                                  |
-      | priority                  | 1                                                                                     |
-      | minutesDuration           | 45                                                                                    |
-      | created                   | "2019-01-01T09:00:00+00:00"                                                           |
-      | slot                      | [{"reference":"Slot/999999"}]                                                         |
-      | status                    | "cancelled"                                                                           |
-      | contained[0].name         | "Renamed booking organisation"                                                        |
-      | participant[0].actor      | {"reference":"https://test1.supplier.thirdparty.nhs.uk/A11111/STU3/1/GPConnect/Patient/2"} |
-      | identifier                | [{"system":"https://consumersupplier.com/Id/appointment","value":"amended"}]          |
+      | element              | json                                                                                       | guards                     |
+      | priority             | 1                                                                                          | appt-amend-forbidden-field |
+      | minutesDuration      | 45                                                                                         | appt-amend-forbidden-field |
+      | created              | "2019-01-01T09:00:00+00:00"                                                                | appt-amend-forbidden-field |
+      | slot                 | [{"reference":"Slot/999999"}]                                                              | appt-amend-forbidden-field |
+      | status               | "cancelled"                                                                                |                            |
+      | contained[0].name    | "Renamed booking organisation"                                                             | appt-amend-forbidden-field |
+      | participant[0].actor | {"reference":"https://test1.supplier.thirdparty.nhs.uk/A11111/STU3/1/GPConnect/Patient/2"} |                            |
+      | identifier           | [{"system":"https://consumersupplier.com/Id/appointment","value":"amended"}]               | appt-amend-forbidden-field |
 
+  @id:appt.amend.08
   Scenario Outline: Moving an appointment by amending it is an invalid resource
     Given I have booked an appointment for patient "patient2"
       And I configure the default "AppointmentAmend" request
@@ -124,6 +133,7 @@ Feature: Amend an appointment
       | start   |
       | end     |
 
+  @id:appt.amend.09
   Scenario: Adding a participant by amending is an invalid resource
     Given I have booked an appointment for patient "patient2"
       And I configure the default "AppointmentAmend" request
@@ -134,6 +144,7 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
 
+  @id:appt.amend.10
   Scenario: An amendment carrying a cancellation reason is an invalid resource
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -144,6 +155,7 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
 
+  @id:appt.amend.11
   Scenario: An amendment with an absolute booking organisation reference is an invalid resource
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -154,6 +166,8 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
 
+  @guards:appt-cancelled-amendable
+  @id:appt.amend.12
   Scenario: A cancelled appointment cannot be amended
     Given I have booked an appointment for patient "patient2"
       And I have cancelled the booked appointment with the reason "double booked"
@@ -165,6 +179,8 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
 
+  @guards:appt-if-match-ignored
+  @id:appt.amend.13
   Scenario: An amendment naming a version that is no longer current is a conflict
     Given I have booked an appointment for patient "patient3"
       And I have amended the booked appointment's description to "First amendment"
@@ -177,6 +193,7 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "FHIR_CONSTRAINT_VIOLATION"
 
+  @id:appt.amend.14
   Scenario: An amendment with an If-Match that is not a version is a conflict
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -188,6 +205,7 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "FHIR_CONSTRAINT_VIOLATION"
 
+  @id:appt.amend.15
   Scenario: An amendment without If-Match is a conflict
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -199,6 +217,7 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a GP Connect OperationOutcome
 
+  @id:appt.amend.16
   Scenario: An amendment naming the current version succeeds twice in a row
     Given I have booked an appointment for patient "patient2"
       And I have amended the booked appointment's description to "First amendment"
@@ -210,6 +229,7 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the appointment should be the booked appointment with a new version and the changed "description"
 
+  @id:appt.amend.17
   Scenario Outline: Amending an unknown appointment id is not found
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -224,6 +244,7 @@ Feature: Amend an appointment
       | id         |
       | 8888888888 |
 
+  @id:appt.amend.18
   Scenario: An amendment whose body is not an Appointment is an invalid resource
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -234,6 +255,7 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
 
+  @id:appt.amend.19
   Scenario Outline: Amend an appointment answering in the format the _format parameter asks for
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -250,6 +272,7 @@ Feature: Amend an appointment
       | application/fhir+json | JSON   |
       | application/fhir+xml  | XML    |
 
+  @id:appt.amend.20
   Scenario Outline: Amend an appointment answering in the format the Accept header asks for
     Given I have booked an appointment for patient "patient2"
       And I configure the default "AppointmentAmend" request
@@ -266,6 +289,7 @@ Feature: Amend an appointment
       | application/fhir+json | JSON   |
       | application/fhir+xml  | XML    |
 
+  @id:appt.amend.21
   Scenario Outline: Amend an appointment sent as JSON or XML answering in the format Accept and _format ask for
     Given I have booked an appointment for patient "patient3"
       And I configure the default "AppointmentAmend" request
@@ -286,6 +310,7 @@ Feature: Amend an appointment
       | FHIR XML  | application/fhir+xml  | application/fhir+json | JSON   |
       | FHIR XML  | application/fhir+xml  | application/fhir+xml  | XML    |
 
+  @id:appt.amend.22
   Scenario: An amendment with Prefer return=representation answers the appointment
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -298,6 +323,7 @@ Feature: Amend an appointment
       And the response body should be FHIR JSON
       And the resource element "comment" should be "customComment"
 
+  @id:appt.amend.23
   Scenario: An amendment with Prefer return=minimal answers no body
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -308,6 +334,7 @@ Feature: Amend an appointment
     Then the response status code should be "200"
       And the response body should be empty
 
+  @id:appt.amend.24
   Scenario: Another organisation may amend an appointment
     Given I have booked an appointment for patient "patient3"
       And I configure the default "AppointmentAmend" request
@@ -320,6 +347,7 @@ Feature: Amend an appointment
       And the appointment should be the booked appointment with a new version and the changed "description"
       And every appointment in the response should carry the booking organisation it was booked with
 
+  @id:appt.amend.25
   Scenario: A successful amendment says Cache-Control no-store
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -330,6 +358,7 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should not be cacheable
 
+  @id:appt.amend.26
   Scenario: A refused amendment says Cache-Control no-store
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -341,6 +370,7 @@ Feature: Amend an appointment
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
       And the response should not be cacheable
 
+  @id:appt.amend.27
   Scenario Outline: An amendment without a mandatory header is a bad request
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -352,13 +382,14 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
-      | header            |
-      | Ssp-TraceID       |
-      | Ssp-From          |
-      | Ssp-To            |
-      | Ssp-InteractionID |
-      | Authorization     |
+      | header            | guards                  |
+      | Ssp-TraceID       | accept-missing-trace-id |
+      | Ssp-From          | accept-missing-from     |
+      | Ssp-To            |                         |
+      | Ssp-InteractionID |                         |
+      | Authorization     |                         |
 
+  @id:appt.amend.28
   Scenario: An amendment with another interaction's ID is a bad request
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -370,6 +401,7 @@ Feature: Amend an appointment
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
+  @id:appt.amend.29
   Scenario Outline: An amendment with a token for another scope is a bad request
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentAmend" request
@@ -385,6 +417,7 @@ Feature: Amend an appointment
       | patient/*.read      |
       | organization/*.read |
 
+  @id:appt.amend.30
   Scenario: The CapabilityStatement declares updating an appointment
     Given I configure the default "MetadataRead" request
     When I make the request

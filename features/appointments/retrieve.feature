@@ -1,10 +1,11 @@
-@appointments @1.2.7 @patient-appointments @AppointmentSearch
+@appointments @1.2.7 @patient-appointments @AppointmentSearch @spec:appointments_use_case_retrieve_a_patients_appointments
 Feature: Retrieve a patient's appointments
   A consumer retrieves a patient's appointments in a date range: exactly two `start` parameters, one with the
   `ge` and one with the `le` prefix, full dates without a time, no part of the range in the past. The provider
   answers a searchset of the patient's appointments starting in the range, cancelled ones included; a range it
   cannot accept is an invalid parameter (Appointment Management 1.2.7, "Retrieve a patient's appointments").
 
+  @id:appt.retrieve.01
   Scenario: A patient without appointments has an empty searchset
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patientNoAppointments"
@@ -16,6 +17,7 @@ Feature: Retrieve a patient's appointments
       And the response should be a Bundle resource of type "searchset"
       And the response bundle should contain 0 entries
 
+  @id:appt.retrieve.02
   Scenario Outline: Retrieve returns every appointment booked for the patient in the range
     Given I have booked <count> appointments for patient "<patient>"
       And I configure the default "AppointmentSearch" request
@@ -37,6 +39,7 @@ Feature: Retrieve a patient's appointments
       | patient5 | 3     |
       | patient6 | 2     |
 
+  @id:appt.retrieve.03
   Scenario: Retrieved appointments carry their delivery channel, practitioner role and booking organisation
     Given I have booked an appointment for patient "patient7"
       And I configure the default "AppointmentSearch" request
@@ -52,6 +55,7 @@ Feature: Retrieve a patient's appointments
       And every Appointment in the response should not carry "specialty"
       And every Appointment in the response should carry the text "serviceType[0].text"
 
+  @id:appt.retrieve.04
   Scenario: Every participant of a retrieved appointment resolves at the provider
     Given I have booked an appointment for patient "patient8"
       And I configure the default "AppointmentSearch" request
@@ -63,6 +67,8 @@ Feature: Retrieve a patient's appointments
       And the response should be valid against its profiles
       And every participant of every appointment in the response should resolve at the provider
 
+  @guards:appt-retrieve-omits-cancelled
+  @id:appt.retrieve.05
   Scenario: Retrieve includes cancelled appointments
     Given I have booked an appointment for patient "patient12"
       And I have cancelled the booked appointment with the reason "No longer needed"
@@ -76,6 +82,7 @@ Feature: Retrieve a patient's appointments
       And the response should contain every appointment booked in this scenario
       And the booked appointment in the response should have status "cancelled"
 
+  @id:appt.retrieve.06
   Scenario: Retrieve with extra parameters it does not know ignores them
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient5"
@@ -87,6 +94,8 @@ Feature: Retrieve a patient's appointments
       And the response should be valid against its profiles
       And the response should be a Bundle resource of type "searchset"
 
+  @guards:appt-retrieve-unknown-patient
+  @id:appt.retrieve.07
   Scenario Outline: Retrieve for a patient id the provider does not hold is not found
     Given I configure the default "AppointmentSearch" request
       And I set the request id to "<id>"
@@ -102,6 +111,7 @@ Feature: Retrieve a patient's appointments
       | dd        |
       | 999999999 |
 
+  @id:appt.retrieve.08
   Scenario Outline: Retrieve appointments answering in the format Accept and _format ask for
     Given I have booked an appointment for patient "patient1"
       And I configure the default "AppointmentSearch" request
@@ -123,6 +133,7 @@ Feature: Retrieve a patient's appointments
       | application/fhir+xml  | application/fhir+json | JSON   |
       | application/fhir+xml  | application/fhir+xml  | XML    |
 
+  @id:appt.retrieve.09
   Scenario Outline: Retrieve appointments answering in the format the Accept header asks for
     Given I have booked an appointment for patient "patient2"
       And I configure the default "AppointmentSearch" request
@@ -140,6 +151,7 @@ Feature: Retrieve a patient's appointments
       | application/fhir+json | JSON   |
       | application/fhir+xml  | XML    |
 
+  @id:appt.retrieve.10
   Scenario Outline: Retrieve appointments answering in the format the _format parameter asks for
     Given I have booked an appointment for patient "patient3"
       And I configure the default "AppointmentSearch" request
@@ -157,6 +169,7 @@ Feature: Retrieve a patient's appointments
       | application/fhir+json | JSON   |
       | application/fhir+xml  | XML    |
 
+  @id:appt.retrieve.11
   Scenario Outline: A start date that is not a full date without a time is an invalid parameter
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient4"
@@ -167,18 +180,19 @@ Feature: Retrieve a patient's appointments
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PARAMETER"
     Examples:
-      | from                   | to                     |
-      | yyyy-MM-dd             | yyyy                   |
-      | yyyy-MM-dd             | yyyy-MM                |
-      | yyyy-MM-dd             | yyyy-MM-ddTHH:mm:ss    |
-      | yyyy-MM-dd             | yyyy-MM-ddTHH:mm:ssZ   |
-      | yyyy-MM-dd             | yyyy-MM-ddTHH:mm:sszzz |
-      | yyyy                   | yyyy-MM-dd             |
-      | yyyy-MM                | yyyy-MM-dd             |
-      | yyyy-MM-ddTHH:mm:ss    | yyyy-MM-dd             |
-      | yyyy-MM-ddTHH:mm:ssZ   | yyyy-MM-dd             |
-      | yyyy-MM-ddTHH:mm:sszzz | yyyy-MM-dd             |
+      | from                   | to                     | guards                      |
+      | yyyy-MM-dd             | yyyy                   |                             |
+      | yyyy-MM-dd             | yyyy-MM                |                             |
+      | yyyy-MM-dd             | yyyy-MM-ddTHH:mm:ss    | appt-retrieve-time-accepted |
+      | yyyy-MM-dd             | yyyy-MM-ddTHH:mm:ssZ   |                             |
+      | yyyy-MM-dd             | yyyy-MM-ddTHH:mm:sszzz |                             |
+      | yyyy                   | yyyy-MM-dd             |                             |
+      | yyyy-MM                | yyyy-MM-dd             |                             |
+      | yyyy-MM-ddTHH:mm:ss    | yyyy-MM-dd             |                             |
+      | yyyy-MM-ddTHH:mm:ssZ   | yyyy-MM-dd             |                             |
+      | yyyy-MM-ddTHH:mm:sszzz | yyyy-MM-dd             |                             |
 
+  @id:appt.retrieve.12
   Scenario Outline: Start parameters without one ge and one le prefix are invalid parameters
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient5"
@@ -200,6 +214,7 @@ Feature: Retrieve a patient's appointments
       | le        | le        |
       | random123 | random123 |
 
+  @id:appt.retrieve.13
   Scenario Outline: Retrieve with only one start parameter is an invalid parameter
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient5"
@@ -213,6 +228,7 @@ Feature: Retrieve a patient's appointments
       | le{date:+14} |
       | ge{date:+0}  |
 
+  @id:appt.retrieve.14
   Scenario: Retrieve without start parameters is an invalid parameter
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient5"
@@ -221,6 +237,8 @@ Feature: Retrieve a patient's appointments
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PARAMETER"
 
+  @guards:appt-retrieve-past-range
+  @id:appt.retrieve.15
   Scenario Outline: A range that is partly or wholly in the past is an invalid parameter
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient3"
@@ -237,6 +255,7 @@ Feature: Retrieve a patient's appointments
       | {date:-1}   | {date:+14}   |
       | {date:-7}   | {date:-1}    |
 
+  @id:appt.retrieve.16
   Scenario: A range that ends before it starts is an invalid parameter
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient3"
@@ -248,6 +267,7 @@ Feature: Retrieve a patient's appointments
       And the response should be a OperationOutcome resource with error code "INVALID_PARAMETER"
       And the response should not be cacheable
 
+  @id:appt.retrieve.17
   Scenario: A retrieve of today only is accepted
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient5"
@@ -258,6 +278,7 @@ Feature: Retrieve a patient's appointments
       And the response should be valid against its profiles
       And the response should be a Bundle resource of type "searchset"
 
+  @id:appt.retrieve.18
   Scenario: A successful retrieve says Cache-Control no-store
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient1"
@@ -269,6 +290,7 @@ Feature: Retrieve a patient's appointments
       And the response should be a Bundle resource of type "searchset"
       And the response should not be cacheable
 
+  @id:appt.retrieve.19
   Scenario Outline: A retrieve with a token for another scope is a bad request
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient4"
@@ -285,6 +307,7 @@ Feature: Retrieve a patient's appointments
       | patient/*.write      |
       | organization/*.read  |
 
+  @id:appt.retrieve.20
   Scenario Outline: A retrieve with another interaction's ID is a bad request
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient4"
@@ -301,6 +324,7 @@ Feature: Retrieve a patient's appointments
       | OrganizationSearch |
       | SearchForFreeSlots |
 
+  @id:appt.retrieve.21
   Scenario Outline: A retrieve without a mandatory header is a bad request
     Given I configure the default "AppointmentSearch" request
       And I set the request id to the logical id of patient "patient4"
@@ -312,13 +336,14 @@ Feature: Retrieve a patient's appointments
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
-      | header            |
-      | Ssp-TraceID       |
-      | Ssp-From          |
-      | Ssp-To            |
-      | Ssp-InteractionID |
-      | Authorization     |
+      | header            | guards                  |
+      | Ssp-TraceID       | accept-missing-trace-id |
+      | Ssp-From          | accept-missing-from     |
+      | Ssp-To            |                         |
+      | Ssp-InteractionID |                         |
+      | Authorization     |                         |
 
+  @id:appt.retrieve.22
   Scenario: The CapabilityStatement declares retrieving a patient's appointments
     Given I configure the default "MetadataRead" request
     When I make the request

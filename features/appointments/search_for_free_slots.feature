@@ -1,4 +1,4 @@
-@appointments @1.2.7 @slots @SearchForFreeSlots
+@appointments @1.2.7 @slots @SearchForFreeSlots @spec:appointments_use_case_search_for_free_slots
 Feature: Search for free slots
   A consumer searches a practice's free slots: `start` once with the `ge` prefix, `end` once with the `le`
   prefix (a full date or a dateTime with its UK offset, never a partial date), `status=free` and
@@ -7,6 +7,7 @@ Feature: Search for free slots
   exceed 14 days. The provider answers a searchset of free slots wholly inside the period with their Schedules
   (Appointment Management 1.2.7, "Search for free slots").
 
+  @id:appt.slots.01
   Scenario Outline: A search over a period of up to 14 days returns the free slots inside it
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of <days> days that holds a free slot
@@ -25,6 +26,7 @@ Feature: Search for free slots
       | 13   |
       | 14   |
 
+  @id:appt.slots.02
   Scenario: A search for a single day finds only free slots of that day
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 0 days that holds a free slot
@@ -34,6 +36,8 @@ Feature: Search for free slots
       And the response should be a Bundle resource of type "searchset"
       And every slot in the response should be free and inside the searched period
 
+  @guards:appt-slots-outside-window
+  @id:appt.slots.03
   Scenario: A search starting inside a slot does not offer that slot
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots from one minute after a free slot starts
@@ -42,6 +46,7 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And every slot in the response should be free and inside the searched period
 
+  @id:appt.slots.04
   Scenario: A search over 14 days finds free slots at the practice
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 14 days that holds a free slot
@@ -52,6 +57,7 @@ Feature: Search for free slots
       And the response bundle should contain at least 1 Schedule resource
       And the response bundle should contain at least 1 Organization resource
 
+  @id:appt.slots.05
   Scenario Outline: A period longer than 14 days or ending before it starts is an invalid parameter
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -69,6 +75,8 @@ Feature: Search for free slots
       | ge{date:+5}                         | le{date:+2}                          |
       | ge{date:+0 yyyy-MM-ddTHH:mm:sszzz}  | le{date:+15 yyyy-MM-ddTHH:mm:sszzz}  |
 
+  @guards:appt-no-range-limit
+  @id:appt.slots.06
   Scenario: A period longer than 14 days is refused with Cache-Control no-store
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 30 days
@@ -78,6 +86,7 @@ Feature: Search for free slots
       And the response should be a OperationOutcome resource with error code "INVALID_PARAMETER"
       And the response should not be cacheable
 
+  @id:appt.slots.07
   Scenario Outline: A search without a mandatory parameter is a bad request
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -87,13 +96,14 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
-      | parameters |
-      | start,end  |
-      | start      |
-      | end        |
-      | status     |
-      | _include   |
+      | parameters | guards                         |
+      | start,end  |                                |
+      | start      |                                |
+      | end        |                                |
+      | status     |                                |
+      | _include   | appt-schedule-include-optional |
 
+  @id:appt.slots.08
   Scenario: The ge and le prefixes are accepted beside searchFilters the provider does not know
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -107,6 +117,8 @@ Feature: Search for free slots
       And the response should be a Bundle resource of type "searchset"
       And every slot in the response should be free and inside the searched period
 
+  @guards:appt-wrong-prefix-accepted
+  @id:appt.slots.09
   Scenario Outline: A start or end with a prefix other than ge and le is an invalid parameter
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -134,6 +146,7 @@ Feature: Search for free slots
       | ge    | ge  |
       | le    | le  |
 
+  @id:appt.slots.10
   Scenario Outline: A start or end without any prefix is an invalid parameter
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -147,6 +160,7 @@ Feature: Search for free slots
       | start     | {date:+0}  |
       | end       | {date:+3}  |
 
+  @id:appt.slots.11
   Scenario Outline: A parameter with an invalid value is an invalid parameter
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -156,16 +170,17 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PARAMETER"
     Examples:
-      | parameter | value            |
-      | start     | invalidStartDate |
-      | start     |                  |
-      | end       | invalidEndDate   |
-      | end       |                  |
-      | start     | ge2099-13-01     |
-      | end       | le2099-02-30     |
-      | status    | busy             |
-      | status    | busy-tentative   |
+      | parameter | value            | guards                  |
+      | start     | invalidStartDate |                         |
+      | start     |                  |                         |
+      | end       | invalidEndDate   |                         |
+      | end       |                  |                         |
+      | start     | ge2099-13-01     |                         |
+      | end       | le2099-02-30     |                         |
+      | status    | busy             | appt-status-not-checked |
+      | status    | busy-tentative   |                         |
 
+  @id:appt.slots.12
   Scenario Outline: Full dates and dateTimes with an offset are accepted in any combination
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -183,6 +198,7 @@ Feature: Search for free slots
       | yyyy-MM-ddTHH:mm:sszzz | yyyy-MM-dd             |
       | yyyy-MM-dd             | yyyy-MM-ddTHH:mm:sszzz |
 
+  @id:appt.slots.13
   Scenario Outline: Partial dates and dateTimes without a UK offset are invalid parameters
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -193,15 +209,16 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PARAMETER"
     Examples:
-      | start                | end                  |
-      | yyyy-MM-ddTHH:mm:ss  | yyyy-MM-ddTHH:mm:ss  |
-      | yyyy-MM-ddTHH:mm:ssZ | yyyy-MM-ddTHH:mm:ss  |
-      | yyyy-MM-ddTHH:mm:ss  | yyyy-MM-ddTHH:mm:ssZ |
-      | yyyy-MM-ddTHH:mm:ssZ | yyyy-MM-ddTHH:mm:ssZ |
-      | yyyy                 | yyyy-MM              |
-      | yyyy-MM              | yyyy                 |
-      | yyyy-MM-dd           | yyyy-MM              |
+      | start                | end                  | guards                     |
+      | yyyy-MM-ddTHH:mm:ss  | yyyy-MM-ddTHH:mm:ss  | appt-partial-date-accepted |
+      | yyyy-MM-ddTHH:mm:ssZ | yyyy-MM-ddTHH:mm:ss  | appt-partial-date-accepted |
+      | yyyy-MM-ddTHH:mm:ss  | yyyy-MM-ddTHH:mm:ssZ | appt-partial-date-accepted |
+      | yyyy-MM-ddTHH:mm:ssZ | yyyy-MM-ddTHH:mm:ssZ | appt-partial-date-accepted |
+      | yyyy                 | yyyy-MM              |                            |
+      | yyyy-MM              | yyyy                 |                            |
+      | yyyy-MM-dd           | yyyy-MM              | appt-partial-date-accepted |
 
+  @id:appt.slots.14
   Scenario: Slots carry their profile, a version and an id, and are free
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -211,6 +228,8 @@ Feature: Search for free slots
       And every resource should carry the interaction's profile and a version
       And every slot in the response should be free and inside the searched period
 
+  @guards:appt-slot-not-categorised
+  @id:appt.slots.15
   Scenario: Every slot has a delivery channel and every Schedule a practitioner role
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 14 days that holds a free slot
@@ -220,6 +239,8 @@ Feature: Search for free slots
       And every slot in the response should carry a delivery channel
       And every Schedule in the response should carry a practitioner role from GPConnect-PractitionerRole-1
 
+  @guards:appt-slot-times-utc
+  @id:appt.slots.16
   Scenario: Slot and Schedule times are UK local time with their offset
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 14 days that holds a free slot
@@ -228,6 +249,7 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And every slot and Schedule time in the response should be UK local time with its offset
 
+  @id:appt.slots.17
   Scenario: Slots carry the practice's slot type and a Schedule its session name
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 2 days that holds a free slot
@@ -239,6 +261,7 @@ Feature: Search for free slots
       And every Slot in the response should carry the text "serviceType[0].text"
       And at least one Schedule in the response should carry the text "serviceCategory.text"
 
+  @id:appt.slots.18
   Scenario Outline: Search for free slots answers in the format the Accept header asks for
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -257,6 +280,7 @@ Feature: Search for free slots
       | application/fhir+xml  | application/fhir+json | JSON   |
       | application/fhir+json | application/fhir+xml  | XML    |
 
+  @id:appt.slots.19
   Scenario Outline: Search for free slots answers in the format the _format parameter asks for
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -275,6 +299,7 @@ Feature: Search for free slots
       | application/fhir+xml  | application/fhir+json | JSON   |
       | application/fhir+json | application/fhir+xml  | XML    |
 
+  @id:appt.slots.20
   Scenario Outline: Search for free slots lets the _format parameter override the Accept header
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -298,6 +323,7 @@ Feature: Search for free slots
       | application/fhir+xml  | application/fhir+xml  | application/fhir+json | JSON   |
       | application/fhir+json | application/fhir+json | application/fhir+xml  | XML    |
 
+  @id:appt.slots.21
   Scenario: Every include returns the Schedules' practitioners and locations and their organisations
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -313,6 +339,8 @@ Feature: Search for free slots
       And every Location in the response should have its managing Organization in the response
       And every resource should carry the interaction's profile and a version
 
+  @guards:appt-include-ignored
+  @id:appt.slots.22
   Scenario Outline: Only the actors asked for are included
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -328,6 +356,8 @@ Feature: Search for free slots
       | Practitioner | Location     |
       | Location     | Practitioner |
 
+  @guards:appt-search-no-organization
+  @id:appt.slots.23
   Scenario: Without includes the response holds slots, Schedules and the managing Organization only
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -339,6 +369,7 @@ Feature: Search for free slots
       And the response bundle should contain no Location resources
       And the response bundle should contain at least 1 Organization resource
 
+  @id:appt.slots.24
   Scenario: Included practitioners are valid GP Connect practitioners
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -351,6 +382,7 @@ Feature: Search for free slots
       And every Practitioner in the response should not carry "telecom"
       And every Practitioner in the response should not carry "birthDate"
 
+  @id:appt.slots.25
   Scenario: Included locations name their managing organisation
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -361,6 +393,7 @@ Feature: Search for free slots
       And the response bundle should contain at least 1 Location resource
       And every Location in the response should have its managing Organization in the response
 
+  @id:appt.slots.26
   Scenario Outline: A search filtered by an organisation type returns free slots
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 7 days that holds a free slot
@@ -377,6 +410,7 @@ Feature: Search for free slots
       | gp-practice |
       | oncology    |
 
+  @id:appt.slots.27
   Scenario Outline: A search filtered by an ODS code returns free slots
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 7 days that holds a free slot
@@ -394,6 +428,7 @@ Feature: Search for free slots
       | {ods:ORG3} |
       | GPCA0001   |
 
+  @id:appt.slots.28
   Scenario Outline: A search filtered by an organisation type and an ODS code returns free slots
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 7 days that holds a free slot
@@ -421,6 +456,8 @@ Feature: Search for free slots
       | oncology    | GPCA0001   |
 
   @slot-restrictions
+  @guards:appt-restricted-slots-returned
+  @id:appt.slots.29
   Scenario: Slots restricted to an organisation type are offered only to consumers of that type
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 14 days
@@ -437,6 +474,8 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And the response should offer fewer slots than the remembered search
 
+  @guards:appt-booked-slot-still-free
+  @id:appt.slots.30
   Scenario: A booked slot is no longer offered as free
     Given I have booked an appointment for patient "patient1"
       And I configure the default "SearchForFreeSlots" request
@@ -448,6 +487,7 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And the response should not offer the booked appointment's slot
 
+  @id:appt.slots.31
   Scenario: A successful search says Cache-Control no-store
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over a period of 3 days that holds a free slot
@@ -457,6 +497,7 @@ Feature: Search for free slots
       And the response should be a Bundle resource of type "searchset"
       And the response should not be cacheable
 
+  @id:appt.slots.32
   Scenario Outline: A slot search without a mandatory header is a bad request
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -467,13 +508,14 @@ Feature: Search for free slots
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
       And the response should not be cacheable
     Examples:
-      | header            |
-      | Ssp-TraceID       |
-      | Ssp-From          |
-      | Ssp-To            |
-      | Ssp-InteractionID |
-      | Authorization     |
+      | header            | guards                  |
+      | Ssp-TraceID       | accept-missing-trace-id |
+      | Ssp-From          | accept-missing-from     |
+      | Ssp-To            |                         |
+      | Ssp-InteractionID |                         |
+      | Authorization     |                         |
 
+  @id:appt.slots.33
   Scenario Outline: A slot search with another interaction's ID is a bad request
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -487,6 +529,7 @@ Feature: Search for free slots
       | AppointmentSearch |
       | PatientSearch     |
 
+  @id:appt.slots.34
   Scenario Outline: A slot search with a token for another scope is a bad request
     Given I configure the default "SearchForFreeSlots" request
       And I search for free slots over the next 3 days
@@ -500,6 +543,7 @@ Feature: Search for free slots
       | patient/*.read  |
       | patient/*.write |
 
+  @id:appt.slots.35
   Scenario: The CapabilityStatement declares search for free slots
     Given I configure the default "MetadataRead" request
     When I make the request
@@ -507,6 +551,7 @@ Feature: Search for free slots
       And the response should be valid against its profiles
       And the CapabilityStatement should support "search-type" on Slot
 
+  @id:appt.slots.36
   Scenario: The CapabilityStatement declares the managing organisation include
     Given I configure the default "MetadataRead" request
     When I make the request

@@ -1,9 +1,10 @@
-@common @content-negotiation @1.2.7
+@common @content-negotiation @1.2.7 @spec:development_general_api_guidance
 Feature: Content negotiation
   JSON is mandatory and XML should be supported: `_format` overrides `Accept`; with neither, the request's
   Content-Type decides; with nothing at all the answer is JSON; an unsupported format is refused with 415.
   Content-Type carries `charset=utf-8`. gzip is honoured. (General API guidance, 1.x.)
 
+  @id:common.format.01
   Scenario Outline: The _format parameter selects the response format
     Given I configure a valid "<interaction>" request
       And I add the query parameter "_format" with value "<format>"
@@ -12,18 +13,19 @@ Feature: Content negotiation
       And the response should be valid against its profiles
       And the response body should be FHIR <body>
     Examples:
-      | interaction   | format                | body |
-      | MetadataRead  | application/fhir+json | JSON |
-      | MetadataRead  | application/fhir+xml  | XML  |
-      | MetadataRead  | json                  | JSON |
-      | MetadataRead  | xml                   | XML  |
-      | PatientSearch | application/fhir+json | JSON |
-      | PatientSearch | application/fhir+xml  | XML  |
-      | PatientSearch | application/json      | JSON |
-      | PatientSearch | application/xml       | XML  |
-      | PatientRead   | json                  | JSON |
-      | PatientRead   | xml                   | XML  |
+      | interaction   | format                | body | guards              |
+      | MetadataRead  | application/fhir+json | JSON |                     |
+      | MetadataRead  | application/fhir+xml  | XML  | ignore-format-param |
+      | MetadataRead  | json                  | JSON |                     |
+      | MetadataRead  | xml                   | XML  | ignore-format-param |
+      | PatientSearch | application/fhir+json | JSON |                     |
+      | PatientSearch | application/fhir+xml  | XML  | ignore-format-param |
+      | PatientSearch | application/json      | JSON |                     |
+      | PatientSearch | application/xml       | XML  | ignore-format-param |
+      | PatientRead   | json                  | JSON |                     |
+      | PatientRead   | xml                   | XML  | ignore-format-param |
 
+  @id:common.format.02
   Scenario Outline: The Accept header selects the response format
     Given I configure a valid "<interaction>" request
       And I set the "Accept" header to "<accept>"
@@ -32,14 +34,15 @@ Feature: Content negotiation
       And the response should be valid against its profiles
       And the response body should be FHIR <body>
     Examples:
-      | interaction        | accept                | body |
-      | MetadataRead       | application/fhir+json | JSON |
-      | MetadataRead       | application/fhir+xml  | XML  |
-      | PatientSearch      | application/fhir+json | JSON |
-      | PatientSearch      | application/fhir+xml  | XML  |
-      | OrganizationSearch | application/fhir+xml  | XML  |
-      | PractitionerSearch | application/fhir+xml  | XML  |
+      | interaction        | accept                | body | guards               |
+      | MetadataRead       | application/fhir+json | JSON |                      |
+      | MetadataRead       | application/fhir+xml  | XML  | ignore-accept-header |
+      | PatientSearch      | application/fhir+json | JSON |                      |
+      | PatientSearch      | application/fhir+xml  | XML  | ignore-accept-header |
+      | OrganizationSearch | application/fhir+xml  | XML  | ignore-accept-header |
+      | PractitionerSearch | application/fhir+xml  | XML  | ignore-accept-header |
 
+  @id:common.format.03
   Scenario Outline: The _format parameter overrides the Accept header
     Given I configure a valid "<interaction>" request
       And I set the "Accept" header to "<accept>"
@@ -55,6 +58,7 @@ Feature: Content negotiation
       | PatientSearch | application/fhir+xml  | application/fhir+json | JSON |
       | PatientSearch | application/fhir+json | application/fhir+xml  | XML  |
 
+  @id:common.format.04
   Scenario: With no Accept header and no _format the response is JSON
     Given I configure a valid "PatientSearch" request
       And I remove the "Accept" header
@@ -63,6 +67,8 @@ Feature: Content negotiation
       And the response should be valid against its profiles
       And the response body should be FHIR JSON
 
+  @guards:accept-unsupported-media
+  @id:common.format.05
   Scenario Outline: An unsupported format is refused
     Given I configure a valid "<interaction>" request
       And <how>
@@ -77,6 +83,7 @@ Feature: Content negotiation
       | PatientSearch | I add the query parameter "_format" with value "text/html"          |
       | MetadataRead  | I add the query parameter "_format" with value "fhir+yaml"          |
 
+  @id:common.format.06
   Scenario Outline: A request body in an unsupported media type is refused
     Given I configure the default "RegisterPatient" request
       And I set the request body to "<body>" with content type "<type>"
@@ -89,6 +96,8 @@ Feature: Content negotiation
       | text/plain | registerPatient |
       | text/csv   | a,b           |
 
+  @guards:no-gzip
+  @id:common.format.07
   Scenario Outline: Responses are gzip-compressed when the consumer accepts gzip
     Given I configure a valid "<interaction>" request
       And I set the "Accept-Encoding" header to "gzip"

@@ -1,9 +1,11 @@
-@common @ssp-headers @1.2.7
+@common @ssp-headers @1.2.7 @spec:integration_spine_security_proxy_implementation_guide
 Feature: Spine Secure Proxy headers
   Every request carries Ssp-TraceID (a new GUID), Ssp-From (consumer ASID), Ssp-To (provider ASID) and
   Ssp-InteractionID (the URN of the interaction, which must match the endpoint). A provider rejects a request
   whose headers are missing, whose Ssp-To is not its ASID, or whose interaction ID does not fit.
 
+  @guards:422-for-400
+  @id:common.ssp.01
   Scenario Outline: A missing SSP header is a bad request
     Given I configure a valid "<interaction>" request
       And I remove the "<header>" header
@@ -13,32 +15,33 @@ Feature: Spine Secure Proxy headers
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
       And the response should not be cacheable
     Examples:
-      | interaction        | header            |
-      | PatientSearch      | Ssp-TraceID       |
-      | PatientSearch      | Ssp-From          |
-      | PatientSearch      | Ssp-To            |
-      | PatientSearch      | Ssp-InteractionID |
-      | PatientRead        | Ssp-TraceID       |
-      | PatientRead        | Ssp-From          |
-      | PatientRead        | Ssp-To            |
-      | PatientRead        | Ssp-InteractionID |
-      | OrganizationSearch | Ssp-TraceID       |
-      | OrganizationSearch | Ssp-From          |
-      | OrganizationSearch | Ssp-To            |
-      | OrganizationSearch | Ssp-InteractionID |
-      | PractitionerRead   | Ssp-TraceID       |
-      | PractitionerRead   | Ssp-From          |
-      | PractitionerRead   | Ssp-To            |
-      | PractitionerRead   | Ssp-InteractionID |
-      | LocationRead       | Ssp-TraceID       |
-      | LocationRead       | Ssp-From          |
-      | LocationRead       | Ssp-To            |
-      | LocationRead       | Ssp-InteractionID |
-      | MetadataRead       | Ssp-TraceID       |
-      | MetadataRead       | Ssp-From          |
-      | MetadataRead       | Ssp-To            |
-      | MetadataRead       | Ssp-InteractionID |
+      | interaction        | header            | guards                  |
+      | PatientSearch      | Ssp-TraceID       | accept-missing-trace-id |
+      | PatientSearch      | Ssp-From          | accept-missing-from     |
+      | PatientSearch      | Ssp-To            |                         |
+      | PatientSearch      | Ssp-InteractionID |                         |
+      | PatientRead        | Ssp-TraceID       | accept-missing-trace-id |
+      | PatientRead        | Ssp-From          | accept-missing-from     |
+      | PatientRead        | Ssp-To            |                         |
+      | PatientRead        | Ssp-InteractionID |                         |
+      | OrganizationSearch | Ssp-TraceID       | accept-missing-trace-id |
+      | OrganizationSearch | Ssp-From          | accept-missing-from     |
+      | OrganizationSearch | Ssp-To            |                         |
+      | OrganizationSearch | Ssp-InteractionID |                         |
+      | PractitionerRead   | Ssp-TraceID       | accept-missing-trace-id |
+      | PractitionerRead   | Ssp-From          | accept-missing-from     |
+      | PractitionerRead   | Ssp-To            |                         |
+      | PractitionerRead   | Ssp-InteractionID |                         |
+      | LocationRead       | Ssp-TraceID       | accept-missing-trace-id |
+      | LocationRead       | Ssp-From          | accept-missing-from     |
+      | LocationRead       | Ssp-To            |                         |
+      | LocationRead       | Ssp-InteractionID |                         |
+      | MetadataRead       | Ssp-TraceID       | accept-missing-trace-id |
+      | MetadataRead       | Ssp-From          | accept-missing-from     |
+      | MetadataRead       | Ssp-To            |                         |
+      | MetadataRead       | Ssp-InteractionID |                         |
 
+  @id:common.ssp.02
   Scenario Outline: An empty SSP header is a bad request
     Given I configure a valid "PatientSearch" request
       And I set the "<header>" header to ""
@@ -47,12 +50,13 @@ Feature: Spine Secure Proxy headers
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
     Examples:
-      | header            |
-      | Ssp-TraceID       |
-      | Ssp-From          |
-      | Ssp-To            |
-      | Ssp-InteractionID |
+      | header            | guards                  |
+      | Ssp-TraceID       | accept-missing-trace-id |
+      | Ssp-From          | accept-missing-from     |
+      | Ssp-To            |                         |
+      | Ssp-InteractionID |                         |
 
+  @id:common.ssp.03
   Scenario Outline: An Ssp-TraceID that is not a GUID is a bad request
     Given I configure a valid "PatientSearch" request
       And I set the "Ssp-TraceID" header to "<trace>"
@@ -65,6 +69,8 @@ Feature: Spine Secure Proxy headers
       | not-a-guid      |
       | 12345           |
 
+  @guards:accept-wrong-asid
+  @id:common.ssp.04
   Scenario Outline: An Ssp-To that is not the provider's ASID is a bad request
     Given I configure a valid "<interaction>" request
       And I set the "Ssp-To" header to "<asid>"
@@ -78,6 +84,8 @@ Feature: Spine Secure Proxy headers
       | PatientSearch | 999999999999 |
       | MetadataRead  | 000000000000 |
 
+  @guards:ignore-interaction-id
+  @id:common.ssp.05
   Scenario Outline: An interaction ID that does not match the endpoint is a bad request
     Given I configure a valid "<interaction>" request
       And I set the Ssp-InteractionID header for the "<other>" interaction
@@ -98,6 +106,7 @@ Feature: Spine Secure Proxy headers
       | MetadataRead       | PatientSearch      |
       | MetadataRead       | StructuredMetadataRead |
 
+  @id:common.ssp.06
   Scenario Outline: An interaction ID that is not a GP Connect 1.x URN is a bad request
     Given I configure a valid "PatientSearch" request
       And I set the "Ssp-InteractionID" header to "<urn>"

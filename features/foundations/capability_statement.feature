@@ -1,8 +1,9 @@
-@foundations @1.2.7 @fhir @MetadataRead
+@foundations @1.2.7 @fhir @MetadataRead @spec:foundations_use_case_get_the_fhir_capability_statement
 Feature: CapabilityStatement
   The Foundations and Appointments server publishes its CapabilityStatement at /metadata
   (Foundations 1.2.7, "Get the FHIR capability statement").
 
+  @id:fdn.capability.01
   Scenario: The CapabilityStatement is returned in JSON
     Given I configure the default "MetadataRead" request
     When I make the request
@@ -12,6 +13,7 @@ Feature: CapabilityStatement
       And the response should be a CapabilityStatement resource
       And the response should not be cacheable
 
+  @id:fdn.capability.02
   Scenario Outline: The CapabilityStatement states the versions and kind the specification requires
     Given I configure the default "MetadataRead" request
     When I make the request
@@ -19,15 +21,17 @@ Feature: CapabilityStatement
       And the response should be valid against its profiles
       And the resource element "<element>" should be "<value>"
     Examples:
-      | element       | value      |
-      | version       | 1.2.7      |
-      | fhirVersion   | 3.0.1      |
-      | acceptUnknown | both       |
-      | kind          | capability |
-      | status        | active     |
-      | rest[0].mode  | server     |
-      | rest[0].security.cors | true |
+      | element               | value      | guards                   |
+      | version               | 1.2.7      | capability-wrong-version |
+      | fhirVersion           | 3.0.1      | capability-wrong-header  |
+      | acceptUnknown         | both       |                          |
+      | kind                  | capability |                          |
+      | status                | active     |                          |
+      | rest[0].mode          | server     |                          |
+      | rest[0].security.cors | true       |                          |
 
+  @guards:capability-no-software
+  @id:fdn.capability.03
   Scenario Outline: The CapabilityStatement populates software details
     Given I configure the default "MetadataRead" request
     When I make the request
@@ -40,6 +44,8 @@ Feature: CapabilityStatement
       | software.version     |
       | software.releaseDate |
 
+  @guards:capability-dstu2-formats
+  @id:fdn.capability.04
   Scenario Outline: The CapabilityStatement lists both formats
     Given I configure the default "MetadataRead" request
     When I make the request
@@ -49,6 +55,8 @@ Feature: CapabilityStatement
       | application/fhir+json |
       | application/fhir+xml  |
 
+  @guards:capability-no-profiles
+  @id:fdn.capability.05
   Scenario Outline: The CapabilityStatement lists every GP Connect profile it serves
     Given I configure the default "MetadataRead" request
     When I make the request
@@ -65,15 +73,18 @@ Feature: CapabilityStatement
       | GPConnect-Schedule-1               |
       | GPConnect-Slot-1                   |
 
+  @id:fdn.capability.06
   Scenario Outline: The CapabilityStatement lists the operations
     Given I configure the default "MetadataRead" request
     When I make the request
     Then the CapabilityStatement should list the operation "<operation>"
     Examples:
-      | operation               |
-      | gpc.registerpatient     |
-      | gpc.getstructuredrecord |
+      | operation               | guards                             |
+      | gpc.registerpatient     | capability-no-register-operation   |
+      | gpc.getstructuredrecord | capability-no-structured-operation |
 
+  @guards:capability-no-interactions
+  @id:fdn.capability.07
   Scenario Outline: The CapabilityStatement declares the Foundations interactions
     Given I configure the default "MetadataRead" request
     When I make the request
@@ -88,6 +99,7 @@ Feature: CapabilityStatement
       | Practitioner | search-type |
       | Location     | read        |
 
+  @id:fdn.capability.08
   Scenario: The CapabilityStatement in XML
     Given I configure the default "MetadataRead" request
       And I set the "Accept" header to "application/fhir+xml"
@@ -98,6 +110,7 @@ Feature: CapabilityStatement
       And the response should be a CapabilityStatement resource
       And the resource element "version" should be "1.2.7"
 
+  @id:fdn.capability.09
   Scenario: The CapabilityStatement is served gzip-compressed on request
     Given I configure the default "MetadataRead" request
       And I set the "Accept-Encoding" header to "gzip"

@@ -1,7 +1,9 @@
-@foundations @1.2.7 @location @LocationRead
+@foundations @1.2.7 @location @LocationRead @spec:foundations_use_case_read_a_location
 Feature: Location read
   GET /Location/<id> for the sites of the assurance pack (Foundations 1.2.7; CareConnect-GPC-Location-1).
 
+  @guards:no-version-id
+  @id:fdn.location.01
   Scenario Outline: Read a pack location
     Given I configure the default "LocationRead" request
       And I set the request id to the logical id of location "<site>"
@@ -20,6 +22,8 @@ Feature: Location read
       | SIT2 |
       | SIT3 |
 
+  @guards:location-no-managing-org
+  @id:fdn.location.02
   Scenario Outline: A location has a name, an address and its managing organisation
     Given I configure the default "LocationRead" request
       And I set the request id to the logical id of location "<site>"
@@ -36,6 +40,8 @@ Feature: Location read
       | SIT2 |
       | SIT3 |
 
+  @guards:error-code-wrong-system @guards:error-no-display
+  @id:fdn.location.03
   Scenario Outline: Read an unknown location
     Given I configure the default "LocationRead" request
       And I set the request id to "<id>"
@@ -49,6 +55,7 @@ Feature: Location read
       | aaBA       |
       | 1x         |
 
+  @id:fdn.location.04
   Scenario Outline: Location read in each format
     Given I configure the default "LocationRead" request
       And I set the request id to the logical id of location "SIT1"

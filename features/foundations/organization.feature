@@ -1,9 +1,11 @@
-@foundations @1.2.7 @organization
+@foundations @1.2.7 @organization @spec:foundations_use_case_find_an_organisation @spec:foundations_use_case_read_an_organisation
 Feature: Organization search and read
   GET /Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code|<ods> and GET /Organization/<id>
   (Foundations 1.2.7; CareConnect-GPC-Organization-1).
 
   @OrganizationSearch
+  @guards:bundle-wrong-type
+  @id:fdn.organization.01
   Scenario Outline: Search finds a pack organisation by ODS code
     Given I configure the default "OrganizationSearch" request
       And I add an ODS organisation identifier for organization "<org>"
@@ -23,6 +25,8 @@ Feature: Organization search and read
       | ORG3 |
 
   @OrganizationSearch
+  @guards:search-miss-404
+  @id:fdn.organization.02
   Scenario: Search for an organisation the provider does not hold returns an empty searchset
     Given I configure the default "OrganizationSearch" request
       And I add an ODS organisation identifier for organization "unknownORG"
@@ -33,6 +37,8 @@ Feature: Organization search and read
       And the response bundle should contain 0 entries
 
   @OrganizationSearch
+  @guards:organization-forbidden-elements
+  @id:fdn.organization.03
   Scenario Outline: Organization does not populate elements the profile forbids
     Given I configure the default "OrganizationSearch" request
       And I add an ODS organisation identifier for organization "<org>"
@@ -47,6 +53,7 @@ Feature: Organization search and read
       | ORG2 |
 
   @OrganizationSearch
+  @id:fdn.organization.04
   Scenario: Organization search without an identifier is a bad request
     Given I configure the default "OrganizationSearch" request
     When I make the request
@@ -55,6 +62,7 @@ Feature: Organization search and read
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   @OrganizationSearch
+  @id:fdn.organization.05
   Scenario: Organization search with two identifiers is a bad request
     Given I configure the default "OrganizationSearch" request
       And I add an ODS organisation identifier for organization "ORG1"
@@ -65,6 +73,7 @@ Feature: Organization search and read
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   @OrganizationSearch
+  @id:fdn.organization.06
   Scenario Outline: Organization search with an unknown identifier system
     Given I configure the default "OrganizationSearch" request
       And I add the query parameter "identifier" with value "<system>|{ods:ORG1}"
@@ -79,6 +88,7 @@ Feature: Organization search and read
       | https://fhir.nhs.uk/Id/sds-user-id          |
 
   @OrganizationSearch
+  @id:fdn.organization.07
   Scenario Outline: Organization search with a malformed identifier
     Given I configure the default "OrganizationSearch" request
       And I add the query parameter "identifier" with value "<identifier>"
@@ -93,6 +103,7 @@ Feature: Organization search and read
       | \|{ods:ORG1}                                   |
 
   @OrganizationRead
+  @id:fdn.organization.08
   Scenario Outline: Read a pack organisation
     Given I configure the default "OrganizationRead" request
       And I set the request id to the logical id of organization "<org>"
@@ -112,6 +123,7 @@ Feature: Organization search and read
       | ORG3 |
 
   @OrganizationRead
+  @id:fdn.organization.09
   Scenario Outline: Read an unknown organisation
     Given I configure the default "OrganizationRead" request
       And I set the request id to "<id>"
@@ -125,6 +137,7 @@ Feature: Organization search and read
       | aaBA      |
 
   @OrganizationRead
+  @id:fdn.organization.10
   Scenario: Organization read in XML
     Given I configure the default "OrganizationRead" request
       And I set the request id to the logical id of organization "ORG1"

@@ -1,8 +1,10 @@
-@foundations @1.2.7 @patient @PatientRead
+@foundations @1.2.7 @patient @PatientRead @spec:foundations_use_case_read_a_patient
 Feature: Patient read
   A consumer reads a patient by the logical id a Patient search returned
   (Foundations 1.2.7, "Read a patient"; CareConnect-GPC-Patient-1).
 
+  @guards:old-nhs-number-system @guards:patient-gender-not-coded
+  @id:fdn.patient-read.01
   Scenario Outline: Read a pack patient returns that patient
     Given I configure the default "PatientRead" request
       And I set the request id to the logical id of patient "<patient>"
@@ -24,6 +26,7 @@ Feature: Patient read
       | patient12 |
       | patient16 |
 
+  @id:fdn.patient-read.02
   Scenario: Read patient carries a weak ETag of its version and is not cacheable
     Given I configure the default "PatientRead" request
       And I set the request id to the logical id of patient "patient2"
@@ -33,6 +36,8 @@ Feature: Patient read
       And the response ETag should be the weak form of the resource version
       And the response should not be cacheable
 
+  @guards:patient-name-not-official
+  @id:fdn.patient-read.03
   Scenario: Read patient has exactly one official name
     Given I configure the default "PatientRead" request
       And I set the request id to the logical id of patient "patient2"
@@ -44,6 +49,8 @@ Feature: Patient read
       And the resource element "birthDate" should be present
       And the resource element "gender" should be present
 
+  @guards:patient-no-gp
+  @id:fdn.patient-read.04
   Scenario: Read patient references its managing organization and GP
     Given I configure the default "PatientRead" request
       And I set the request id to the logical id of patient "patient2"
@@ -53,6 +60,8 @@ Feature: Patient read
       And the resource reference "managingOrganization" should point to a Organization
       And the resource reference "generalPractitioner[0]" should point to a Practitioner
 
+  @guards:patient-forbidden-elements
+  @id:fdn.patient-read.05
   Scenario Outline: Read patient does not populate elements the profile forbids
     Given I configure the default "PatientRead" request
       And I set the request id to the logical id of patient "patient2"
@@ -70,6 +79,7 @@ Feature: Patient read
       | TreatmentCategory        | link                 |
       | birthPlace               | multipleBirthInteger |
 
+  @id:fdn.patient-read.06
   Scenario Outline: Read an unknown logical id is PATIENT_NOT_FOUND
     Given I configure the default "PatientRead" request
       And I set the request id to "<id>"
@@ -84,6 +94,7 @@ Feature: Patient read
       | aaBA        |
       | 0           |
 
+  @id:fdn.patient-read.07
   Scenario: Read patient in XML
     Given I configure the default "PatientRead" request
       And I set the request id to the logical id of patient "patient2"

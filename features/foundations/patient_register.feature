@@ -1,9 +1,11 @@
-@foundations @1.2.7 @patient @RegisterPatient
+@foundations @1.2.7 @patient @RegisterPatient @spec:foundations_use_case_register_a_patient
 Feature: Register a patient
   POST /Patient/$gpc.registerpatient with a Parameters resource holding one `registerPatient` Patient
   (Foundations 1.2.7, "Register a patient"; GPConnect-RegisterPatient-Operation-1). Each scenario registers an
   identity from the register pool that the provider does not hold yet.
 
+  @guards:register-no-registration-type
+  @id:fdn.register.01
   Scenario: Register a new patient
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -17,6 +19,7 @@ Feature: Register a patient
       And every resource should carry the interaction's profile and a version
       And the patient registration type should be "T"
 
+  @id:fdn.register.02
   Scenario: A registered patient can be found
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -31,6 +34,8 @@ Feature: Register a patient
       And the response bundle should contain 1 entries
       And the patient registration type should be "T"
 
+  @guards:register-duplicate-accepted
+  @id:fdn.register.03
   Scenario: Register the same patient twice is a duplicate
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -42,6 +47,7 @@ Feature: Register a patient
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "DUPLICATE_REJECTED"
 
+  @id:fdn.register.04
   Scenario Outline: Register a patient the provider already holds is a duplicate
     Given I configure the default "RegisterPatient" request
       And I prepare to register the pack patient "<patient>"
@@ -55,6 +61,8 @@ Feature: Register a patient
       | patient2 |
       | patient3 |
 
+  @guards:register-no-registration-type @guards:xml-body-rejected
+  @id:fdn.register.05
   Scenario: Register a new patient in XML
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -67,6 +75,7 @@ Feature: Register a patient
       And the response should be a Bundle resource of type "searchset"
       And the patient registration type should be "T"
 
+  @id:fdn.register.06
   Scenario: Register with an XML body and a JSON Accept answers in JSON
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -77,6 +86,7 @@ Feature: Register a patient
       And the response body should be FHIR JSON
       And the response should be a Bundle resource of type "searchset"
 
+  @id:fdn.register.07
   Scenario: Register with optional telecom, address and gender
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -87,6 +97,7 @@ Feature: Register a patient
       And the response should be valid against its profiles
       And the response bundle should contain 1 entries
 
+  @id:fdn.register.08
   Scenario Outline: Register with a Patient missing a mandatory element
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -102,6 +113,8 @@ Feature: Register a patient
       | birthDate  |
       | identifier |
 
+  @guards:register-accepts-extra-elements
+  @id:fdn.register.09
   Scenario Outline: Register with a Patient carrying an element the operation does not allow
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -125,6 +138,7 @@ Feature: Register a patient
       | managingOrganization | {"reference":"Organization/1"}                        |
       | link                 | [{"other":{"reference":"Patient/1"},"type":"seealso"}] |
 
+  @id:fdn.register.10
   Scenario Outline: Register with an invalid name, birth date or gender
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -144,6 +158,7 @@ Feature: Register a patient
       | gender    | "F"                                                                                           |
       | address   | [{"use":"home","city":"Leeds"},{"use":"home","city":"York"}]                    |
 
+  @id:fdn.register.11
   Scenario Outline: Register with a Patient that does not use the GP Connect profile
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -158,6 +173,7 @@ Feature: Register a patient
       | {"profile":[]}                                                                               |
       | {"versionId":"1"}                                                                          |
 
+  @id:fdn.register.12
   Scenario Outline: Register with a malformed Parameters resource
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -174,6 +190,7 @@ Feature: Register a patient
       | [{"name":"registerPatient","resource":{"resourceType":"Organization"}}] |
       | [{"name":"registerPatient","valueString":"patient"}]                      |
 
+  @id:fdn.register.13
   Scenario: Register with two registerPatient parameters
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -183,6 +200,7 @@ Feature: Register a patient
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
 
+  @id:fdn.register.14
   Scenario Outline: Register with a body that is not FHIR
     Given I configure the default "RegisterPatient" request
       And I set the request body to '<body>' with content type "application/fhir+json;charset=utf-8"
@@ -196,6 +214,7 @@ Feature: Register a patient
       | not json                 |
       | <Parameters/>            |
 
+  @id:fdn.register.15
   Scenario: Register with a body that is not a Parameters resource
     Given I configure the default "RegisterPatient" request
       And I set the request body to '{"resourceType":"Patient"}' with content type "application/fhir+json;charset=utf-8"
@@ -204,6 +223,7 @@ Feature: Register a patient
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_RESOURCE"
 
+  @id:fdn.register.16
   Scenario Outline: Register with an invalid NHS number
     Given I configure the default "RegisterPatient" request
       And I prepare to register patient "<nhs>" with family name "Smith" born "1951-03-10"
@@ -217,6 +237,7 @@ Feature: Register a patient
       | 123456789          |
       | 1234567890A        |
 
+  @id:fdn.register.17
   Scenario: Register a patient PDS does not know
     Given I configure the default "RegisterPatient" request
       And I prepare to register patient "{nhs:patientNotInSystem}" with family name "Smith" born "1951-03-10"
@@ -225,6 +246,8 @@ Feature: Register a patient
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "INVALID_PATIENT_DEMOGRAPHICS"
 
+  @guards:register-skips-demographics
+  @id:fdn.register.18
   Scenario Outline: Register with demographics that do not match PDS
     Given I configure the default "RegisterPatient" request
       And I prepare to register a new patient from the register pool
@@ -238,6 +261,7 @@ Feature: Register a patient
       | birthDate | "1900-01-01"                                                   |
       | name      | [{"use":"official","family":"Nobody","given":["X"]}] |
 
+  @id:fdn.register.19
   Scenario: Register response is not cacheable
     Given I configure the default "RegisterPatient" request
       And I prepare to register the pack patient "patient1"

@@ -1,8 +1,10 @@
-@foundations @1.2.7 @patient @PatientSearch
+@foundations @1.2.7 @patient @PatientSearch @spec:foundations_use_case_find_a_patient
 Feature: Patient search
   A consumer finds a patient by NHS number: GET /Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|<nhs>
   (Foundations 1.2.7, "Find a patient"). No match is not an error: the answer is an empty searchset.
 
+  @guards:no-charset @guards:wrong-meta-profile
+  @id:fdn.patient-search.01
   Scenario Outline: Search finds a pack patient by NHS number
     Given I configure the default "PatientSearch" request
       And I add an NHS number identifier for patient "<patient>"
@@ -31,6 +33,7 @@ Feature: Patient search
       | patient17             |
       | patientNoAppointments |
 
+  @id:fdn.patient-search.02
   Scenario Outline: Search does not return patients the provider must not share
     Given I configure the default "PatientSearch" request
       And I add an NHS number identifier for patient "<patient>"
@@ -41,15 +44,16 @@ Feature: Patient search
       And the response bundle should contain 0 entries
       And the response should not be cacheable
     Examples:
-      | patient            | role                     |
-      | patient9           | sensitive                |
-      | patient10          | sensitive                |
-      | patient11          | superseded NHS number    |
-      | patient14          | not on PDS               |
-      | patient18          | deceased                 |
-      | patient21          | inactive                 |
-      | patientNotInSystem | not held by the provider |
+      | patient            | role                     | guards             |
+      | patient9           | sensitive                | sensitive-returned |
+      | patient10          | sensitive                | sensitive-returned |
+      | patient11          | superseded NHS number    |                    |
+      | patient14          | not on PDS               |                    |
+      | patient18          | deceased                 | deceased-returned  |
+      | patient21          | inactive                 |                    |
+      | patientNotInSystem | not held by the provider |                    |
 
+  @id:fdn.patient-search.03
   Scenario: Search returns a patient with one official name, gender and birth date
     Given I configure the default "PatientSearch" request
       And I add an NHS number identifier for patient "patient2"
@@ -61,6 +65,8 @@ Feature: Patient search
       And the resource element "birthDate" should be present
       And the resource element "id" should be present
 
+  @guards:nhs-number-unverified
+  @id:fdn.patient-search.04
   Scenario: Search returns a patient with its registration details
     Given I configure the default "PatientSearch" request
       And I add an NHS number identifier for patient "patient2"
@@ -70,6 +76,7 @@ Feature: Patient search
       And the resource reference "managingOrganization" should point to a Organization
       And the resource element "identifier[0].extension[0].valueCodeableConcept.coding[0].code" should be "01"
 
+  @id:fdn.patient-search.05
   Scenario: Search response is not cacheable
     Given I configure the default "PatientSearch" request
       And I add an NHS number identifier for patient "patient2"
@@ -78,6 +85,7 @@ Feature: Patient search
       And the response should be valid against its profiles
       And the response should not be cacheable
 
+  @id:fdn.patient-search.06
   Scenario: Search without an identifier parameter is a bad request
     Given I configure the default "PatientSearch" request
     When I make the request
@@ -85,6 +93,8 @@ Feature: Patient search
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
+  @guards:accept-multiple-identifiers
+  @id:fdn.patient-search.07
   Scenario: Search with two identifier parameters is a bad request
     Given I configure the default "PatientSearch" request
       And I add an NHS number identifier for patient "patient2"
@@ -94,6 +104,7 @@ Feature: Patient search
       And the response should be valid against its profiles
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
+  @id:fdn.patient-search.08
   Scenario Outline: Search parameter names are case-sensitive
     Given I configure the default "PatientSearch" request
       And I add the query parameter "<name>" with value "https://fhir.nhs.uk/Id/nhs-number|{nhs:patient2}"
@@ -107,6 +118,8 @@ Feature: Patient search
       | IDENTIFIER |
       | idenTIFIER |
 
+  @guards:accept-unknown-identifier-system
+  @id:fdn.patient-search.09
   Scenario Outline: Search with an identifier system the provider does not know
     Given I configure the default "PatientSearch" request
       And I add the query parameter "identifier" with value "<system>|{nhs:patient2}"
@@ -121,6 +134,7 @@ Feature: Patient search
       | http://test.net/types/internalIdentifier |
       | https://fhir.nhs.uk/Id/ods-organization-code |
 
+  @id:fdn.patient-search.10
   Scenario Outline: Search with a malformed identifier is an invalid parameter
     Given I configure the default "PatientSearch" request
       And I add the query parameter "identifier" with value "<identifier>"
@@ -134,6 +148,8 @@ Feature: Patient search
       | https://fhir.nhs.uk/Id/nhs-number\| |
       | \|{nhs:patient2}                    |
 
+  @guards:accept-bad-nhs-number
+  @id:fdn.patient-search.11
   Scenario Outline: Search with an invalid NHS number
     Given I configure the default "PatientSearch" request
       And I add the query parameter "identifier" with value "https://fhir.nhs.uk/Id/nhs-number|<nhs>"
@@ -149,6 +165,7 @@ Feature: Patient search
       | 12345678901        |
       | abcdefghij         |
 
+  @id:fdn.patient-search.12
   Scenario: Search in XML
     Given I configure the default "PatientSearch" request
       And I add an NHS number identifier for patient "patient2"

@@ -1,9 +1,10 @@
-@foundations @1.2.7 @practitioner
+@foundations @1.2.7 @practitioner @spec:foundations_use_case_find_a_practitioner @spec:foundations_use_case_read_a_practitioner
 Feature: Practitioner search and read
   GET /Practitioner?identifier=https://fhir.nhs.uk/Id/sds-user-id|<id> and GET /Practitioner/<id>
   (Foundations 1.2.7; CareConnect-GPC-Practitioner-1).
 
   @PractitionerSearch
+  @id:fdn.practitioner.01
   Scenario Outline: Search finds a pack practitioner by SDS user id
     Given I configure the default "PractitionerSearch" request
       And I add an SDS user identifier for practitioner "<practitioner>"
@@ -23,6 +24,8 @@ Feature: Practitioner search and read
       | practitioner5 |
 
   @PractitionerSearch
+  @guards:practitioner-role-ids-miscounted
+  @id:fdn.practitioner.02
   Scenario Outline: Search returns the practitioner's SDS role profile ids
     Given I configure the default "PractitionerSearch" request
       And I add an SDS user identifier for practitioner "<practitioner>"
@@ -38,6 +41,8 @@ Feature: Practitioner search and read
       | practitioner5 | 1     |
 
   @PractitionerSearch
+  @guards:search-miss-404
+  @id:fdn.practitioner.03
   Scenario: Search for a practitioner the provider does not hold returns an empty searchset
     Given I configure the default "PractitionerSearch" request
       And I add an SDS user identifier for practitioner "practitioner4"
@@ -48,6 +53,8 @@ Feature: Practitioner search and read
       And the response bundle should contain 0 entries
 
   @PractitionerSearch
+  @guards:practitioner-forbidden-elements
+  @id:fdn.practitioner.04
   Scenario Outline: Practitioner does not populate elements the profile forbids
     Given I configure the default "PractitionerSearch" request
       And I add an SDS user identifier for practitioner "practitioner2"
@@ -64,6 +71,7 @@ Feature: Practitioner search and read
       | qualification |
 
   @PractitionerSearch
+  @id:fdn.practitioner.05
   Scenario: Practitioner search without an identifier is a bad request
     Given I configure the default "PractitionerSearch" request
     When I make the request
@@ -72,6 +80,7 @@ Feature: Practitioner search and read
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   @PractitionerSearch
+  @id:fdn.practitioner.06
   Scenario: Practitioner search with two identifiers is a bad request
     Given I configure the default "PractitionerSearch" request
       And I add an SDS user identifier for practitioner "practitioner1"
@@ -82,6 +91,7 @@ Feature: Practitioner search and read
       And the response should be a OperationOutcome resource with error code "BAD_REQUEST"
 
   @PractitionerSearch
+  @id:fdn.practitioner.07
   Scenario Outline: Practitioner search with an unknown identifier system
     Given I configure the default "PractitionerSearch" request
       And I add the query parameter "identifier" with value "<system>|{sds:practitioner1}"
@@ -96,6 +106,7 @@ Feature: Practitioner search and read
       | https://fhir.nhs.uk/Id/nhs-number        |
 
   @PractitionerSearch
+  @id:fdn.practitioner.08
   Scenario Outline: Practitioner search with a malformed identifier
     Given I configure the default "PractitionerSearch" request
       And I add the query parameter "identifier" with value "<identifier>"
@@ -109,6 +120,7 @@ Feature: Practitioner search and read
       | https://fhir.nhs.uk/Id/sds-user-id\| |
 
   @PractitionerRead
+  @id:fdn.practitioner.09
   Scenario Outline: Read a pack practitioner
     Given I configure the default "PractitionerRead" request
       And I set the request id to the logical id of practitioner "<practitioner>"
@@ -128,6 +140,8 @@ Feature: Practitioner search and read
       | practitioner5 |
 
   @PractitionerRead
+  @guards:wrong-not-found-code
+  @id:fdn.practitioner.10
   Scenario Outline: Read an unknown practitioner
     Given I configure the default "PractitionerRead" request
       And I set the request id to "<id>"
@@ -141,6 +155,7 @@ Feature: Practitioner search and read
       | aaBA      |
 
   @PractitionerRead
+  @id:fdn.practitioner.11
   Scenario: Practitioner read in XML
     Given I configure the default "PractitionerRead" request
       And I set the request id to the logical id of practitioner "practitioner2"

@@ -1034,7 +1034,19 @@ fn with_local_times(
     base
 }
 
-pub(super) fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
+/// How long the `appt-booking-race` fault leaves between checking that the slots are free and booking them.
+const RACE_WINDOW: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// What a booking checked under the lock, kept for booking it.
+struct CheckedBooking {
+    first: Slot,
+    end: DateTime<Utc>,
+    slot_ids: Vec<String>,
+    schedule: Schedule,
+    patient_id: String,
+}
+
+pub(super) async fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
     let body = parse_body(st, req)?;
     let o = check_appointment(st, &body)?;
     // A client-supplied id is ignored (FHIR create); `sanitise` drops it.
@@ -1055,9 +1067,32 @@ pub(super) fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError>
         booking_organisation(&o)?
     };
     let now = st.clock.now();
+    if st.fault(Fault::ApptBookingRace) {
+        // Check, let go of the book, book later without checking again: the classic check-then-act race.
+        let checked = {
+            let mut store = st.lock();
+            store.book.extend_to(now);
+            check_booking(st, &store, &o, &booking_org, now)?
+        };
+        tokio::time::sleep(RACE_WINDOW).await;
+        let mut store = st.lock();
+        return Ok(commit_booking(st, req, &mut store, &body, &o, checked));
+    }
     let mut store = st.lock();
     store.book.extend_to(now);
-    let slots = check_slots(st, &store.book, &o, &booking_org, now)?;
+    let checked = check_booking(st, &store, &o, &booking_org, now)?;
+    Ok(commit_booking(st, req, &mut store, &body, &o, checked))
+}
+
+/// Checks the slots (free, contiguous, bookable by this organisation) and participants of a booking.
+fn check_booking(
+    st: &ProviderState,
+    store: &Store,
+    o: &Map<String, Value>,
+    booking_org: &(String, Vec<String>),
+    now: DateTime<Utc>,
+) -> Result<CheckedBooking, ApiError> {
+    let slots = check_slots(st, &store.book, o, booking_org, now)?;
     let Some(first) = slots.first().copied().cloned() else {
         return Err(invalid_resource("Appointment.slot is required"));
     };
@@ -1070,7 +1105,7 @@ pub(super) fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError>
             format!("Slot/{} has no schedule", first.id),
         ));
     };
-    let patient_id = check_participants(st, &store, &o, &schedule)?;
+    let patient_id = check_participants(st, store, o, &schedule)?;
     if let Some(id) = busy {
         if !st.fault(Fault::ApptDoubleBooking) {
             return Err(api_error(
@@ -1079,7 +1114,25 @@ pub(super) fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError>
             ));
         }
     }
-    for id in &slot_ids {
+    Ok(CheckedBooking {
+        first,
+        end,
+        slot_ids,
+        schedule,
+        patient_id,
+    })
+}
+
+/// Marks the slots busy and records the appointment.
+fn commit_booking(
+    st: &ProviderState,
+    req: &Req<'_>,
+    store: &mut Store,
+    body: &Value,
+    o: &Map<String, Value>,
+    c: CheckedBooking,
+) -> Reply {
+    for id in &c.slot_ids {
         if let Some(s) = store.book.slot_mut(id) {
             s.busy = true;
             s.version += 1;
@@ -1087,23 +1140,24 @@ pub(super) fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError>
     }
     let id = store.next_appointment_id.to_string();
     store.next_appointment_id += 1;
+    let first = c.first;
     let record = ApptRecord {
         id,
         version: 1,
-        patient_id,
+        patient_id: c.patient_id,
         start: first.start,
-        end,
-        slot_ids,
+        end: c.end,
+        slot_ids: c.slot_ids,
         cancelled: false,
         cancellation_reason: None,
-        description: str_at(&body, "description").unwrap_or_default().to_string(),
-        comment: str_at(&body, "comment").map(String::from),
-        base: with_local_times(sanitise(&o), first.start, end),
+        description: str_at(body, "description").unwrap_or_default().to_string(),
+        comment: str_at(body, "comment").map(String::from),
+        base: with_local_times(sanitise(o), first.start, c.end),
         service_type: first.service_type.to_string(),
-        service_category: schedule.category.to_string(),
+        service_category: c.schedule.category.to_string(),
         channel: first.channel.to_string(),
-        role_code: schedule.role_code.to_string(),
-        role_display: schedule.role_display.to_string(),
+        role_code: c.schedule.role_code.to_string(),
+        role_display: c.schedule.role_display.to_string(),
     };
     let status = if st.fault(Fault::ApptCreateReturns200) {
         200
@@ -1120,7 +1174,7 @@ pub(super) fn book(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError>
         )
     });
     store.appointments.push(record);
-    Ok(reply)
+    reply
 }
 
 // ---------------------------------------------------------------------------------------------------------------

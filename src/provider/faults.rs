@@ -118,6 +118,7 @@ faults! {
     ApptSlotReferenceUnchecked => "appt-slot-reference-unchecked", "A slot reference that is not `Slot/[number]` is looked up instead of refused as an invalid resource (so it is answered as not found).";
     ApptUnknownParticipantAccepted => "appt-unknown-participant-accepted", "A booking whose Patient or Location participant the provider does not hold is not refused as a reference not found.";
     ApptRetrieveTimeAccepted => "appt-retrieve-time-accepted", "Retrieve a patient's appointments accepts a start dateTime, reading only its date.";
+    ApptBookingRace => "appt-booking-race", "Booking checks that the slots are free, then books them a moment later without checking again, so concurrent bookings of one slot can all succeed.";
 }
 
 impl fmt::Display for Fault {
@@ -159,6 +160,79 @@ impl FaultSet {
 }
 
 impl Fault {
+    /// The tag expression of the tests the kill matrix runs against this fault (`None`: every test). A fault of one interaction can only break the scenarios that exercise
+    /// it, so its run leaves the others out (the fixtures of other interactions' scenarios would fail too, but
+    /// those scenarios are killed by their own faults); faults of the shared pipeline (headers, JWT, content
+    /// negotiation, errors, caching, versions, searchset Bundles) run the whole suite, because the appointment
+    /// scenarios check those rules too.
+    pub fn kill_matrix_scope(self) -> Option<&'static str> {
+        use Fault::*;
+        const SEARCH: &str = "@SearchForFreeSlots";
+        const BOOK: &str = "@AppointmentCreate";
+        const CHANGE: &str = "@AppointmentAmend or @AppointmentCancel";
+        const WRITE: &str = "@AppointmentCreate or @AppointmentAmend or @AppointmentCancel";
+        match self {
+            ApptSlotsOutsideWindow
+            | ApptNoRangeLimit
+            | ApptPartialDateAccepted
+            | ApptWrongPrefixAccepted
+            | ApptStatusNotChecked
+            | ApptScheduleIncludeOptional
+            | ApptIncludeIgnored
+            | ApptSearchNoOrganization
+            | ApptRestrictedSlotsReturned
+            | ApptSlotTimesUtc
+            | ApptSlotNotCategorised
+            | ApptBookedSlotStillFree => Some(SEARCH),
+            ApptDoubleBooking
+            | ApptPastBookable
+            | ApptStartEndUnchecked
+            | ApptNonAdjacentSlots
+            | ApptReasonAccepted
+            | ApptBookingOrgUnchecked
+            | ApptCreateReturns200
+            | ApptWrongLocationHeader => Some(BOOK),
+            ApptTextLengthUnchecked | ApptPreferIgnored => Some(WRITE),
+            ApptIfMatchIgnored
+            | ApptEtagNotAdvanced
+            | ApptAmendForbiddenField
+            | ApptCancelledAmendable
+            | ApptCancelWithoutReason
+            | ApptCancelForbiddenField
+            | ApptCancelKeepsSlotBusy => Some(CHANGE),
+            ApptCreatedOptional
+            | ApptSlotReferenceUnchecked
+            | ApptUnknownParticipantAccepted
+            | ApptBookingRace => Some(BOOK),
+            ApptReadPastAllowed => Some("@AppointmentRead"),
+            ApptRetrieveOmitsCancelled
+            | ApptRetrievePastRange
+            | ApptRetrieveUnknownPatient
+            | ApptRetrieveTimeAccepted => Some("@AppointmentSearch"),
+            NoCacheControl
+            | StrongEtag
+            | EtagNotVersion
+            | NoVersionId
+            | ErrorCodeWrongSystem
+            | ErrorNoDisplay
+            | UnprocessableForBadRequest
+            | AcceptMissingTraceId
+            | AcceptMissingFrom
+            | AcceptWrongAsid
+            | IgnoreInteractionId
+            | AcceptWrongScope
+            | IgnoreFormatParam
+            | IgnoreAcceptHeader
+            | NoCharset
+            | XmlBodyRejected
+            | BundleWrongType
+            | CapabilityNoInteractions
+            | PractitionerForbiddenElements
+            | LocationNoManagingOrg => None,
+            _ => Some("not @appointments"),
+        }
+    }
+
     /// Faults of Appointment Management share this name prefix.
     pub const APPOINTMENTS_PREFIX: &'static str = "appt-";
 

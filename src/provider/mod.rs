@@ -385,7 +385,7 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
         && header(&parts.headers, "accept-encoding")
             .is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
     let result = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
-        Ok(bytes) => process(&st, &parts, &params, format, &bytes),
+        Ok(bytes) => process(&st, &parts, &params, format, &bytes).await,
         Err(_) => Err(api_error(
             "BAD_REQUEST",
             format!("request body larger than {MAX_REQUEST_BODY} bytes"),
@@ -395,7 +395,7 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
     finish(&st, reply, out_format, gzip)
 }
 
-fn process(
+async fn process(
     st: &ProviderState,
     parts: &axum::http::request::Parts,
     params: &[(String, String)],
@@ -525,11 +525,11 @@ fn process(
         prefer_minimal,
         base_url,
     };
-    dispatch(st, interaction, &req)
+    dispatch(st, interaction, &req).await
 }
 
 /// The handler of each interaction. A new catalogue row does not compile until it is answered here.
-fn dispatch(
+async fn dispatch(
     st: &ProviderState,
     interaction: Interaction,
     req: &Req<'_>,
@@ -547,7 +547,7 @@ fn dispatch(
         I::OrganizationRead => foundations::organization_read(st, req),
         I::LocationRead => foundations::location_read(st, req),
         I::SearchForFreeSlots => appointments::search_free_slots(st, req),
-        I::AppointmentCreate => appointments::book(st, req),
+        I::AppointmentCreate => appointments::book(st, req).await,
         I::AppointmentRead => appointments::read(st, req),
         I::AppointmentAmend => appointments::update(st, req, Change::Amend),
         I::AppointmentCancel => appointments::update(st, req, Change::Cancel),

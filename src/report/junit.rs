@@ -1,43 +1,149 @@
-//! JUnit XML: one testsuite per feature, one testcase per scenario, classname naming the capability.
+//! JUnit XML: one testsuite per feature, one testcase per test. The testcase's name is the test's title, its
+//! classname names the capability and feature, and its properties carry the stable id, the requirement and the
+//! evidence folder. A failure has the one-line message as its `message` and the h2spec-style block as its body.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
-
-use junit_report::{Duration, ReportBuilder, TestCase, TestSuiteBuilder};
 
 use super::ScenarioOutcome;
 
-/// Writes `path` with every outcome, grouped by feature in file order.
-pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
-    let mut suites: BTreeMap<(String, String), Vec<&ScenarioOutcome>> = BTreeMap::new();
+/// Escapes text for an XML attribute or element.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The document for `outcomes`, grouped by feature in file order.
+pub fn render(outcomes: &[ScenarioOutcome]) -> String {
+    let mut suites: BTreeMap<(&str, &str), Vec<&ScenarioOutcome>> = BTreeMap::new();
     for o in outcomes {
         suites
-            .entry((o.feature_file.clone(), o.feature.clone()))
+            .entry((o.feature_file.as_str(), o.feature.as_str()))
             .or_default()
             .push(o);
     }
-    let mut report = ReportBuilder::new();
+    let total = outcomes.len();
+    let failures = outcomes.iter().filter(|o| !o.passed).count();
+    let seconds: f64 = outcomes.iter().map(|o| o.duration_ms).sum::<f64>() / 1000.0;
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"gpc-assure\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" time=\"{seconds:.3}\">"
+    );
     for ((file, feature), mut cases) in suites {
         cases.sort_by_key(|c| c.line);
-        let mut suite = TestSuiteBuilder::new(&feature);
+        let failed = cases.iter().filter(|c| !c.passed).count();
+        let time: f64 = cases.iter().map(|c| c.duration_ms).sum::<f64>() / 1000.0;
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\" file=\"{}\">",
+            esc(feature),
+            cases.len(),
+            esc(file)
+        );
         for c in cases {
-            let time = Duration::microseconds((c.duration_ms * 1000.0) as i64);
-            let mut tc = if c.passed {
-                TestCase::success(&c.name, time)
-            } else {
+            let _ = writeln!(
+                x,
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\" file=\"{}\" line=\"{}\">",
+                esc(&c.name),
+                esc(&c.classname),
+                c.duration_ms / 1000.0,
+                esc(file),
+                c.line
+            );
+            x.push_str("      <properties>\n");
+            let requirement = c.requirement.replace('\n', " — ");
+            for (k, v) in [
+                ("id", c.id.as_str()),
+                ("requirement", requirement.as_str()),
+                ("evidence", c.evidence.as_str()),
+            ] {
+                let _ = writeln!(x, "        <property name=\"{k}\" value=\"{}\"/>", esc(v));
+            }
+            x.push_str("      </properties>\n");
+            if !c.passed {
                 let message = c.message.as_deref().unwrap_or("failed");
-                TestCase::failure(&c.name, time, "assertion", message)
-            };
-            tc.set_classname(&c.classname);
-            tc.set_filepath(&format!("{file}:{}", c.line));
-            tc.set_system_out(&format!("evidence: {}", c.evidence));
-            suite.add_testcase(tc);
+                let body = c
+                    .failure
+                    .as_ref()
+                    .map_or_else(|| message.to_string(), |f| f.render());
+                let _ = writeln!(
+                    x,
+                    "      <failure message=\"{}\" type=\"assertion\">{}</failure>",
+                    esc(message),
+                    esc(&body)
+                );
+            }
+            let _ = writeln!(
+                x,
+                "      <system-out>evidence: {}</system-out>",
+                esc(&c.evidence)
+            );
+            x.push_str("    </testcase>\n");
         }
-        report.add_testsuite(suite.build());
+        x.push_str("  </testsuite>\n");
     }
-    let file = std::fs::File::create(path)?;
-    report
-        .build()
-        .write_xml(std::io::BufWriter::new(file))
-        .map_err(std::io::Error::other)
+    x.push_str("</testsuites>\n");
+    x
+}
+
+/// Writes `path` with every outcome.
+pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
+    std::fs::write(path, render(outcomes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn testcases_carry_their_id_and_failures_their_block() {
+        let o = ScenarioOutcome {
+            id: "fdn.http.01.2".into(),
+            feature: "HTTP <behaviour>".into(),
+            feature_file: "features/common/http.feature".into(),
+            classname: "gpc.common.HTTP".into(),
+            name: "A \"quoted\" & odd name".into(),
+            line: 12,
+            tags: vec![],
+            requirement: "Every response says no-store".into(),
+            passed: false,
+            message: Some("header Cache-Control: expected `no-store`, got `(absent)`".into()),
+            failure: None,
+            duration_ms: 12.5,
+            evidence: "evidence/fdn.http.01.2".into(),
+            exchanges: 1,
+        };
+        let x = render(&[o]);
+        assert!(
+            x.contains("<property name=\"id\" value=\"fdn.http.01.2\"/>"),
+            "{x}"
+        );
+        assert!(
+            x.contains("name=\"A &quot;quoted&quot; &amp; odd name\""),
+            "{x}"
+        );
+        assert!(
+            x.contains("<testsuite name=\"HTTP &lt;behaviour&gt;\""),
+            "{x}"
+        );
+        assert!(x.contains("failures=\"1\""), "{x}");
+        assert!(
+            x.contains("<failure message=\"header Cache-Control: expected `no-store`"),
+            "{x}"
+        );
+    }
 }

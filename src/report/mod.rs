@@ -1,25 +1,36 @@
-//! Report writers: JUnit XML, per-scenario evidence folders, and progress lines. (cucumber.json is written by
+//! Report writers: JUnit XML, per-test evidence folders and failure blocks. (cucumber.json is written by
 //! cucumber's own JSON writer during the run.)
 
 pub mod evidence;
+pub mod failure;
 pub mod junit;
 
 use serde::Serialize;
 
-/// Result of one executed scenario (one Examples row counts as one scenario).
+pub use failure::{FailureReport, StepFailure};
+
+/// Result of one executed test (one Examples row counts as one test).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ScenarioOutcome {
+    /// The stable test id (`appt.book.07`, `appt.book.01.2` for an outline row).
+    pub id: String,
     pub feature: String,
     pub feature_file: String,
     /// JUnit classname: `gpc.<capability>.<Feature>`.
     pub classname: String,
+    /// The scenario name, with `[column=value, ...]` for an outline row.
     pub name: String,
     pub line: usize,
     pub tags: Vec<String>,
+    /// The requirement the test checks, with links to the specification.
+    pub requirement: String,
     pub passed: bool,
+    /// One line saying why the test failed.
     pub message: Option<String>,
+    /// The whole failure, h2spec-style.
+    pub failure: Option<FailureReport>,
     pub duration_ms: f64,
-    /// Evidence folder, relative to the report folder.
+    /// Evidence folder, relative to the report folder (`evidence/<id>`).
     pub evidence: String,
     pub exchanges: usize,
 }
@@ -29,7 +40,7 @@ pub fn safe_component(s: &str, max: usize) -> String {
     let mut out: String = s
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
                 c
             } else {
                 '_'
@@ -39,5 +50,6 @@ pub fn safe_component(s: &str, max: usize) -> String {
     while out.contains("__") {
         out = out.replace("__", "_");
     }
-    out.trim_matches('_').chars().take(max).collect()
+    let out = out.trim_matches(|c| c == '_' || c == '.');
+    out.chars().take(max).collect()
 }

@@ -28,6 +28,7 @@ pub fn options(target: Target, report: &str) -> RunOptions {
         target,
         features: features(),
         tags: None,
+        ids: None,
         report_dir: temp_dir(report),
         fhir_path: FhirPath::resolve(&[], &[]),
         progress: Progress::Quiet,

@@ -1,0 +1,494 @@
+//! Runs the Gherkin suite against a provider (the embedded reference provider or an external one), collects
+//! one outcome per test, and writes JUnit, cucumber JSON, evidence and the failure blocks.
+//!
+//! - [`plan`]: the tests of the feature files, with their stable ids, requirements and guards;
+//! - [`recorder`]: which Gherkin step of a failed test failed;
+//! - [`progress`]: progress lines, the failure blocks at the end, and the quiet panic hook.
+
+pub mod plan;
+mod progress;
+mod recorder;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cucumber::event::{ScenarioFinished, StepError};
+use cucumber::gherkin::tagexpr::TagOperation;
+use cucumber::World as _;
+use futures::FutureExt as _;
+
+use crate::client::HttpClient;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::fhir::{DefsError, FhirPath};
+use crate::provider::{self, FaultSet, ProviderOptions};
+use crate::report::{self, safe_component, FailureReport, ScenarioOutcome, StepFailure};
+use crate::spine::catalogue::Interaction;
+use crate::spine::headers::profile;
+use crate::steps::{GpcWorld, RunContext};
+
+pub use plan::{Plan, PlanError, TestCase};
+pub use progress::Progress;
+use progress::{Display, QuietStepPanics};
+use recorder::{FailedSteps, StepRecorder};
+
+/// Which provider the suite runs against.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// Start the reference provider in-process on a free loopback port (optionally with faults).
+    Embedded(FaultSet),
+    /// An external provider's base URL; service roots follow the config.
+    External(String),
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub config: Config,
+    pub target: Target,
+    pub features: PathBuf,
+    pub tags: Option<String>,
+    /// Only the tests with these ids (a scenario id selects all rows of an outline).
+    pub ids: Option<Vec<String>>,
+    pub report_dir: PathBuf,
+    pub fhir_path: FhirPath,
+    pub progress: Progress,
+    /// The clock of the harness and of the embedded provider (`--now`).
+    pub clock: Clock,
+}
+
+/// The run could not start or finish its reports (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("--tags `{expr}` is not a tag expression: {reason}")]
+    Tags { expr: String, reason: String },
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("no test matches {0}")]
+    NothingSelected(String),
+    #[error(transparent)]
+    Definitions(#[from] DefsError),
+    #[error("cannot start the reference provider: {0}")]
+    Provider(#[from] provider::ProviderError),
+    #[error("provider {url} is unreachable ({reason}); check --provider and that the provider is running")]
+    Unreachable { url: String, reason: String },
+    #[error("{0}")]
+    Client(#[from] crate::client::ClientError),
+    #[error("cannot write reports to {path}: {source}")]
+    Reports {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// One outcome per test, in feature-file order.
+    pub outcomes: Vec<ScenarioOutcome>,
+    pub elapsed: Duration,
+    pub report_dir: PathBuf,
+    pub base_url: String,
+}
+
+impl RunSummary {
+    pub fn passed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.passed).count()
+    }
+    pub fn failed(&self) -> usize {
+        self.outcomes.len() - self.passed()
+    }
+    /// Ids of the failed tests.
+    pub fn failed_ids(&self) -> Vec<String> {
+        self.outcomes
+            .iter()
+            .filter(|o| !o.passed)
+            .map(|o| o.id.clone())
+            .collect()
+    }
+    /// Names (`id Feature :: Scenario`) of the failed tests.
+    pub fn failed_names(&self) -> Vec<String> {
+        self.outcomes
+            .iter()
+            .filter(|o| !o.passed)
+            .map(|o| format!("{} {} :: {}", o.id, o.feature, o.name))
+            .collect()
+    }
+}
+
+fn classname(feature_file: &str, feature: &str) -> String {
+    let capability = Path::new(feature_file)
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("features");
+    format!("gpc.{capability}.{}", safe_component(feature, 60))
+}
+
+fn step_error_text(e: &StepError) -> String {
+    match e {
+        StepError::Panic(info) => info
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| info.downcast_ref::<&str>().map(|s| (*s).to_string()))
+            .unwrap_or_else(|| "step panicked".into()),
+        other => other.to_string(),
+    }
+}
+
+/// Requires the definitions the suite relies on, and reads the OperationOutcome facts from them.
+fn definitions(fhir_path: &FhirPath) -> Result<(String, HashMap<String, String>), RunError> {
+    let index = fhir_path.index()?;
+    for i in Interaction::ALL {
+        for p in i.response().profiles() {
+            index.require(p)?;
+        }
+    }
+    index.require(profile::OPERATION_OUTCOME)?;
+    let system = index.fixed_value(
+        profile::OPERATION_OUTCOME,
+        "OperationOutcome.issue.details.coding.system",
+    )?;
+    let displays = index.code_displays(&system)?;
+    Ok((system, displays))
+}
+
+async fn check_reachable(url: &str) -> Result<(), RunError> {
+    let unreachable = |reason: String| RunError::Unreachable {
+        url: url.to_string(),
+        reason,
+    };
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| unreachable("the URL must start with http:// or https://".into()))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    let default_port = if url.starts_with("https://") { 443 } else { 80 };
+    let addr = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
+        authority.to_string()
+    } else {
+        format!("{authority}:{default_port}")
+    };
+    match tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::net::TcpStream::connect(&addr),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(unreachable(e.to_string())),
+        Err(_) => Err(unreachable("no TCP connection within 5 s".into())),
+    }
+}
+
+fn prepare_report_dir(dir: &Path) -> Result<(), RunError> {
+    let err = |source| RunError::Reports {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let evidence = dir.join("evidence");
+    if evidence.exists() {
+        std::fs::remove_dir_all(&evidence).map_err(err)?;
+    }
+    std::fs::create_dir_all(&evidence).map_err(err)
+}
+
+/// What the after-hook knows of a finished test; completed into an outcome when the run ends.
+struct Finished {
+    case: TestCase,
+    passed: bool,
+    message: Option<String>,
+    request: Option<String>,
+    duration_ms: f64,
+    exchanges: usize,
+}
+
+/// Runs the suite and writes the reports.
+pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let tag_op = match &opts.tags {
+        Some(expr) => Some(TagOperation::from_str(expr).map_err(|e| RunError::Tags {
+            expr: expr.clone(),
+            reason: e.to_string(),
+        })?),
+        None => None,
+    };
+    let plan = Plan::load(&opts.features)?;
+    let selected = plan.select(tag_op.as_ref(), opts.ids.as_deref())?;
+    if selected.is_empty() {
+        let mut what = Vec::new();
+        if let Some(t) = &opts.tags {
+            what.push(format!("--tags `{t}`"));
+        }
+        if let Some(ids) = &opts.ids {
+            what.push(format!("--id {}", ids.join(",")));
+        }
+        return Err(RunError::NothingSelected(what.join(" and ")));
+    }
+    let display = Display::new(opts.progress);
+    let derived = plan.derived_ids();
+    if derived > 0 && opts.progress != Progress::Quiet {
+        eprintln!(
+            "note: {derived} scenarios have no @id tag; their ids come from file and line and change when the file is edited"
+        );
+    }
+    let total = selected.len();
+    let by_location: Arc<BTreeMap<(PathBuf, usize), TestCase>> = Arc::new(
+        selected
+            .iter()
+            .map(|c| ((plan::canonical(&c.file), c.line), (*c).clone()))
+            .collect(),
+    );
+    let (error_system, error_displays) = definitions(&opts.fhir_path)?;
+    let (base_url, embedded) = match &opts.target {
+        Target::Embedded(faults) => {
+            let p = provider::start(
+                "127.0.0.1:0",
+                ProviderOptions {
+                    asid: opts.config.provider_asid.clone(),
+                    faults: faults.clone(),
+                    fhir_path: opts.fhir_path.clone(),
+                    roots: opts.config.service_roots.clone(),
+                    clock: opts.clock,
+                },
+            )
+            .await?;
+            (p.base_url.clone(), Some(p))
+        }
+        Target::External(url) => {
+            check_reachable(url).await?;
+            (url.trim_end_matches('/').to_string(), None)
+        }
+    };
+    prepare_report_dir(&opts.report_dir)?;
+    let client = HttpClient::new(
+        Duration::from_secs(opts.config.timeout_secs),
+        opts.config.max_body_bytes,
+    )?;
+    let store = crate::validate::Store::new(opts.fhir_path.clone()).map_err(|e| {
+        RunError::Definitions(DefsError::Read {
+            path: PathBuf::from("FHIR path"),
+            reason: e.to_string(),
+        })
+    })?;
+    let validators = crate::validate::Validators::new(&store, &opts.config.definitions);
+    let ctx = Arc::new(
+        RunContext::new(
+            opts.config.clone(),
+            base_url.clone(),
+            client,
+            opts.fhir_path.clone(),
+            error_system,
+            error_displays,
+            opts.clock,
+        )
+        .with_validators(validators),
+    );
+    let finished: Arc<Mutex<Vec<Finished>>> = Arc::new(Mutex::new(Vec::new()));
+    let json_path = opts.report_dir.join("cucumber.json");
+    let json_file = std::fs::File::create(&json_path).map_err(|source| RunError::Reports {
+        path: json_path.clone(),
+        source,
+    })?;
+    let report_dir = opts.report_dir.clone();
+    let failed_steps = FailedSteps::default();
+    let cli: cucumber::cli::Opts<_, _, _, cucumber::cli::Empty> = cucumber::cli::Opts::default();
+
+    let quiet_steps = QuietStepPanics::install();
+    let before_ctx = ctx.clone();
+    let after_finished = finished.clone();
+    let after_cases = by_location.clone();
+    let filter_cases = by_location.clone();
+    GpcWorld::cucumber()
+        .with_writer(cucumber::writer::Normalize::new(
+            cucumber::writer::Tee::new(
+                cucumber::writer::Json::raw(std::io::BufWriter::new(json_file)),
+                StepRecorder(failed_steps.clone()),
+            ),
+        ))
+        .with_cli(cli)
+        .max_concurrent_scenarios(opts.config.concurrency)
+        .which_scenario(|_, _, s| {
+            if s.tags.iter().any(|t| t == "serial") {
+                cucumber::ScenarioType::Serial
+            } else {
+                cucumber::ScenarioType::Concurrent
+            }
+        })
+        .before(move |_, _, _, world| {
+            world.ctx = before_ctx.clone();
+            world.started = Some(Instant::now());
+            async {}.boxed_local()
+        })
+        .after(move |feature, _, scenario, outcome, mut world| {
+            if let Some(w) = world.as_deref_mut() {
+                w.finish();
+            }
+            let (passed, message) = match outcome {
+                ScenarioFinished::StepPassed => (true, None),
+                ScenarioFinished::StepSkipped => (
+                    false,
+                    Some("a step has no matching step definition".to_string()),
+                ),
+                ScenarioFinished::StepFailed(_, _, e) => (false, Some(step_error_text(e))),
+                ScenarioFinished::BeforeHookFailed(_) => {
+                    (false, Some("the before hook failed".to_string()))
+                }
+            };
+            let file = feature
+                .path
+                .as_deref()
+                .map(plan::canonical)
+                .unwrap_or_default();
+            let case = after_cases
+                .get(&(file.clone(), scenario.position.line))
+                .cloned()
+                .unwrap_or_else(|| TestCase {
+                    id: format!("unplanned.L{}", scenario.position.line),
+                    scenario_id: format!("unplanned.L{}", scenario.position.line),
+                    title: scenario.name.clone(),
+                    rule: scenario.name.clone(),
+                    feature: feature.name.clone(),
+                    file,
+                    scenario_line: scenario.position.line,
+                    line: scenario.position.line,
+                    tags: scenario.tags.clone(),
+                    specs: Vec::new(),
+                    guards: Vec::new(),
+                    derived_id: true,
+                });
+            let evidence_dir = report_dir.join(evidence_folder(&case.id));
+            let (duration_ms, request, exchanges) = match world.as_deref() {
+                Some(w) => {
+                    if let Err(e) = report::evidence::write_exchanges(
+                        &evidence_dir,
+                        &w.exchanges,
+                        &w.validations,
+                    ) {
+                        eprintln!(
+                            "warning: cannot write evidence {}: {e}",
+                            evidence_dir.display()
+                        );
+                    }
+                    (
+                        w.started
+                            .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0),
+                        w.last()
+                            .or_else(|_| w.exchanges.last().ok_or(()))
+                            .ok()
+                            .map(|x| format!("{} {}", x.request.method, x.request.url)),
+                        w.exchanges.len(),
+                    )
+                }
+                None => (0.0, None, 0),
+            };
+            let done = Finished {
+                case,
+                passed,
+                message,
+                request,
+                duration_ms,
+                exchanges,
+            };
+            let mut all = after_finished
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            display.test_done(&outcome_of(&done, None, &report_dir), all.len() + 1, total);
+            all.push(done);
+            async {}.boxed_local()
+        })
+        .filter_run(opts.features.clone(), move |feature, _, scenario| {
+            let file = feature
+                .path
+                .as_deref()
+                .map(plan::canonical)
+                .unwrap_or_default();
+            filter_cases.contains_key(&(file, scenario.position.line))
+        })
+        .await;
+    drop(quiet_steps);
+    if let Some(p) = embedded {
+        p.stop().await;
+    }
+    let finished = std::mem::take(
+        &mut *finished
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    let evidence_root = opts.report_dir.clone();
+    let mut outcomes: Vec<ScenarioOutcome> = finished
+        .iter()
+        .map(|f| {
+            let step = failed_steps.get(&plan::canonical(&f.case.file), f.case.line);
+            outcome_of(f, step, &evidence_root)
+        })
+        .collect();
+    let order: HashMap<&str, usize> = plan
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(n, c)| (c.id.as_str(), n))
+        .collect();
+    outcomes.sort_by_key(|o| order.get(o.id.as_str()).copied().unwrap_or(usize::MAX));
+    for o in &outcomes {
+        if let Err(e) = report::evidence::write_outcome(&opts.report_dir.join(&o.evidence), o) {
+            eprintln!("warning: cannot write evidence {}: {e}", o.evidence);
+        }
+    }
+    let junit = opts.report_dir.join("junit.xml");
+    report::junit::write(&junit, &outcomes).map_err(|source| RunError::Reports {
+        path: junit,
+        source,
+    })?;
+    display.finished(&outcomes);
+    Ok(RunSummary {
+        outcomes,
+        elapsed: started.elapsed(),
+        report_dir: opts.report_dir.clone(),
+        base_url,
+    })
+}
+
+/// The evidence folder of a test, relative to the report folder.
+fn evidence_folder(id: &str) -> String {
+    format!("evidence/{}", report::safe_component(id, 120))
+}
+
+/// The outcome of a finished test; `step` is the Gherkin step that failed, when known.
+fn outcome_of(f: &Finished, step: Option<String>, report_dir: &Path) -> ScenarioOutcome {
+    let c = &f.case;
+    let evidence = evidence_folder(&c.id);
+    let failure = (!f.passed).then(|| FailureReport {
+        id: c.id.clone(),
+        title: c.title.clone(),
+        step,
+        requirement: c.requirement(),
+        request: f.request.clone(),
+        failure: StepFailure::parse(f.message.as_deref().unwrap_or("failed")),
+        evidence: report_dir.join(&evidence).display().to_string(),
+    });
+    let file = c.file.display().to_string();
+    ScenarioOutcome {
+        id: c.id.clone(),
+        feature: c.feature.clone(),
+        feature_file: file.clone(),
+        classname: classname(&file, &c.feature),
+        name: c.title.clone(),
+        line: c.line,
+        tags: c.tags.clone(),
+        requirement: c.requirement(),
+        passed: f.passed,
+        message: failure.as_ref().map(|r| r.failure.summary(300)),
+        failure,
+        duration_ms: f.duration_ms,
+        evidence,
+        exchanges: f.exchanges,
+    }
+}
