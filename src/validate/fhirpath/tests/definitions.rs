@@ -1,18 +1,60 @@
+//! The FHIRPath engine over the published definitions and examples: the evidence `docs/decisions.md` cites.
+//! The definitions are found as the harness finds them (`GPC_FHIR_PATH`, then `../shared/fhir`); without them
+//! these tests fail, naming `GPC_FHIR_PATH`, rather than skip.
+
 use super::*;
 use regex::Regex;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use crate::fhir::FhirPath;
 use crate::validate::fhirpath::types::canonical_type;
 
-const CORE_SD_DIR: &str = "/work/shared/fhir/hl7-fhir-stu3-core-3.0.1/StructureDefinition";
+/// Folders of profile StructureDefinitions (XML), relative to a folder of the FHIR path.
 const XML_SD_DIRS: [&str; 3] = [
-    "/work/shared/fhir/nhsconnect-STU3-FHIR-Assets/StructureDefinitions",
-    "/work/shared/fhir/careconnect-profiles-stu3/constraints",
-    "/work/shared/fhir/nhsconnect-gpconnect-fhir/release-1.2.7/StructureDefinitions",
+    "nhsconnect-STU3-FHIR-Assets/StructureDefinitions",
+    "careconnect-profiles-stu3/constraints",
+    "nhsconnect-gpconnect-fhir/release-1.2.7/StructureDefinitions",
 ];
-const EXAMPLES_DIR: &str = "/work/shared/fhir/nhsconnect-gpconnect-spec-examples";
+/// The official GP Connect examples, relative to a folder of the FHIR path.
+const EXAMPLES_DIR: &str = "nhsconnect-gpconnect-spec-examples";
+
+/// The FHIR path as the harness resolves it without a command line or config file: `GPC_FHIR_PATH`, then
+/// `../shared/fhir`.
+fn fhir_path() -> FhirPath {
+    FhirPath::resolve(&[], &[])
+}
+
+/// The folder of STU3 core StructureDefinitions (JSON); panics when the FHIR path has none.
+fn core_sd_dir() -> PathBuf {
+    fhir_path()
+        .stu3_core_structure_definitions()
+        .unwrap_or_else(|e| panic!("the FHIRPath tests need the FHIR STU3 core definitions: {e}"))
+}
+
+/// `relative` below the first folder of the FHIR path that has it; panics when none has it.
+fn definitions_dir(relative: &str) -> PathBuf {
+    let folders = fhir_path()
+        .existing()
+        .unwrap_or_else(|e| panic!("the FHIRPath tests need the FHIR definitions: {e}"));
+    folders
+        .iter()
+        .map(|folder| folder.join(relative))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| {
+            panic!(
+                "the FHIRPath tests need {relative}, which is in no folder of the FHIR path ({}); set the {} \
+                 environment variable to the folder holding the FHIR definitions (e.g. ../shared/fhir)",
+                folders
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::fhir::defs::ENV_VAR
+            )
+        })
+}
 
 fn xml_unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -51,7 +93,7 @@ fn xml_unescape(s: &str) -> String {
     out
 }
 
-fn files_with_ext(dir: &str, ext: &str) -> Vec<PathBuf> {
+fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
@@ -81,11 +123,13 @@ fn walk_json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn all_core_json_invariants_parse() {
-    let files = files_with_ext(CORE_SD_DIR, "json");
-    if files.is_empty() {
-        eprintln!("skipping: {CORE_SD_DIR} not present");
-        return;
-    }
+    let dir = core_sd_dir();
+    let files = files_with_ext(&dir, "json");
+    assert!(
+        !files.is_empty(),
+        "no StructureDefinition JSON files in {}",
+        dir.display()
+    );
     let mut total = 0;
     let mut distinct = std::collections::BTreeSet::new();
     let mut failures = Vec::new();
@@ -119,11 +163,13 @@ fn all_profile_xml_invariants_parse() {
     let constraint_re = Regex::new(r"(?s)<constraint>(.*?)</constraint>").unwrap();
     let expr_re = Regex::new(r#"<expression\s+value="([^"]*)"\s*/?>"#).unwrap();
     for dir in XML_SD_DIRS {
-        let files = files_with_ext(dir, "xml");
-        if files.is_empty() {
-            eprintln!("skipping: {dir} not present");
-            continue;
-        }
+        let dir = definitions_dir(dir);
+        let files = files_with_ext(&dir, "xml");
+        assert!(
+            !files.is_empty(),
+            "no StructureDefinition XML files in {}",
+            dir.display()
+        );
         let mut total = 0;
         let mut failures = Vec::new();
         for f in &files {
@@ -139,7 +185,8 @@ fn all_profile_xml_invariants_parse() {
             }
         }
         println!(
-            "{dir}: {} files, {total} constraint expressions parsed",
+            "{}: {} files, {total} constraint expressions parsed",
+            dir.display(),
             files.len()
         );
         assert!(total > 0);
@@ -158,6 +205,8 @@ struct ElementInfo {
 
 #[derive(Default)]
 struct Walker {
+    /// The folder of STU3 core StructureDefinitions.
+    core_dir: PathBuf,
     sds: HashMap<String, Option<Rc<Vec<ElementInfo>>>>,
     evaluations: usize,
     root_evaluations: usize,
@@ -171,7 +220,9 @@ impl Walker {
         if let Some(cached) = self.sds.get(type_name) {
             return cached.clone();
         }
-        let path = format!("{CORE_SD_DIR}/StructureDefinition-{type_name}.json");
+        let path = self
+            .core_dir
+            .join(format!("StructureDefinition-{type_name}.json"));
         let loaded = std::fs::read_to_string(path).ok().map(|text| {
             let sd: Value = serde_json::from_str(&text).unwrap();
             let elements = sd["snapshot"]["element"]
@@ -293,24 +344,24 @@ impl Walker {
 
 #[test]
 fn gp_connect_examples_evaluate_without_errors() {
-    let root = Path::new(EXAMPLES_DIR);
-    if !root.exists() || !Path::new(CORE_SD_DIR).exists() {
-        eprintln!("skipping: example or definition folders not present");
-        return;
-    }
+    let root = definitions_dir(EXAMPLES_DIR);
+    let core_dir = core_sd_dir();
     let invalid: Vec<String> = std::fs::read_to_string(root.join("INVALID_JSON.txt"))
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split(':').next().map(str::trim).map(str::to_string))
         .collect();
     let mut files = Vec::new();
-    walk_json_files(root, &mut files);
+    walk_json_files(&root, &mut files);
     files.sort();
-    let mut walker = Walker::default();
+    let mut walker = Walker {
+        core_dir,
+        ..Walker::default()
+    };
     let mut checked = 0;
     let mut skipped = Vec::new();
     for f in &files {
-        let rel = f.strip_prefix(root).unwrap().to_string_lossy().to_string();
+        let rel = f.strip_prefix(&root).unwrap().to_string_lossy().to_string();
         if invalid.contains(&rel) {
             skipped.push(rel);
             continue;
