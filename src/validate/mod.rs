@@ -6,7 +6,7 @@
 //! formats, fixed and pattern values, bindings (required = error, extensible = warning, code systems not held
 //! locally = information), slicing by every STU3 discriminator kind, extensions checked against their
 //! definitions and contexts, reference target types, contained resources and Bundle entries, FHIRPath
-//! invariants (`fhirpath/`). Definitions come from `store.rs`, compiled per profile by `plan.rs` (snapshots generated for differential-only profiles by `snapshot.rs`); `sets.rs`
+//! invariants (`fhirpath/`). Definitions come from `store.rs`, compiled per profile by `plan.rs` (snapshots generated for differential-only profiles by `snapshot/`); `sets.rs`
 //! holds one validator per capability and the harness's expected-profile check.
 //!
 //! The orchestration (a resource, its claimed profiles, Bundle entries) is here; the profile walk is in
