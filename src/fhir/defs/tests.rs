@@ -1,0 +1,212 @@
+use super::*;
+use crate::spine::headers::{profile, system};
+
+fn index() -> DefinitionIndex {
+    FhirPath::development_default()
+        .index()
+        .expect("../shared/fhir beside the repository")
+}
+
+#[test]
+fn resolves_gp_connect_profiles() {
+    let idx = index();
+    let e = idx.require(profile::PATIENT).unwrap();
+    assert!(e.path.is_file());
+    assert_eq!(
+        idx.resolve(&format!("{}|1.8.0", profile::PATIENT))
+            .unwrap()
+            .version,
+        "1.8.0"
+    );
+}
+
+#[test]
+fn core_definitions_are_told_apart_by_fhir_version() {
+    let idx = index();
+    let dstu2 = idx
+        .resolve("http://hl7.org/fhir/StructureDefinition/Patient|1.0.2")
+        .unwrap();
+    assert!(dstu2.path.to_string_lossy().contains("dstu2"), "{dstu2:?}");
+    let stu3 = idx
+        .resolve("http://hl7.org/fhir/StructureDefinition/Patient")
+        .unwrap();
+    assert!(stu3.path.to_string_lossy().contains("stu3"), "{stu3:?}");
+}
+
+#[test]
+fn missing_definition_names_the_variable() {
+    let e = index()
+        .require("https://example.org/StructureDefinition/Nope")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("GPC_FHIR_PATH"), "{e}");
+    let e = FhirPath {
+        folders: vec![PathBuf::from("/nonexistent")],
+    }
+    .index()
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("GPC_FHIR_PATH"), "{e}");
+}
+
+#[test]
+fn reads_fixed_coding_system_of_operation_outcome() {
+    let v = index()
+        .fixed_value(
+            profile::OPERATION_OUTCOME,
+            "OperationOutcome.issue.details.coding.system",
+        )
+        .unwrap();
+    assert_eq!(v, system::SPINE_ERROR);
+}
+
+#[test]
+fn reads_spine_error_displays() {
+    let d = index().code_displays(system::SPINE_ERROR).unwrap();
+    assert_eq!(
+        d.get("BAD_REQUEST").map(String::as_str),
+        Some("Bad request")
+    );
+    assert_eq!(
+        d.get("ACCESS DENIED").map(String::as_str),
+        Some("Access has been denied to process this request")
+    );
+}
+
+#[test]
+fn walks_folders_without_an_index() {
+    let dir = FhirPath::development_default().existing().unwrap()[0]
+        .join("nhsconnect-STU3-FHIR-Assets/CodeSystems");
+    let idx = FhirPath { folders: vec![dir] }.index().unwrap();
+    assert!(idx.resolve(system::SPINE_ERROR).is_some());
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("gpc-defs-{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A tiny FHIR NPM package holding the Spine error CodeSystem.
+fn write_package(root: &Path, with_index: bool) {
+    let pkg = root.join("package");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("package.json"),
+        r#"{"name":"test.gpc.pkg","version":"9.9.9","fhirVersions":["3.0.1"]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("CodeSystem-test.json"),
+        r#"{"resourceType":"CodeSystem","url":"https://example.org/CodeSystem/test","version":"9.9.9","status":"active","content":"complete","concept":[{"code":"A","display":"Alpha"}]}"#,
+    )
+    .unwrap();
+    if with_index {
+        std::fs::write(
+            pkg.join(".index.json"),
+            r#"{"index-version":1,"files":[{"filename":"CodeSystem-test.json","resourceType":"CodeSystem","url":"https://example.org/CodeSystem/test","version":"9.9.9"}]}"#,
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn reads_a_tgz_package() {
+    let dir = scratch("tgz");
+    let src = dir.join("src");
+    write_package(&src, false);
+    let tgz = dir.join("test.gpc.pkg-9.9.9.tgz");
+    {
+        let file = std::fs::File::create(&tgz).unwrap();
+        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        tar.append_dir_all("package", src.join("package")).unwrap();
+        tar.into_inner().unwrap().finish().unwrap();
+    }
+    let idx = FhirPath {
+        folders: vec![tgz.clone()],
+    }
+    .index()
+    .unwrap();
+    let e = idx.require("https://example.org/CodeSystem/test").unwrap();
+    assert_eq!(e.package.as_deref(), Some("test.gpc.pkg#9.9.9"));
+    assert_eq!(
+        idx.code_displays("https://example.org/CodeSystem/test")
+            .unwrap()["A"],
+        "Alpha"
+    );
+    // A second index reuses the unpacked copy.
+    let again = FhirPath { folders: vec![tgz] }.index().unwrap();
+    assert_eq!(
+        again
+            .require("https://example.org/CodeSystem/test")
+            .unwrap()
+            .path,
+        e.path
+    );
+    // Not a package: a clear error naming the file.
+    let bad = dir.join("broken.tgz");
+    std::fs::write(&bad, b"not gzip").unwrap();
+    let err = FhirPath { folders: vec![bad] }
+        .index()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("broken.tgz") && err.contains("package"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn reads_the_standard_package_cache_layout() {
+    let cache = scratch("fhir-packages");
+    write_package(&cache.join("test.gpc.pkg#9.9.9"), true);
+    let idx = FhirPath {
+        folders: vec![cache.clone()],
+    }
+    .index()
+    .unwrap();
+    let e = idx.require("https://example.org/CodeSystem/test").unwrap();
+    assert_eq!(e.package.as_deref(), Some("test.gpc.pkg#9.9.9"));
+    assert!(e.from_source("test.gpc.pkg"));
+    assert!(e.from_source("test.gpc.pkg#9.9.9"));
+    assert!(!e.from_source("other.pkg"));
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+#[test]
+fn prefers_the_capability_source() {
+    let idx = index();
+    let url = profile::APPOINTMENT;
+    let v = |prefs: &[&str]| {
+        let prefs: Vec<String> = prefs.iter().map(|s| s.to_string()).collect();
+        idx.resolve_preferring(url, &prefs).unwrap().clone()
+    };
+    let e = v(&["release-1.2.7"]);
+    assert_eq!(e.version, "1.6.0");
+    assert!(e.path.to_string_lossy().contains("release-1.2.7"));
+    assert_eq!(v(&["nhsconnect-STU3-FHIR-Assets"]).version, "1.7.0");
+    // No preferred source holds it: the highest version.
+    assert_eq!(v(&["no-such-source"]).version, "1.7.0");
+    assert_eq!(idx.versions(url).len(), 3);
+    // A pin beats the source order.
+    assert_eq!(
+        v(&[&format!("{url}|1.7.0"), "release-1.2.7"]).version,
+        "1.7.0"
+    );
+}
+
+#[test]
+fn caches_the_index_of_a_walked_folder() {
+    let dir = FhirPath::development_default().existing().unwrap()[0]
+        .join("nhsconnect-STU3-FHIR-Assets/ValueSets");
+    let first = FhirPath {
+        folders: vec![dir.clone()],
+    }
+    .index()
+    .unwrap();
+    let second = FhirPath { folders: vec![dir] }.index().unwrap();
+    assert_eq!(first.len(), second.len());
+    assert!(first.len() > 50);
+}

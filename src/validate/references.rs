@@ -1,0 +1,199 @@
+//! Reference target types and extension contexts.
+
+use serde_json::Value;
+
+use super::{plan, Severity, Validator, Walk, CORE};
+
+impl Validator {
+    /// A literal reference must point at a resource of a type the element allows (`targetProfile`, or in DSTU2
+    /// the Reference type's `profile`). Relative (`Patient/1`), absolute (`https://x/fhir/Patient/1`) and
+    /// contained (`#id`) references are checked, and so are references to an entry of the Bundle being validated
+    /// by its `fullUrl` (`urn:uuid:...`); other `urn:` and logical (identifier-only) references are not.
+    pub(super) fn check_reference_target(
+        &self,
+        w: &mut Walk<'_>,
+        def: &plan::ElementDef,
+        v: &Value,
+        at: &str,
+    ) {
+        let Some(reference) = v.get("reference").and_then(Value::as_str) else {
+            return;
+        };
+        let mut allowed: Vec<String> = Vec::new();
+        for t in def.types.iter().filter(|t| t.code == "Reference") {
+            let targets = if t.target_profiles.is_empty() {
+                &t.profiles
+            } else {
+                &t.target_profiles
+            };
+            for url in targets {
+                let type_name = match self.plan(url) {
+                    Ok(p) => p.type_name.clone(),
+                    Err(_) => match url.strip_prefix(CORE) {
+                        Some(name) => name.split('|').next().unwrap_or(name).to_string(),
+                        None => return, // an unknown target profile: nothing safe to check
+                    },
+                };
+                if type_name == "Reference" {
+                    continue;
+                }
+                if type_name == "Resource" || type_name == "DomainResource" {
+                    return;
+                }
+                if !allowed.contains(&type_name) {
+                    allowed.push(type_name);
+                }
+            }
+        }
+        if allowed.is_empty() {
+            return;
+        }
+        allowed.sort();
+        let target = if let Some(id) = reference.strip_prefix('#') {
+            w.resource
+                .get("contained")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .find(|c| c.get("id").and_then(Value::as_str) == Some(id))
+                .and_then(|c| c.get("resourceType").and_then(Value::as_str))
+                .map(String::from)
+        } else if let Some(t) = w.pass.full_urls.get(reference) {
+            // An entry of the Bundle being validated, by its fullUrl.
+            Some(t.clone())
+        } else if reference.starts_with("urn:") {
+            None
+        } else {
+            reference_type(reference)
+        };
+        let Some(target) = target else {
+            return;
+        };
+        if !allowed.contains(&target) {
+            w.issue(
+                Severity::Error,
+                "structure",
+                &format!("{at}.reference"),
+                format!(
+                    "refers to a {target} (`{reference}`), but only {} may be referenced here",
+                    allowed.join(" or ")
+                ),
+                "reference-target",
+            );
+        }
+    }
+
+    /// An extension may only appear where its definition's `context` allows (STU3 and DSTU2 `contextType`
+    /// `resource` or `datatype`: element paths or type names; `extension` contexts are not checked).
+    pub(super) fn check_extension_context(
+        &self,
+        w: &mut Walk<'_>,
+        def: &plan::ElementDef,
+        url: &str,
+        at: &str,
+    ) {
+        let Ok(sd) = self.store.structure_definition(url) else {
+            return;
+        };
+        if sd.get("contextType").and_then(Value::as_str) == Some("extension") {
+            return;
+        }
+        let contexts: Vec<&str> = sd
+            .get("context")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if contexts.is_empty() {
+            return;
+        }
+        let parent_def = def.path.rsplit_once('.').map_or("", |(p, _)| p);
+        let mut candidates: Vec<String> = vec![instance_path_parent(at), parent_def.to_string()];
+        // A bare resource-type context (`AllergyIntolerance`) is read as the resource and everything in it:
+        // the CareConnect definitions name resources that way while their own profiles place the extension
+        // deeper (Extension-coding-sctdescid on `AllergyIntolerance.code.coding`). Dotted paths are exact.
+        let resource_root = candidates[0]
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let allows = |candidates: &[String]| {
+            contexts.iter().any(|c| {
+                matches!(*c, "*" | "Any" | "Element" | "Resource" | "DomainResource")
+                    || *c == resource_root
+                    || candidates.iter().any(|cand| {
+                        cand == c
+                            || c.strip_suffix("[x]").is_some_and(|stem| {
+                                cand.strip_prefix(stem).is_some_and(|rest| {
+                                    rest.starts_with(|ch: char| ch.is_ascii_uppercase())
+                                })
+                            })
+                    })
+            })
+        };
+        if allows(&candidates) {
+            return;
+        }
+        // The parent's type names (`Extension` on a data type): looked up only when its paths did not allow it.
+        for e in w.plan.elements.iter().filter(|e| e.path == parent_def) {
+            candidates.extend(e.types.iter().map(|t| t.code.clone()));
+        }
+        if !allows(&candidates) {
+            w.issue(
+                Severity::Error,
+                "structure",
+                at,
+                format!(
+                    "extension {url} is not allowed on {}: its definition allows it on {}",
+                    candidates[0],
+                    contexts.join(", ")
+                ),
+                "extension-context",
+            );
+        }
+    }
+}
+
+/// The element an extension at `at` sits on, as a path without indexes, rooted at the innermost resource:
+/// `Bundle.entry[0].resource.ofType(Patient).identifier[0].extension[1]` -> `Patient.identifier`.
+pub(super) fn instance_path_parent(at: &str) -> String {
+    let inner = match at.rfind(".ofType(") {
+        Some(i) => {
+            let rest = &at[i + ".ofType(".len()..];
+            rest.replacen(')', "", 1)
+        }
+        None => at.to_string(),
+    };
+    let mut plain = String::with_capacity(inner.len());
+    let mut depth = 0;
+    for ch in inner.chars() {
+        match ch {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => plain.push(ch),
+            _ => {}
+        }
+    }
+    match plain.rsplit_once('.') {
+        Some((parent, _)) => parent.to_string(),
+        None => plain,
+    }
+}
+
+/// The resource type a literal reference names: `Patient/1`, `Patient/1/_history/2`, `https://x/fhir/Patient/1`.
+pub(super) fn reference_type(reference: &str) -> Option<String> {
+    let path = reference.split(['?', '#']).next().unwrap_or(reference);
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let n = parts.len();
+    let (ty, _id) = if n >= 4 && parts[n - 2] == "_history" {
+        (parts[n - 4], parts[n - 3])
+    } else if n >= 2 {
+        (parts[n - 2], parts[n - 1])
+    } else {
+        return None;
+    };
+    let is_type = ty.starts_with(|c: char| c.is_ascii_uppercase())
+        && ty.chars().all(|c| c.is_ascii_alphanumeric());
+    is_type.then(|| ty.to_string())
+}

@@ -1,0 +1,165 @@
+//! Slicing: which slice a value belongs to, by every STU3 discriminator kind.
+
+use serde_json::Value;
+
+use super::walk::matches_pattern;
+use super::{plan, Pass, Plan, Severity, Validator};
+
+/// Which slice a value belongs to.
+pub(super) enum SliceMatch {
+    Slice(usize),
+    Unmatched,
+    /// The discriminators cannot be evaluated with what the snapshot says (slice checks are skipped).
+    Undecidable,
+}
+
+/// The values at a dotted path below `v` (arrays flatten); `None` for paths this walker cannot follow.
+fn json_at<'v>(v: &'v Value, path: &str) -> Option<Vec<&'v Value>> {
+    if path.contains('(') {
+        return None;
+    }
+    let mut cur = vec![v];
+    for part in path.split('.').filter(|p| !p.is_empty() && *p != "$this") {
+        let mut next = Vec::new();
+        for c in cur {
+            match c.get(part) {
+                Some(Value::Array(a)) => next.extend(a.iter()),
+                Some(x) => next.push(x),
+                None => {}
+            }
+        }
+        cur = next;
+    }
+    Some(cur)
+}
+
+impl Validator {
+    pub(super) fn slice_for(
+        &self,
+        plan: &Plan,
+        base: &plan::ElementDef,
+        slices: &[&plan::ElementDef],
+        v: &Value,
+        type_code: Option<&str>,
+        pass: &mut Pass,
+    ) -> SliceMatch {
+        let Some(slicing) = &base.slicing else {
+            return SliceMatch::Undecidable;
+        };
+        if slices.is_empty() {
+            return SliceMatch::Unmatched;
+        }
+        if slicing.discriminators.is_empty() {
+            return SliceMatch::Undecidable;
+        }
+        for (k, s) in slices.iter().enumerate() {
+            let mut all = true;
+            for discriminator in &slicing.discriminators {
+                match self.discriminate(plan, s, discriminator, v, type_code, pass) {
+                    Some(true) => {}
+                    Some(false) => {
+                        all = false;
+                        break;
+                    }
+                    None => return SliceMatch::Undecidable,
+                }
+            }
+            if all {
+                return SliceMatch::Slice(k);
+            }
+        }
+        SliceMatch::Unmatched
+    }
+
+    /// Whether `v` meets one discriminator of slice `s`; `None` when it cannot be decided.
+    fn discriminate(
+        &self,
+        plan: &Plan,
+        s: &plan::ElementDef,
+        (kind, path): &(String, String),
+        v: &Value,
+        type_code: Option<&str>,
+        pass: &mut Pass,
+    ) -> Option<bool> {
+        let instance = json_at(v, path)?;
+        let target = if path == "$this" {
+            Some(s)
+        } else {
+            plan.descendant(&s.id, path)
+        };
+        match kind.as_str() {
+            "value" | "pattern" => {
+                let expected = target
+                    .and_then(|t| {
+                        t.fixed
+                            .as_ref()
+                            .or(t.pattern.as_ref())
+                            .map(|(_, x)| x.clone())
+                    })
+                    .or_else(|| {
+                        (path == "url")
+                            .then(|| {
+                                s.types
+                                    .first()
+                                    .and_then(|t| t.profiles.first())
+                                    .map(|p| Value::String(p.clone()))
+                            })
+                            .flatten()
+                    })?;
+                Some(instance.iter().any(|iv| matches_pattern(iv, &expected)))
+            }
+            "exists" => {
+                let t = target?;
+                let exists = !instance.is_empty();
+                Some(if t.min > 0 {
+                    exists
+                } else if t.max == Some(0) {
+                    !exists
+                } else {
+                    true
+                })
+            }
+            "type" => {
+                let t = target?;
+                let actual = if path == "$this" {
+                    type_code.map(String::from).or_else(|| {
+                        v.get("resourceType")
+                            .and_then(Value::as_str)
+                            .map(String::from)
+                    })
+                } else {
+                    instance
+                        .first()
+                        .and_then(|x| x.get("resourceType"))
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                }?;
+                Some(t.types.iter().any(|tr| tr.code == actual))
+            }
+            "profile" => {
+                let t = target?;
+                let profiles: Vec<&String> = t.types.iter().flat_map(|tr| &tr.profiles).collect();
+                if profiles.is_empty() {
+                    return None;
+                }
+                let candidate = instance.first()?;
+                let Some(rt) = candidate.get("resourceType").and_then(Value::as_str) else {
+                    return Some(false);
+                };
+                Some(profiles.iter().any(|p| {
+                    // The core definition and a profile slice the same list: each candidate is judged once.
+                    let key = (std::ptr::from_ref(candidate) as usize, (*p).clone());
+                    if let Some(&conforms) = pass.conforms.get(&key) {
+                        return conforms;
+                    }
+                    let mut trial = Pass::default();
+                    self.validate_resource(candidate, rt, rt, &[p.as_str()], &mut trial, 1);
+                    let conforms = !trial.issues.iter().any(|i| i.severity == Severity::Error);
+                    pass.conforms.insert(key, conforms);
+                    conforms
+                }))
+            }
+            _ => None,
+        }
+    }
+}
