@@ -248,6 +248,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 fhir_path: FhirPath::resolve(&fhir_path, &config.fhir_path),
                 roots: config.service_roots.clone(),
                 clock: Clock::from_option_or_env(now.as_deref())?,
+                index: None,
             };
             let running = provider::start(&listen, options)
                 .await

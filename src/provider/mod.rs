@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::clock::Clock;
-use crate::fhir::FhirPath;
+use crate::fhir::{DefinitionIndex, FhirPath};
 use crate::spine::catalogue::{self, Capability, Interaction};
 use crate::spine::errors;
 use crate::spine::headers::{self, profile, system};
@@ -40,6 +40,8 @@ pub struct ProviderOptions {
     pub roots: crate::config::ServiceRoots,
     /// The clock the provider's dates, slots and token checks follow.
     pub clock: Clock,
+    /// The definitions index of the run that embeds the provider (`None`: build one from `fhir_path`).
+    pub index: Option<Arc<DefinitionIndex>>,
 }
 
 impl Default for ProviderOptions {
@@ -50,6 +52,7 @@ impl Default for ProviderOptions {
             fhir_path: FhirPath::development_default(),
             roots: crate::config::ServiceRoots::default(),
             clock: Clock::system(),
+            index: None,
         }
     }
 }
@@ -95,7 +98,10 @@ pub struct ProviderState {
 
 impl ProviderState {
     pub fn new(options: ProviderOptions) -> Result<Self, ProviderError> {
-        let index = options.fhir_path.index()?;
+        let index = match options.index {
+            Some(index) => index,
+            None => Arc::new(options.fhir_path.index()?),
+        };
         let error_system = index.fixed_value(
             profile::OPERATION_OUTCOME,
             "OperationOutcome.issue.details.coding.system",

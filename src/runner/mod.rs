@@ -23,7 +23,7 @@ use futures::FutureExt as _;
 use crate::client::HttpClient;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::fhir::{DefsError, FhirPath};
+use crate::fhir::{DefinitionIndex, DefsError, FhirPath};
 use crate::provider::{self, FaultSet, ProviderOptions};
 use crate::report::{self, safe_component, FailureReport, ScenarioOutcome, StepFailure};
 use crate::spine::catalogue::Interaction;
@@ -140,8 +140,7 @@ fn step_error_text(e: &StepError) -> String {
 }
 
 /// Requires the definitions the suite relies on, and reads the OperationOutcome facts from them.
-fn definitions(fhir_path: &FhirPath) -> Result<(String, HashMap<String, String>), RunError> {
-    let index = fhir_path.index()?;
+fn definitions(index: &DefinitionIndex) -> Result<(String, HashMap<String, String>), RunError> {
     for i in Interaction::ALL {
         for p in i.response().profiles() {
             index.require(p)?;
@@ -246,7 +245,9 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             .map(|c| ((plan::canonical(&c.file), c.line), (*c).clone()))
             .collect(),
     );
-    let (error_system, error_displays) = definitions(&opts.fhir_path)?;
+    // One definitions index for the run: the harness's checks, the validators and the embedded provider share it.
+    let index = Arc::new(opts.fhir_path.index()?);
+    let (error_system, error_displays) = definitions(&index)?;
     let (base_url, embedded) = match &opts.target {
         Target::Embedded(faults) => {
             let p = provider::start(
@@ -257,6 +258,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     fhir_path: opts.fhir_path.clone(),
                     roots: opts.config.service_roots.clone(),
                     clock: opts.clock,
+                    index: Some(index.clone()),
                 },
             )
             .await?;
@@ -272,12 +274,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         Duration::from_secs(opts.config.timeout_secs),
         opts.config.max_body_bytes,
     )?;
-    let store = crate::validate::Store::new(opts.fhir_path.clone()).map_err(|e| {
-        RunError::Definitions(DefsError::Read {
-            path: PathBuf::from("FHIR path"),
-            reason: e.to_string(),
-        })
-    })?;
+    let store = crate::validate::Store::with_index(opts.fhir_path.clone(), index);
     let validators = crate::validate::Validators::new(&store, &opts.config.definitions);
     let ctx = Arc::new(
         RunContext::new(

@@ -61,13 +61,18 @@ impl Store {
         let index = fhir_path
             .index()
             .map_err(|e| StoreError::Definitions(e.to_string()))?;
-        Ok(Self {
-            index: Arc::new(index),
+        Ok(Self::with_index(fhir_path, Arc::new(index)))
+    }
+
+    /// A store over an index built already (a run builds one and shares it).
+    pub fn with_index(fhir_path: FhirPath, index: Arc<DefinitionIndex>) -> Self {
+        Self {
+            index,
             preferences: Vec::new(),
             fhir_path,
             cache: Mutex::default(),
             expansions: super::cache::Cache::default(),
-        })
+        }
     }
 
     /// A store over the same index that resolves unversioned URLs from these sources first.

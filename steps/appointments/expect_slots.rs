@@ -173,9 +173,10 @@ pub(super) fn codes_of(w: &GpcWorld, code_system: &str) -> Result<HashMap<String
     }
     let codes = w
         .ctx
-        .fhir_path
+        .validator(Capability::Appointments)?
+        .store()
         .index()
-        .and_then(|i| i.code_displays(code_system))
+        .code_displays(code_system)
         .map_err(|e| e.to_string())?;
     cache
         .lock()

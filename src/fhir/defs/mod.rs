@@ -122,8 +122,10 @@ impl FhirPath {
         })
     }
 
-    /// Builds the canonical URL index over every folder.
+    /// Builds the canonical URL index over every folder. A run builds it once and shares it (see
+    /// [`index_builds`]).
     pub fn index(&self) -> Result<DefinitionIndex, DefsError> {
+        INDEX_BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut index = DefinitionIndex {
             by_url: HashMap::new(),
             searched: self.searched(),
@@ -163,6 +165,13 @@ impl IndexEntry {
             .any(|c| c.as_os_str().to_str() == Some(preference))
             || (preference.contains('/') && self.path.to_string_lossy().contains(preference))
     }
+}
+
+static INDEX_BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many definition indexes this process has built (a run should build one).
+pub fn index_builds() -> usize {
+    INDEX_BUILDS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Canonical URL -> files (several versions may exist).
