@@ -425,5 +425,3 @@ fn fewer_slots(w: &mut GpcWorld) -> Step {
         ))
     }
 }
-
-// ---------------------------------------------------------------- Then: appointments

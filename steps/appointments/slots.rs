@@ -101,12 +101,16 @@ pub(crate) fn slot_search_params(w: &GpcWorld, from: i64, to: i64) -> Vec<(Strin
 /// Who a scratch search for free slots searches as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Seeker {
-    /// The consumer organisation of the JWT, with its ODS code and organisation type as searchFilters, and the
-    /// Schedules' practitioners and locations included: the slots a booking fixture may take.
+    /// The consumer organisation of the JWT, with its ODS code and organisation type as searchFilters: the
+    /// slots a booking fixture may take.
     Booking,
     /// No searchFilter: only slots restricted to nobody, which every search of a scenario can see.
     Anyone,
 }
+
+/// The periods (days from today) a scratch search tries in turn: a short one first, which nearly always holds
+/// what a fixture needs and keeps the answer (and the evidence) small, then the longest a search may ask for.
+const SCRATCH_WINDOWS: [i64; 2] = [2, SEARCH_DAYS];
 
 /// The first of `slots` no other scenario of the run holds, claimed for this one.
 pub(super) fn claim_first<'s>(
@@ -118,13 +122,9 @@ pub(super) fn claim_first<'s>(
         .find_map(|s| SlotClaim::take(ctx, &s.id).map(|c| (c, s.clone())))
 }
 
-/// Searches (on a scratch request) the free slots a fixture may book: the next 14 days, with the schedules'
-/// practitioners and locations, filtered as the consumer organisation of the JWT.
-pub(super) async fn search_free_slots(w: &mut GpcWorld) -> Result<Vec<FreeSlot>, String> {
-    search_free_slots_in(w, 0, SEARCH_DAYS, Seeker::Booking).await
-}
-
-/// As [`search_free_slots`], from `from` to `to` days from today.
+/// Searches (on a scratch request) the free slots from `from` to `to` days from today, as `seeker`. The
+/// Schedules come with the slots (`_include=Slot:schedule`); their actors give each slot's practitioner and
+/// location, so no other include is asked for.
 pub(super) async fn search_free_slots_in(
     w: &mut GpcWorld,
     from: i64,
@@ -136,16 +136,6 @@ pub(super) async fn search_free_slots_in(
         w.configure(Interaction::SearchForFreeSlots)?;
         w.params = slot_search_params(w, from, to);
         let ods = w.ctx.config.jwt.organization.ods_code.clone();
-        w.params.extend([
-            (
-                "_include:recurse".to_string(),
-                "Schedule:actor:Practitioner".to_string(),
-            ),
-            (
-                "_include:recurse".to_string(),
-                "Schedule:actor:Location".to_string(),
-            ),
-        ]);
         if seeker == Seeker::Booking {
             w.params.extend([
                 (
@@ -173,6 +163,29 @@ pub(super) async fn search_free_slots_in(
     result
 }
 
+/// Searches the scratch windows in turn, as `seeker`, until `take` claims what it needs from the free slots
+/// that start more than the booking margin from now. The error says how many slots the widest search offered.
+async fn search_and_claim<T>(
+    w: &mut GpcWorld,
+    seeker: Seeker,
+    mut take: impl FnMut(&Arc<RunContext>, &[&FreeSlot]) -> Option<T>,
+) -> Result<T, (usize, usize)> {
+    let mut seen = (0, 0);
+    for days in SCRATCH_WINDOWS {
+        let Ok(offered) = search_free_slots_in(w, 0, days, seeker).await else {
+            continue;
+        };
+        let soonest = w.ctx.clock.now() + Duration::minutes(BOOKING_MARGIN_MINUTES);
+        let usable: Vec<&FreeSlot> = offered.iter().filter(|s| s.start_at > soonest).collect();
+        seen = (offered.len(), usable.len());
+        let ctx = w.ctx.clone();
+        if let Some(t) = take(&ctx, &usable) {
+            return Ok(t);
+        }
+    }
+    Err(seen)
+}
+
 pub(super) fn diagnostics(w: &GpcWorld) -> String {
     w.parsed
         .as_ref()
@@ -190,21 +203,16 @@ pub(crate) enum Pick {
     NotAdjacent,
 }
 
-/// Searches for free slots and claims what `pick` asks for; the claims stay with the scenario.
-pub(super) async fn take_slots(w: &mut GpcWorld, pick: Pick) -> Result<Vec<FreeSlot>, String> {
-    let offered = search_free_slots(w).await?;
-    let soonest = w.ctx.clock.now() + Duration::minutes(BOOKING_MARGIN_MINUTES);
-    let usable: Vec<&FreeSlot> = offered.iter().filter(|s| s.start_at > soonest).collect();
-    let ctx = w.ctx.clone();
-    let mut taken: Vec<(SlotClaim, FreeSlot)> = Vec::new();
+/// Claims what `pick` asks for among `usable` (in start order), or nothing.
+fn claim_pick(
+    ctx: &Arc<RunContext>,
+    usable: &[&FreeSlot],
+    pick: Pick,
+) -> Option<Vec<(SlotClaim, FreeSlot)>> {
     match pick {
-        Pick::One => {
-            if let Some((c, s)) = claim_first(&ctx, usable.iter().copied()) {
-                taken.push((c, s));
-            }
-        }
+        Pick::One => claim_first(ctx, usable.iter().copied()).map(|taken| vec![taken]),
         Pick::Adjacent | Pick::NotAdjacent => {
-            'outer: for (i, a) in usable.iter().enumerate() {
+            for (i, a) in usable.iter().enumerate() {
                 for b in usable.iter().skip(i + 1) {
                     let fits = if pick == Pick::Adjacent {
                         a.joins(b)
@@ -214,30 +222,33 @@ pub(super) async fn take_slots(w: &mut GpcWorld, pick: Pick) -> Result<Vec<FreeS
                     if !fits {
                         continue;
                     }
-                    let Some(ca) = SlotClaim::take(&ctx, &a.id) else {
-                        continue 'outer;
+                    let Some(ca) = SlotClaim::take(ctx, &a.id) else {
+                        break;
                     };
-                    if let Some(cb) = SlotClaim::take(&ctx, &b.id) {
-                        taken.push((ca, (*a).clone()));
-                        taken.push((cb, (*b).clone()));
-                        break 'outer;
+                    if let Some(cb) = SlotClaim::take(ctx, &b.id) {
+                        return Some(vec![(ca, (*a).clone()), (cb, (*b).clone())]);
                     }
                 }
             }
+            None
         }
     }
-    if taken.is_empty() {
-        let what = match pick {
-            Pick::One => "a free slot",
-            Pick::Adjacent => "two adjacent free slots of one schedule",
-            Pick::NotAdjacent => "two free slots that are not adjacent",
-        };
-        return Err(format!(
-            "no {what} left to book: the provider offered {} free slots from today to {SEARCH_DAYS} days ahead, {} of them starting more than {BOOKING_MARGIN_MINUTES} minutes from now, and other scenarios of this run hold the rest; the provider under test needs more free slots (README, \"Appointments test data\")",
-            offered.len(),
-            usable.len()
-        ));
-    }
+}
+
+/// Searches for free slots and claims what `pick` asks for; the claims stay with the scenario.
+pub(super) async fn take_slots(w: &mut GpcWorld, pick: Pick) -> Result<Vec<FreeSlot>, String> {
+    let taken = search_and_claim(w, Seeker::Booking, |ctx, usable| claim_pick(ctx, usable, pick))
+        .await
+        .map_err(|(offered, usable)| {
+            let what = match pick {
+                Pick::One => "a free slot",
+                Pick::Adjacent => "two adjacent free slots of one schedule",
+                Pick::NotAdjacent => "two free slots that are not adjacent",
+            };
+            format!(
+                "no {what} left to book: the provider offered {offered} free slots from today to {SEARCH_DAYS} days ahead, {usable} of them starting more than {BOOKING_MARGIN_MINUTES} minutes from now, and other scenarios of this run hold the rest; the provider under test needs more free slots (README, \"Appointments test data\")"
+            )
+        })?;
     let (claims, slots): (Vec<SlotClaim>, Vec<FreeSlot>) = taken.into_iter().unzip();
     w.claims.extend(claims);
     Ok(slots)
@@ -248,19 +259,20 @@ async fn search_inside_slot(w: &mut GpcWorld) -> Step {
     // Only slots open to every consumer: the scenario's own search sends no searchFilter, so a slot restricted
     // to the consumer's organisation would be missing from its answer even from a provider that wrongly offers
     // overlapping slots, and the check could not fail.
-    let offered = search_free_slots_in(w, 0, SEARCH_DAYS, Seeker::Anyone).await?;
-    let now = w.ctx.clock.now();
-    let ctx = w.ctx.clone();
     // The slot is claimed so that no other scenario of the run books it while this one searches: a booked
     // slot is not offered even by a provider that wrongly returns overlapping slots, and the check would
     // then pass whatever the provider does.
-    let (claim, slot) = claim_first(
-        &ctx,
-        offered
-            .iter()
-            .filter(|s| s.start_at > now && s.end_at - s.start_at > Duration::minutes(1)),
-    )
-    .ok_or("the provider offers no free slot in the next 14 days to search inside (or other scenarios of this run hold them all)")?;
+    let (claim, slot) = search_and_claim(w, Seeker::Anyone, |ctx, usable| {
+        claim_first(
+            ctx,
+            usable
+                .iter()
+                .copied()
+                .filter(|s| s.end_at - s.start_at > Duration::minutes(1)),
+        )
+    })
+    .await
+    .map_err(|_| "the provider offers no free slot in the next 14 days to search inside (or other scenarios of this run hold them all)")?;
     w.claims.push(claim);
     let from = slot.start_at + Duration::minutes(1);
     let to = from + Duration::days(1);
@@ -286,16 +298,15 @@ fn slot_period(w: &mut GpcWorld, days: i64) -> Step {
 /// booking it, so the search finds it whatever the hour and whatever else the run booked.
 #[given(expr = "I search for free slots over a period of {int} days that holds a free slot")]
 async fn slot_period_holding(w: &mut GpcWorld, days: i64) -> Step {
-    let offered = search_free_slots_in(w, 0, SEARCH_DAYS, Seeker::Anyone).await?;
-    let soonest = w.ctx.clock.now() + Duration::minutes(BOOKING_MARGIN_MINUTES);
-    let ctx = w.ctx.clone();
-    let (claim, slot) = claim_first(&ctx, offered.iter().filter(|s| s.start_at > soonest))
-        .ok_or_else(|| {
-            format!(
-                "no free slot to search for: the provider offered {} free slots open to every consumer from today to {SEARCH_DAYS} days ahead, and other scenarios of this run hold those that start more than {BOOKING_MARGIN_MINUTES} minutes from now; the provider under test needs more free slots (README, \"Appointments test data\")",
-                offered.len()
-            )
-        })?;
+    let (claim, slot) = search_and_claim(w, Seeker::Anyone, |ctx, usable| {
+        claim_first(ctx, usable.iter().copied())
+    })
+    .await
+    .map_err(|(offered, _)| {
+        format!(
+            "no free slot to search for: the provider offered {offered} free slots open to every consumer from today to {SEARCH_DAYS} days ahead, and other scenarios of this run hold those that start more than {BOOKING_MARGIN_MINUTES} minutes from now; the provider under test needs more free slots (README, \"Appointments test data\")"
+        )
+    })?;
     w.claims.push(claim);
     w.params
         .extend(slot_days_params(uk_time::date_at(slot.start_at), days));
@@ -352,5 +363,3 @@ fn filter_consumer(w: &mut GpcWorld) -> Step {
     let ods = w.ctx.config.jwt.organization.ods_code.clone();
     filter_ods(w, ods)
 }
-
-// ---------------------------------------------------------------- Then: bundles and slots

@@ -32,6 +32,7 @@ pub fn options(target: Target, report: &str) -> RunOptions {
         report_dir: temp_dir(report),
         fhir_path: FhirPath::resolve(&[], &[]),
         progress: Progress::Quiet,
-        clock: Clock::system(),
+        // GPC_NOW replays an instant for any integration test (`GPC_NOW=2026-10-25T00:30:00Z cargo test`).
+        clock: Clock::from_option_or_env(None).expect("GPC_NOW is an RFC 3339 instant"),
     }
 }
