@@ -35,6 +35,7 @@ fn main() {
             fhir_path: FhirPath::resolve(&[], &[]),
             progress: Progress::Quiet,
             clock: gpc_assure::clock::Clock::system(),
+            evidence: Default::default(),
         };
         match rt.block_on(runner::run(opts)) {
             Ok(s) => {

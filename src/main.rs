@@ -11,7 +11,7 @@ use gpc_assure::clock::Clock;
 use gpc_assure::config::Config;
 use gpc_assure::fhir::FhirPath;
 use gpc_assure::provider::{self, Fault, FaultSet, ProviderOptions};
-use gpc_assure::runner::{self, Progress, RunOptions, Target};
+use gpc_assure::runner::{self, Evidence, Progress, RunOptions, Target};
 
 /// `println!` that ends the process quietly when stdout is closed (`gpc-assure serve --list-faults | head`)
 /// instead of panicking on the broken pipe.
@@ -72,6 +72,10 @@ enum Command {
         /// No progress output, only the summary.
         #[arg(long)]
         quiet: bool,
+        /// Which tests get an evidence folder: `all`, `failed` or `none` (JUnit and cucumber JSON are always
+        /// written).
+        #[arg(long, default_value = "all", value_parser = ["all", "failed", "none"])]
+        evidence: String,
         /// Start the clock of the harness and of the embedded provider at this instant (RFC 3339, e.g.
         /// 2026-03-29T00:30:00Z); it runs on in real time from there. Also GPC_NOW. Default: the system clock.
         #[arg(long)]
@@ -163,6 +167,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             faults,
             plain,
             quiet,
+            evidence,
             now,
         } => {
             let config = load_config(config.as_ref())?;
@@ -186,6 +191,11 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 tags,
                 ids: (!ids.is_empty()).then_some(ids),
                 clock,
+                evidence: match evidence.as_str() {
+                    "failed" => Evidence::Failed,
+                    "none" => Evidence::None,
+                    _ => Evidence::All,
+                },
                 progress: if quiet {
                     Progress::Quiet
                 } else if plain {
@@ -242,12 +252,13 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let config = load_config(config.as_ref())?;
+            let clock = Clock::from_option_or_env(now.as_deref())?;
             let options = ProviderOptions {
                 asid: config.provider_asid.clone(),
                 faults: parse_faults(&faults)?,
                 fhir_path: FhirPath::resolve(&fhir_path, &config.fhir_path),
                 roots: config.service_roots.clone(),
-                clock: Clock::from_option_or_env(now.as_deref())?,
+                clock,
                 index: None,
             };
             let running = provider::start(&listen, options)
@@ -259,6 +270,12 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             for (cap, root) in running.service_roots() {
                 out!("  {:<13} {root}", cap.tag());
+            }
+            if clock.is_shifted() {
+                out!(
+                    "  clock: {} (started with --now/GPC_NOW)",
+                    clock.now().to_rfc3339()
+                );
             }
             for f in running.state.faults().iter() {
                 out!("  fault: {} ({})", f.name(), f.description());

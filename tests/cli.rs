@@ -261,3 +261,53 @@ fn a_failing_run_prints_h2spec_style_blocks_and_junit_carries_them() {
         std::fs::read_to_string(dir.join("evidence/fdn.patient-read.02/failure.txt")).unwrap();
     assert!(block.contains("Expected:    `no-store`"), "{block}");
 }
+
+#[test]
+fn a_bad_now_exits_2_saying_what_to_give() {
+    let (code, err) = run(&[
+        "run",
+        "--now",
+        "2026-03-29 00:30",
+        "--id",
+        "fdn.capability.01",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("RFC 3339") && err.contains("2026-03-29 00:30"),
+        "{err}"
+    );
+    let out = gpc()
+        .env("GPC_NOW", "yesterday")
+        .args(["run", "--id", "fdn.capability.01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn now_replays_an_instant_for_the_harness_and_the_embedded_provider() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-now-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    // A slot search over a held slot's day: the slot and the period both come from the replayed instant.
+    let out = gpc()
+        .args([
+            "run",
+            "--plain",
+            "--now",
+            "2026-10-25T00:30:00Z",
+            "--id",
+            "appt.slots.01.1",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let ex =
+        std::fs::read_to_string(dir.join("evidence/appt.slots.01.1/exchange-02.json")).unwrap();
+    assert!(
+        ex.contains("start=ge2026-10-2"),
+        "the search should be for late October 2026: {ex:.300}"
+    );
+}

@@ -58,6 +58,30 @@ pub struct RunOptions {
     pub progress: Progress,
     /// The clock of the harness and of the embedded provider (`--now`).
     pub clock: Clock,
+    /// Which tests get an evidence folder.
+    pub evidence: Evidence,
+}
+
+/// Which tests get an evidence folder (`--evidence`). JUnit and cucumber JSON are always written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Evidence {
+    /// Every test (assurance runs).
+    #[default]
+    All,
+    /// Failed tests only.
+    Failed,
+    /// None (self-assurance runs that only count failures).
+    None,
+}
+
+impl Evidence {
+    fn keeps(self, passed: bool) -> bool {
+        match self {
+            Self::All => true,
+            Self::Failed => !passed,
+            Self::None => false,
+        }
+    }
 }
 
 /// The run could not start or finish its reports (exit status 2).
@@ -295,6 +319,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         source,
     })?;
     let report_dir = opts.report_dir.clone();
+    let evidence_mode = opts.evidence;
     let failed_steps = FailedSteps::default();
     let cli: cucumber::cli::Opts<_, _, _, cucumber::cli::Empty> = cucumber::cli::Opts::default();
 
@@ -364,15 +389,17 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             let evidence_dir = report_dir.join(evidence_folder(&case.id));
             let (duration_ms, request, exchanges) = match world.as_deref() {
                 Some(w) => {
-                    if let Err(e) = report::evidence::write_exchanges(
-                        &evidence_dir,
-                        &w.exchanges,
-                        &w.validations,
-                    ) {
-                        eprintln!(
-                            "warning: cannot write evidence {}: {e}",
-                            evidence_dir.display()
-                        );
+                    if evidence_mode.keeps(passed) {
+                        if let Err(e) = report::evidence::write_exchanges(
+                            &evidence_dir,
+                            &w.exchanges,
+                            &w.validations,
+                        ) {
+                            eprintln!(
+                                "warning: cannot write evidence {}: {e}",
+                                evidence_dir.display()
+                            );
+                        }
                     }
                     (
                         w.started
@@ -434,7 +461,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         .map(|(n, c)| (c.id.as_str(), n))
         .collect();
     outcomes.sort_by_key(|o| order.get(o.id.as_str()).copied().unwrap_or(usize::MAX));
-    for o in &outcomes {
+    for o in outcomes.iter().filter(|o| opts.evidence.keeps(o.passed)) {
         if let Err(e) = report::evidence::write_outcome(&opts.report_dir.join(&o.evidence), o) {
             eprintln!("warning: cannot write evidence {}: {e}", o.evidence);
         }

@@ -237,9 +237,21 @@ fn claim_pick(
 
 /// Searches for free slots and claims what `pick` asks for; the claims stay with the scenario.
 pub(super) async fn take_slots(w: &mut GpcWorld, pick: Pick) -> Result<Vec<FreeSlot>, String> {
-    let taken = search_and_claim(w, Seeker::Booking, |ctx, usable| claim_pick(ctx, usable, pick))
-        .await
-        .map_err(|(offered, usable)| {
+    // Slots open to every consumer first: a booking that a scenario breaks on purpose (a booking organisation
+    // without its ODS code, say) must then fail for that reason alone, not because the slot is restricted to
+    // the organisation the scenario just removed. Slots restricted to the consumer's organisation or type are
+    // the fallback, for providers that restrict all of theirs.
+    let mut taken = search_and_claim(w, Seeker::Anyone, |ctx, usable| {
+        claim_pick(ctx, usable, pick)
+    })
+    .await;
+    if taken.is_err() {
+        taken = search_and_claim(w, Seeker::Booking, |ctx, usable| {
+            claim_pick(ctx, usable, pick)
+        })
+        .await;
+    }
+    let taken = taken.map_err(|(offered, usable)| {
             let what = match pick {
                 Pick::One => "a free slot",
                 Pick::Adjacent => "two adjacent free slots of one schedule",

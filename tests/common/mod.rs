@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use gpc_assure::clock::Clock;
 use gpc_assure::config::Config;
 use gpc_assure::fhir::FhirPath;
-use gpc_assure::runner::{Progress, RunOptions, Target};
+use gpc_assure::runner::{Evidence, Progress, RunOptions, Target};
 
 pub fn features() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("features")
@@ -34,5 +34,12 @@ pub fn options(target: Target, report: &str) -> RunOptions {
         progress: Progress::Quiet,
         // GPC_NOW replays an instant for any integration test (`GPC_NOW=2026-10-25T00:30:00Z cargo test`).
         clock: Clock::from_option_or_env(None).expect("GPC_NOW is an RFC 3339 instant"),
+        evidence: Evidence::All,
     }
+}
+
+/// Deletes a finished run's report folder: the kill matrix and the any-day test make over a hundred runs, and
+/// their evidence would otherwise fill the disk (a full run writes about 90 MB).
+pub fn discard_reports(summary: &gpc_assure::runner::RunSummary) {
+    let _ = std::fs::remove_dir_all(&summary.report_dir);
 }
