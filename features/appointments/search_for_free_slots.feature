@@ -216,7 +216,7 @@ Feature: Search for free slots
       | yyyy-MM-ddTHH:mm:ssZ | yyyy-MM-ddTHH:mm:ssZ | appt-partial-date-accepted |
       | yyyy                 | yyyy-MM              |                            |
       | yyyy-MM              | yyyy                 |                            |
-      | yyyy-MM-dd           | yyyy-MM              | appt-partial-date-accepted |
+      | yyyy-MM-dd           | yyyy-MM              |                            |
 
   @id:appt.slots.14
   Scenario: Slots carry their profile, a version and an id, and are free
