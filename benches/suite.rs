@@ -27,7 +27,7 @@ fn main() {
         let opts = RunOptions {
             config: Config::default(),
             target: Target::Embedded(Default::default()),
-            features: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("features"),
+            features: gpc_assure::runner::FeatureSource::Embedded,
             tags: None,
             ids: None,
             report_dir: std::env::temp_dir()

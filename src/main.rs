@@ -11,7 +11,7 @@ use gpc_assure::clock::Clock;
 use gpc_assure::config::Config;
 use gpc_assure::fhir::FhirPath;
 use gpc_assure::provider::{self, Fault, FaultSet, ProviderOptions};
-use gpc_assure::runner::{self, Evidence, Progress, RunOptions, Target};
+use gpc_assure::runner::{self, Evidence, FeatureSource, Progress, RunOptions, Target};
 
 /// `println!` that ends the process quietly when stdout is closed (`gpc-assure serve --list-faults | head`)
 /// instead of panicking on the broken pipe.
@@ -57,7 +57,8 @@ enum Command {
         /// Where reports go (default: the config's report_dir, `reports`).
         #[arg(long)]
         report_dir: Option<PathBuf>,
-        /// Folder of .feature files.
+        /// Folder of .feature files to run instead of the built-in ones (`gpc-assure features export DIR`
+        /// writes the built-in set out for editing).
         #[arg(long)]
         features: Option<PathBuf>,
         /// Folders of FHIR definitions (repeatable; also GPC_FHIR_PATH).
@@ -107,6 +108,16 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// The built-in feature files.
+    Features {
+        #[command(subcommand)]
+        command: FeaturesCommand,
+    },
+    /// The FHIR definition sets: install them into the FHIR package cache, or list what is installed.
+    Definitions {
+        #[command(subcommand)]
+        command: DefinitionsCommand,
+    },
     /// Serve the reference provider.
     Serve {
         /// Address to listen on.
@@ -130,6 +141,50 @@ enum Command {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum FeaturesCommand {
+    /// Write the built-in feature files under DIR (keeping their folders), to read or edit; run edited ones
+    /// with `gpc-assure run --features DIR`.
+    Export {
+        /// Folder to write to (created if missing; files of the same name are replaced).
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DefinitionsCommand {
+    /// Download every definition set the capabilities need (pinned versions, verified digests) and unpack it
+    /// into the FHIR package cache (`~/.fhir/packages/<name>#<version>/package/`).
+    Install {
+        /// Package cache to install into (default: ~/.fhir/packages); use it with --fhir-path DIR.
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// Install offline from a folder holding the archives (named as the manifest's `file`s).
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// FHIR package registry to use instead of the manifest's (e.g. an organisation's mirror).
+        #[arg(long)]
+        registry: Option<String>,
+        /// A manifest to use instead of the built-in one (`gpc-assure definitions manifest` prints that).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Reinstall sets that are already installed.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show where definitions come from, what is installed and what each capability uses.
+    List {
+        /// YAML config file (its `fhir_path` and `definitions` are used).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Folders of FHIR definitions (repeatable; also GPC_FHIR_PATH).
+        #[arg(long = "fhir-path")]
+        fhir_path: Vec<PathBuf>,
+    },
+    /// Print the built-in manifest (the sets, their sources and pinned digests).
+    Manifest,
+}
+
 fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
     match path {
         Some(p) => Ok(Config::load(p)?),
@@ -143,15 +198,6 @@ fn parse_faults(names: &[String]) -> anyhow::Result<FaultSet> {
         .map(|n| n.parse::<Fault>())
         .collect::<Result<Vec<_>, _>>()?;
     Ok(FaultSet::new(faults))
-}
-
-fn default_features() -> PathBuf {
-    let local = PathBuf::from("features");
-    if local.is_dir() {
-        local
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("features")
-    }
 }
 
 async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -187,7 +233,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 report_dir: report_dir.unwrap_or_else(|| config.report_dir.clone()),
                 config,
                 target,
-                features: features.unwrap_or_else(default_features),
+                features: features.map_or(FeatureSource::Embedded, FeatureSource::Dir),
                 tags,
                 ids: (!ids.is_empty()).then_some(ids),
                 clock,
@@ -237,6 +283,15 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             fhir_path: &fhir_path,
             files: &files,
         }),
+        Command::Features {
+            command: FeaturesCommand::Export { dir },
+        } => {
+            let n = runner::features::export(&dir)
+                .with_context(|| format!("cannot write the features to {}", dir.display()))?;
+            out!("wrote {n} feature files to {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Definitions { command } => definitions(command).await,
         Command::Serve {
             listen,
             faults,
@@ -284,6 +339,74 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .context("cannot wait for Ctrl-C")?;
             running.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn definitions(command: DefinitionsCommand) -> anyhow::Result<ExitCode> {
+    use gpc_assure::definitions::{self, install, Manifest};
+    match command {
+        DefinitionsCommand::Install {
+            to,
+            from,
+            registry,
+            manifest,
+            force,
+        } => {
+            let mut manifest = match manifest {
+                Some(path) => Manifest::load(&path)?,
+                None => Manifest::builtin().clone(),
+            };
+            if let Some(r) = registry {
+                manifest.registry = r;
+            }
+            let to = match to.or_else(definitions::package_cache) {
+                Some(t) => t,
+                None => anyhow::bail!(
+                    "there is no home folder for the FHIR package cache; give --to DIR"
+                ),
+            };
+            if let Some(dir) = &from {
+                if !dir.is_dir() {
+                    anyhow::bail!("--from {} is not a folder", dir.display());
+                }
+            }
+            use std::io::IsTerminal as _;
+            let opts = install::InstallOptions {
+                manifest,
+                downloads: gpc_assure::fhir::packages::cache_dir().join("downloads"),
+                to: to.clone(),
+                from,
+                force,
+                live_progress: std::io::stderr().is_terminal(),
+            };
+            let mut log = std::io::stderr();
+            let outcomes = install::install(&opts, &mut log).await?;
+            let installed = outcomes
+                .iter()
+                .filter(|(_, o)| matches!(o, install::SetOutcome::Installed { .. }))
+                .count();
+            out!(
+                "{} definition sets ready in {} ({installed} installed now, {} already there)",
+                outcomes.len(),
+                to.display(),
+                outcomes.len() - installed
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DefinitionsCommand::List { config, fhir_path } => {
+            let config = load_config(config.as_ref())?;
+            let (path, origin) = FhirPath::resolve_with_origin(&fhir_path, &config.fhir_path);
+            let cache = definitions::package_cache();
+            out!(
+                "{}",
+                definitions::list::report(&path, origin, &config.definitions, cache.as_deref())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DefinitionsCommand::Manifest => {
+            out!("{}", definitions::manifest::BUILTIN);
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -311,3 +311,30 @@ fn now_replays_an_instant_for_the_harness_and_the_embedded_provider() {
         "the search should be for late October 2026: {ex:.300}"
     );
 }
+
+#[test]
+fn features_export_writes_the_built_in_set_that_run_features_reads_back() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = gpc()
+        .args(["features", "export", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let checkout = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("features");
+    let rel = "appointments/book.feature";
+    assert_eq!(
+        std::fs::read_to_string(dir.join(rel)).unwrap(),
+        std::fs::read_to_string(checkout.join(rel)).unwrap()
+    );
+    let (code, err) = run(&[
+        "run",
+        "--features",
+        dir.to_str().unwrap(),
+        "--id",
+        "appt.book.07",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

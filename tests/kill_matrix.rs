@@ -15,7 +15,8 @@ const PARALLEL: usize = 3;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_is_killed_by_its_guards_and_every_test_is_killable() {
-    let plan = Plan::load(&common::features()).expect("the features load");
+    let plan =
+        Plan::from_source(&gpc_assure::runner::FeatureSource::Embedded).expect("the features load");
     let mut problems = Vec::new();
     let mut guards: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for case in &plan.cases {

@@ -5,7 +5,7 @@ pub mod model;
 pub mod packages;
 pub mod xml;
 
-pub use defs::{index_builds, DefinitionIndex, DefsError, FhirPath, IndexEntry};
+pub use defs::{index_builds, DefinitionIndex, DefsError, FhirPath, IndexEntry, PathOrigin};
 
 use std::sync::{Arc, OnceLock};
 

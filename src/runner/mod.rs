@@ -5,6 +5,7 @@
 //! - [`recorder`]: which Gherkin step of a failed test failed;
 //! - [`progress`]: progress lines, the failure blocks at the end, and the quiet panic hook.
 
+pub mod features;
 pub mod plan;
 mod progress;
 mod recorder;
@@ -30,6 +31,8 @@ use crate::spine::catalogue::Interaction;
 use crate::spine::headers::profile;
 use crate::steps::{GpcWorld, RunContext};
 
+use features::MemoryParser;
+pub use features::{FeatureFile, FeatureSource};
 pub use plan::{Plan, PlanError, TestCase};
 pub use progress::Progress;
 use progress::{Display, QuietStepPanics};
@@ -49,7 +52,8 @@ pub enum Target {
 pub struct RunOptions {
     pub config: Config,
     pub target: Target,
-    pub features: PathBuf,
+    /// The feature files: the built-in set unless `--features DIR` names a folder.
+    pub features: FeatureSource,
     pub tags: Option<String>,
     /// Only the tests with these ids (a scenario id selects all rows of an outline).
     pub ids: Option<Vec<String>>,
@@ -243,7 +247,12 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         })?),
         None => None,
     };
-    let plan = Plan::load(&opts.features)?;
+    let files = opts.features.files()?;
+    let plan = Plan::from_files(&files)?;
+    let features = files
+        .iter()
+        .map(FeatureFile::parse)
+        .collect::<Result<Vec<_>, _>>()?;
     let selected = plan.select(tag_op.as_ref(), opts.ids.as_deref())?;
     if selected.is_empty() {
         let mut what = Vec::new();
@@ -266,7 +275,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     let by_location: Arc<BTreeMap<(PathBuf, usize), TestCase>> = Arc::new(
         selected
             .iter()
-            .map(|c| ((plan::canonical(&c.file), c.line), (*c).clone()))
+            .map(|c| ((c.file.clone(), c.line), (*c).clone()))
             .collect(),
     );
     // One definitions index for the run: the harness's checks, the validators and the embedded provider share it.
@@ -328,7 +337,8 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     let after_finished = finished.clone();
     let after_cases = by_location.clone();
     let filter_cases = by_location.clone();
-    GpcWorld::cucumber()
+    GpcWorld::cucumber::<PathBuf>()
+        .with_parser(MemoryParser)
         .with_writer(cucumber::writer::Normalize::new(
             cucumber::writer::Tee::new(
                 cucumber::writer::Json::raw(std::io::BufWriter::new(json_file)),
@@ -364,11 +374,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     (false, Some("the before hook failed".to_string()))
                 }
             };
-            let file = feature
-                .path
-                .as_deref()
-                .map(plan::canonical)
-                .unwrap_or_default();
+            let file = feature.path.clone().unwrap_or_default();
             let case = after_cases
                 .get(&(file.clone(), scenario.position.line))
                 .cloned()
@@ -428,12 +434,8 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             all.push(done);
             async {}.boxed_local()
         })
-        .filter_run(opts.features.clone(), move |feature, _, scenario| {
-            let file = feature
-                .path
-                .as_deref()
-                .map(plan::canonical)
-                .unwrap_or_default();
+        .filter_run(features, move |feature, _, scenario| {
+            let file = feature.path.clone().unwrap_or_default();
             filter_cases.contains_key(&(file, scenario.position.line))
         })
         .await;
@@ -450,7 +452,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     let mut outcomes: Vec<ScenarioOutcome> = finished
         .iter()
         .map(|f| {
-            let step = failed_steps.get(&plan::canonical(&f.case.file), f.case.line);
+            let step = failed_steps.get(&f.case.file, f.case.line);
             outcome_of(f, step, &evidence_root)
         })
         .collect();

@@ -14,7 +14,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use cucumber::gherkin::{self, tagexpr::TagOperation, GherkinEnv};
+use cucumber::gherkin::{self, tagexpr::TagOperation};
+
+use super::features::{FeatureFile, FeatureSource};
 
 /// Tag prefixes with a meaning to the harness.
 pub const ID_TAG: &str = "id:";
@@ -128,27 +130,6 @@ pub struct Plan {
     pub cases: Vec<TestCase>,
 }
 
-/// Feature files under `dir`, sorted.
-pub fn feature_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "feature") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn tagged<'a>(tags: &'a [String], prefix: &'a str) -> impl Iterator<Item = &'a str> {
     tags.iter().filter_map(move |t| t.strip_prefix(prefix))
 }
@@ -165,19 +146,20 @@ fn derived_id(file: &Path, line: usize) -> String {
 impl Plan {
     /// Reads every feature file under `dir`.
     pub fn load(dir: &Path) -> Result<Self, PlanError> {
-        let files = feature_files(dir);
-        if files.is_empty() {
-            return Err(PlanError::NoFeatures(dir.to_path_buf()));
-        }
+        Self::from_source(&FeatureSource::Dir(dir.to_path_buf()))
+    }
+
+    /// Reads every feature file of a source (the built-in set or a folder).
+    pub fn from_source(source: &FeatureSource) -> Result<Self, PlanError> {
+        Self::from_files(&source.files()?)
+    }
+
+    /// Builds the plan from feature files already read.
+    pub fn from_files(files: &[FeatureFile]) -> Result<Self, PlanError> {
         let mut cases = Vec::new();
-        for path in files {
-            let f = gherkin::Feature::parse_path(&path, GherkinEnv::default()).map_err(|e| {
-                PlanError::Feature {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                }
-            })?;
-            Self::add_feature(&f, &path, &mut cases);
+        for file in files {
+            let f = file.parse()?;
+            Self::add_feature(&f, &file.path, &mut cases);
         }
         let mut seen: HashMap<&str, &TestCase> = HashMap::new();
         for c in &cases {
@@ -361,7 +343,7 @@ impl Plan {
     pub fn by_location(&self) -> BTreeMap<(PathBuf, usize), &TestCase> {
         self.cases
             .iter()
-            .map(|c| ((canonical(&c.file), c.line), c))
+            .map(|c| ((c.file.clone(), c.line), c))
             .collect()
     }
 
@@ -383,11 +365,6 @@ fn expand_name(name: &str, header: &[String], row: &[String]) -> String {
     header.iter().zip(row).fold(name.to_string(), |n, (k, v)| {
         n.replace(&format!("<{k}>"), v)
     })
-}
-
-/// A path made absolute and free of `..` when it exists.
-pub fn canonical(p: &Path) -> PathBuf {
-    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Evaluates a tag expression over tags written without `@`.

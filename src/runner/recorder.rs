@@ -8,8 +8,6 @@ use std::sync::{Arc, Mutex};
 use cucumber::event::{Cucumber, Feature, Rule, Scenario, Step};
 use cucumber::{cli, parser, Event, World, Writer};
 
-use super::plan::canonical;
-
 /// The failed step of each test, by (feature file, cucumber line).
 #[derive(Debug, Clone, Default)]
 pub(super) struct FailedSteps(Arc<Mutex<HashMap<(PathBuf, usize), String>>>);
@@ -59,7 +57,7 @@ impl<W: World> Writer<W> for StepRecorder {
         };
         let Some(path) = &feature.path else { return };
         self.0.insert(
-            (canonical(path), scenario.position.line),
+            (path.clone(), scenario.position.line),
             format!("{} {}{what}", step.keyword.trim(), step.value),
         );
     }

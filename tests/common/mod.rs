@@ -26,7 +26,7 @@ pub fn options(target: Target, report: &str) -> RunOptions {
     RunOptions {
         config,
         target,
-        features: features(),
+        features: gpc_assure::runner::FeatureSource::Embedded,
         tags: None,
         ids: None,
         report_dir: temp_dir(report),

@@ -12,19 +12,44 @@ pub const ENV_VAR: &str = "GPC_FHIR_PATH";
 #[derive(Debug, thiserror::Error)]
 pub enum DefsError {
     #[error(
-        "FHIR definition {url} was not found in the FHIR path ({searched}); point --fhir-path or the {ENV_VAR} \
-         environment variable at folders holding the GP Connect and FHIR STU3 definitions (e.g. ../shared/fhir)"
+        "FHIR definition {url} was not found in the FHIR path ({searched}); run `gpc-assure definitions install` \
+         (then `gpc-assure definitions list` shows what each capability uses), or point --fhir-path or the \
+         {ENV_VAR} environment variable at folders holding the definitions"
     )]
     Missing { url: String, searched: String },
     #[error(
-        "no folder of the FHIR path exists ({searched}); set --fhir-path or the {ENV_VAR} environment variable to \
-         folders holding the FHIR definitions (e.g. ../shared/fhir)"
+        "no FHIR definitions found (looked in {searched}); run `gpc-assure definitions install` once, or point \
+         --fhir-path or the {ENV_VAR} environment variable at folders holding the definitions"
     )]
     NoFolders { searched: String },
     #[error("cannot read FHIR definition {path}: {reason}")]
     Read { path: PathBuf, reason: String },
     #[error("FHIR definition {path} has no element `{element}` with a fixed value")]
     NoFixedValue { path: PathBuf, element: String },
+}
+
+/// Where the FHIR path of a run came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathOrigin {
+    CommandLine,
+    Environment,
+    Config,
+    Development,
+    PackageCache,
+}
+
+impl std::fmt::Display for PathOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::CommandLine => "--fhir-path",
+            Self::Environment => "the GPC_FHIR_PATH environment variable",
+            Self::Config => "`fhir_path` in the config file",
+            Self::Development => {
+                "../shared/fhir beside the working directory (a development checkout)"
+            }
+            Self::PackageCache => "the sets installed in the FHIR package cache",
+        })
+    }
 }
 
 /// The ordered list of folders where definitions are looked up.
@@ -34,36 +59,65 @@ pub struct FhirPath {
 }
 
 impl FhirPath {
-    /// Precedence: command line, then `GPC_FHIR_PATH`, then the config file, then the development default
-    /// `../shared/fhir` (beside the working directory, then beside the source tree).
+    /// Precedence: command line, then `GPC_FHIR_PATH`, then the config file, then `../shared/fhir` beside the
+    /// working directory (a development checkout), then the sets installed in the FHIR package cache by
+    /// `gpc-assure definitions install`.
     pub fn resolve(cli: &[PathBuf], config: &[PathBuf]) -> Self {
+        Self::resolve_with_origin(cli, config).0
+    }
+
+    /// As [`resolve`](Self::resolve), saying where the list came from.
+    pub fn resolve_with_origin(cli: &[PathBuf], config: &[PathBuf]) -> (Self, PathOrigin) {
         if !cli.is_empty() {
-            return Self {
-                folders: cli.to_vec(),
-            };
+            return (
+                Self {
+                    folders: cli.to_vec(),
+                },
+                PathOrigin::CommandLine,
+            );
         }
         if let Some(env) = std::env::var_os(ENV_VAR) {
             let folders: Vec<PathBuf> = std::env::split_paths(&env)
                 .filter(|p| !p.as_os_str().is_empty())
                 .collect();
             if !folders.is_empty() {
-                return Self { folders };
+                return (Self { folders }, PathOrigin::Environment);
             }
         }
         if !config.is_empty() {
-            return Self {
-                folders: config.to_vec(),
-            };
+            return (
+                Self {
+                    folders: config.to_vec(),
+                },
+                PathOrigin::Config,
+            );
         }
-        Self::development_default()
+        let dev = Self::development_default();
+        if dev.folders.iter().any(|f| f.is_dir()) {
+            return (dev, PathOrigin::Development);
+        }
+        (Self::package_cache(), PathOrigin::PackageCache)
     }
 
+    /// `../shared/fhir` beside the working directory: the definitions of a development checkout.
     pub fn development_default() -> Self {
-        let cwd = PathBuf::from("../shared/fhir");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fhir");
         Self {
-            folders: vec![cwd, src],
+            folders: vec![PathBuf::from("../shared/fhir")],
         }
+    }
+
+    /// The built-in manifest's sets in the FHIR package cache (`~/.fhir/packages/<name>#<version>`), whether
+    /// installed or not: the ones missing are skipped and a definition they would hold is reported missing.
+    pub fn package_cache() -> Self {
+        let folders = match crate::definitions::package_cache() {
+            Some(cache) => crate::definitions::Manifest::builtin()
+                .sets
+                .iter()
+                .map(|s| crate::definitions::installed_dir(&cache, s))
+                .collect(),
+            None => Vec::new(),
+        };
+        Self { folders }
     }
 
     fn searched(&self) -> String {
@@ -156,7 +210,10 @@ impl IndexEntry {
     /// (`uk.nhsdigital.r3`, or `name#version`) or a fragment of the file's path (`release-1.2.7`).
     pub fn from_source(&self, preference: &str) -> bool {
         if let Some(pkg) = &self.package {
-            if pkg == preference || pkg.split('#').next() == Some(preference) {
+            if pkg == preference
+                || pkg.split('#').next() == Some(preference)
+                || crate::definitions::alias_of(pkg) == Some(preference)
+            {
                 return true;
             }
         }
