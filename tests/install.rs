@@ -134,6 +134,8 @@ fn build_archive(part: &Part) -> Vec<u8> {
 struct Served {
     files: Arc<HashMap<String, Vec<u8>>>,
     ranges: Arc<Mutex<Vec<String>>>,
+    /// Answer range requests with the whole file (a server that cannot resume).
+    ignore_ranges: Arc<std::sync::atomic::AtomicBool>,
     /// (requested path, path served instead): a changed archive.
     corrupt: Arc<Mutex<Option<(String, String)>>>,
 }
@@ -158,6 +160,7 @@ async fn serve(listener: tokio::net::TcpListener, served: Served) {
             .and_then(|v| v.strip_prefix("bytes="))
             .and_then(|v| v.strip_suffix('-'))
             .and_then(|v| v.parse::<usize>().ok());
+        let range = range.filter(|_| !s.ignore_ranges.load(std::sync::atomic::Ordering::Relaxed));
         match range {
             Some(from) if from < body.len() => {
                 s.ranges.lock().unwrap().push(path);
@@ -381,6 +384,33 @@ fn a_copied_release_binary_installs_the_definitions_and_runs_the_main_job() {
     );
     assert!(out.contains(" passed, 0 failed"), "{out}");
     eprintln!("main job from the copied binary: {}", out.trim());
+
+    // A partial download the server cannot resume is restarted from the beginning.
+    served
+        .ignore_ranges
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let restarted = &manifest.sets[3].parts[0];
+    std::fs::write(
+        downloads.join(format!("{}.part", restarted.file)),
+        b"half of something else",
+    )
+    .unwrap();
+    let fresh = root.join("restart-cache");
+    let (code, _, err) = sb.cmd(&[
+        "definitions",
+        "install",
+        "--manifest",
+        m,
+        "--registry",
+        &registry,
+        "--to",
+        fresh.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("restarting"), "{err}");
+    served
+        .ignore_ranges
+        .store(false, std::sync::atomic::Ordering::Relaxed);
 
     // A changed archive is refused and nothing is installed from it.
     let changed = &manifest.sets[3].parts[0];

@@ -121,6 +121,22 @@ impl FhirPath {
     }
 
     fn searched(&self) -> String {
+        if self.folders.is_empty() {
+            return "no folder: there is no home folder for the FHIR package cache".to_string();
+        }
+        // The package cache's set folders, none installed: name the cache once.
+        let parents: std::collections::HashSet<Option<&Path>> =
+            self.folders.iter().map(|p| p.parent()).collect();
+        if self.folders.len() > 1 && parents.len() == 1 && self.folders.iter().all(|p| !p.exists())
+        {
+            if let Some(Some(parent)) = parents.into_iter().next() {
+                return format!(
+                    "{}, which holds none of the {} definition sets",
+                    parent.display(),
+                    self.folders.len()
+                );
+            }
+        }
         self.folders
             .iter()
             .map(|p| p.display().to_string())
