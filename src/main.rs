@@ -461,54 +461,117 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
         Validator::new(store)
     };
     let profiles: Vec<&str> = profiles.iter().map(String::as_str).collect();
-    // Read and parse every input first: unreadable input is exit 2, before any verdict.
-    let mut inputs = Vec::new();
-    for name in files {
-        let text = read_input(name)?;
-        let resource = if text.trim_start().starts_with('<') {
-            let model = gpc_assure::fhir::stu3_model(&fhir_path).map_err(anyhow::Error::msg)?;
-            gpc_assure::fhir::xml::xml_to_json(&text, &model)
-                .with_context(|| format!("{name} is not FHIR XML"))?
-        } else {
-            serde_json::from_str(&text).with_context(|| format!("{name} is not JSON"))?
-        };
-        inputs.push((name, resource));
-    }
+    // An error response is judged against the GP Connect OperationOutcome of the capability, as `run` does.
+    let expected: Vec<&str> = match capability {
+        Some(Capability::Html) => {
+            vec![gpc_assure::spine::headers::profile::DSTU2_OPERATION_OUTCOME]
+        }
+        Some(_) => vec![gpc_assure::spine::headers::profile::OPERATION_OUTCOME],
+        None => Vec::new(),
+    };
+    let mut model = None;
     let mut any_error = false;
-    for (name, resource) in inputs {
-        let issues = validator.validate(&resource, &profiles);
-        any_error |= issues.iter().any(|i| i.severity == Severity::Error);
+    let mut unreadable: Vec<String> = Vec::new();
+    let mut outcomes: Vec<serde_json::Value> = Vec::new();
+    // Every input gets a verdict: one that cannot be read or parsed is reported and the batch goes on.
+    for name in files {
+        let verdict = match read_input(name) {
+            Err(e) => {
+                unreadable.push(format!("{e:#}"));
+                Verdict::Failed("exception", format!("{e:#}"))
+            }
+            Ok(text) => {
+                let parsed = if text.trim_start().starts_with('<') {
+                    if model.is_none() {
+                        model = Some(
+                            gpc_assure::fhir::stu3_model(&fhir_path).map_err(anyhow::Error::msg)?,
+                        );
+                    }
+                    let m = model.as_ref().expect("the model was just loaded");
+                    gpc_assure::fhir::xml::xml_to_json(&text, m)
+                        .map_err(|e| format!("{name} is not FHIR XML: {e}"))
+                } else {
+                    serde_json::from_str(&text).map_err(|e| format!("{name} is not JSON: {e}"))
+                };
+                match parsed {
+                    Err(reason) => Verdict::Failed("structure", reason),
+                    Ok(resource) => {
+                        Verdict::Issues(if profiles.is_empty() && !expected.is_empty() {
+                            validator.validate_expecting(&resource, &expected)
+                        } else {
+                            validator.validate(&resource, &profiles)
+                        })
+                    }
+                }
+            }
+        };
+        any_error |= !matches!(&verdict, Verdict::Issues(i) if !i.iter().any(|i| i.severity == Severity::Error));
         if format == "json" {
-            out!(
-                "{}",
-                serde_json::to_string_pretty(&operation_outcome(&issues))?
-            );
-        } else {
-            let errors = issues
-                .iter()
-                .filter(|i| i.severity == Severity::Error)
-                .count();
-            out!(
-                "{name}: {errors} error(s), {} other issue(s)",
-                issues.len() - errors
-            );
-            for i in &issues {
+            let mut oo = match &verdict {
+                Verdict::Issues(issues) => operation_outcome(issues),
+                Verdict::Failed(code, reason) => serde_json::json!({
+                    "resourceType": "OperationOutcome",
+                    "issue": [{ "severity": "fatal", "code": code, "diagnostics": reason }]
+                }),
+            };
+            oo["extension"] =
+                serde_json::json!([{ "url": OPERATION_OUTCOME_FILE, "valueString": name }]);
+            outcomes.push(serde_json::json!({ "resource": oo }));
+            continue;
+        }
+        match verdict {
+            Verdict::Failed(_, reason) => out!("{name}: not validated: {reason}"),
+            Verdict::Issues(issues) => {
+                let errors = issues
+                    .iter()
+                    .filter(|i| i.severity == Severity::Error)
+                    .count();
                 out!(
-                    "  {:<11} {}: {} [{}; {}]",
-                    i.severity.as_str(),
-                    i.expression,
-                    i.message,
-                    i.rule,
-                    i.profile
+                    "{name}: {errors} error(s), {} other issue(s)",
+                    issues.len() - errors
                 );
+                for i in &issues {
+                    out!(
+                        "  {:<11} {}: {} [{}; {}]",
+                        i.severity.as_str(),
+                        i.expression,
+                        i.message,
+                        i.rule,
+                        i.profile
+                    );
+                }
             }
         }
+    }
+    if format == "json" {
+        let bundle = serde_json::json!({ "resourceType": "Bundle", "type": "collection", "entry": outcomes });
+        out!("{}", serde_json::to_string_pretty(&bundle)?);
+    }
+    if !unreadable.is_empty() {
+        eprintln!(
+            "error: {} of {} input(s) not validated: {}",
+            unreadable.len(),
+            files.len(),
+            unreadable.join("; ")
+        );
+        return Ok(ExitCode::from(2));
     }
     Ok(if any_error {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The HL7 extension that names the input file of an OperationOutcome (as the HL7 validator writes it).
+const OPERATION_OUTCOME_FILE: &str =
+    "http://hl7.org/fhir/StructureDefinition/operationoutcome-file";
+
+/// What became of one input of `validate`.
+enum Verdict {
+    Issues(Vec<gpc_assure::validate::Issue>),
+    /// Not validated: (OperationOutcome issue code, reason).
+    Failed(&'static str, String),
 }
 
 #[tokio::main]

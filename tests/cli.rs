@@ -154,11 +154,106 @@ fn validate_exit_codes() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let oo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bundle: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let oo = &bundle["entry"][0]["resource"];
     assert_eq!(oo["issue"][0]["expression"][0], "Location.address");
+    assert_eq!(oo["extension"][0]["valueString"], invalid.to_str().unwrap());
     let (code, err) = run(&["validate", "/nonexistent/resource.json"]);
     assert_eq!(code, 2);
     assert!(err.contains("cannot read"), "{err}");
+}
+
+/// A batch keeps going past an input it cannot read or parse: every input gets a verdict, the JSON output is
+/// one Bundle of OperationOutcomes (one per input, in order, each naming its file), and the exit status says
+/// the worst that happened (2: an input could not be read).
+#[test]
+fn validate_batches_keep_going_and_print_one_json_document() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let garbage = dir.join("garbage.json");
+    std::fs::write(&garbage, "{ not json").unwrap();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fhir/nhsconnect-gpconnect-spec-examples/1.2.9/foundations");
+    let clean = examples.join("read_practitioner_response_example.json");
+    let args = |extra: &[&str]| {
+        let mut a = vec!["validate", "--format", "json"];
+        a.extend_from_slice(extra);
+        a.extend([
+            garbage.to_str().unwrap(),
+            "/nonexistent/x.json",
+            clean.to_str().unwrap(),
+        ]);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let out = gpc().args(args(&[])).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let bundle: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let entries = bundle["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0]["resource"]["issue"][0]["code"], "structure");
+    assert_eq!(entries[1]["resource"]["issue"][0]["code"], "exception");
+    assert_eq!(
+        entries[2]["resource"]["issue"][0]["severity"],
+        "information"
+    );
+    let text = gpc()
+        .args([
+            "validate",
+            garbage.to_str().unwrap(),
+            clean.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text.status.code(),
+        Some(1),
+        "a file that is not JSON fails validation"
+    );
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("not validated") && stdout.contains("0 error(s)"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With `--capability`, an error response is judged against GP Connect's OperationOutcome profile, as `run`
+/// judges it, whatever profile it claims.
+#[test]
+fn validate_with_a_capability_judges_operation_outcomes_as_run_does() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-oo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let oo = dir.join("oo.json");
+    // A legacy profile claim and no details.coding, which GPConnect-OperationOutcome-1 requires.
+    std::fs::write(
+        &oo,
+        r#"{"resourceType":"OperationOutcome","meta":{"profile":["https://fhir.nhs.uk/StructureDefinition/gpconnect-operationoutcome-1"]},
+           "issue":[{"severity":"error","code":"invalid","diagnostics":"bad"}]}"#,
+    )
+    .unwrap();
+    let plain = gpc()
+        .args(["validate", oo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&plain.stdout)
+    );
+    let judged = gpc()
+        .args([
+            "validate",
+            "--capability",
+            "structured",
+            oo.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&judged.stdout);
+    assert_eq!(judged.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("GPConnect-OperationOutcome-1"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
