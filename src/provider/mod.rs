@@ -8,6 +8,7 @@ pub mod faults;
 mod foundations;
 pub mod negotiate;
 pub mod slots;
+pub mod structured;
 pub mod uktime;
 
 use std::collections::HashMap;
