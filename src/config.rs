@@ -102,7 +102,8 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 impl Default for DefinitionSources {
     fn default() -> Self {
-        Self::from_fn(|c| match c {
+        Self::from_fn(|c| {
+            match c {
             // Foundations and Appointment Management 1.2.7.
             Capability::Foundations | Capability::Appointments => strings(&[
                 // GPConnect-Searchset-Bundle-1 1.0.0 (release 1.2.7) requires an entry, but the specification
@@ -115,8 +116,14 @@ impl Default for DefinitionSources {
                 "careconnect-profiles-stu3",
                 "hl7-fhir-stu3-core-3.0.1",
             ]),
-            // Access Record Structured 1.6.2.
+            // Access Record Structured 1.6.2. The 1.6.x profiles name these without a version; the first source
+            // holds stale copies: ConditionCategory 1.0.0 lacks the `problem-list-item` code ProblemHeader-Condition-1
+            // fixes (1.1.0 has it), and RelatedProblemHeader 1.1.0's context omits the List that CareConnect-GPC-List-1
+            // 1.7.0 places it on (1.2.0, dated before List 1.7.0, allows Condition and List).
             Capability::Structured => strings(&[
+                "https://fhir.hl7.org.uk/STU3/ValueSet/CareConnect-ConditionCategory-1|1.1.0",
+                "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1|1.1.0",
+                "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1|1.2.0",
                 "nhsconnect-STU3-FHIR-Assets",
                 "release-1.5.0",
                 "careconnect-profiles-stu3",
@@ -131,6 +138,7 @@ impl Default for DefinitionSources {
             ]),
             // Access Record HTML 0.7.x (DSTU2).
             Capability::Html => strings(&["release-0.7.2", "hl7-fhir-dstu2-core-1.0.2"]),
+        }
         })
     }
 }

@@ -147,6 +147,18 @@ struct Pass {
     full_urls: HashMap<String, String>,
     /// Whether a resource conforms to a profile (`profile` discriminators): (address of the resource, profile).
     conforms: HashMap<(usize, String), bool>,
+    /// Extensions each resource's definitions place (address of the resource -> (element path, extension URL)):
+    /// an extension one of them places is sanctioned in every pass over that resource, the core one included.
+    placed: HashMap<usize, rustc_hash::FxHashSet<(String, String)>>,
+}
+
+impl Pass {
+    /// Does a definition the resource is validated against place extension `url` at element `path`?
+    fn placed(&self, resource: &Value, path: &str, url: &str) -> bool {
+        self.placed
+            .get(&(std::ptr::from_ref(resource) as usize))
+            .is_some_and(|set| set.contains(&(path.to_string(), url.to_string())))
+    }
 }
 
 impl Validator {
@@ -280,6 +292,19 @@ impl Validator {
             }
         } else {
             urls.extend(profiles.iter().map(|p| (*p).to_string()));
+        }
+        let placed = pass
+            .placed
+            .entry(std::ptr::from_ref(resource) as usize)
+            .or_default();
+        for url in &urls {
+            if let Ok(plan) = self.plan(url) {
+                for e in &plan.elements {
+                    for t in e.types.iter().filter(|t| t.code == "Extension") {
+                        placed.extend(t.profiles.iter().map(|p| (e.path.clone(), p.clone())));
+                    }
+                }
+            }
         }
         for url in urls {
             if let Some(op) = self.operation_definition(&url) {

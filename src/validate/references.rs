@@ -26,6 +26,12 @@ impl Validator {
             } else {
                 &t.target_profiles
             };
+            // An untargeted `Reference` among the element's types allows any target, whatever the other
+            // entries name (ProblemHeader's relatedClinicalContent lists `Reference` beside eight targeted ones);
+            // the STU3 reference validator reads it the same way.
+            if targets.is_empty() {
+                return;
+            }
             for url in targets {
                 let type_name = match self.plan(url) {
                     Ok(p) => p.type_name.clone(),

@@ -131,6 +131,73 @@ mod tests {
         assert_eq!(plan.type_name, "Appointment");
     }
 
+    /// Three readings that real supplier records (the GP2GP adaptor's EMIS and TPP patients) showed wrong, each
+    /// reasoned from the definitions (docs/decisions.md, issue 10): a profile-placed extension is not refused by
+    /// the core pass; an untargeted `Reference` beside targeted ones allows any target; the structured capability
+    /// resolves ConditionCategory 1.1.0 and RelatedProblemHeader 1.2.0.
+    #[test]
+    fn structured_records_as_real_suppliers_send_them() {
+        let store = Store::new(FhirPath::development_default()).unwrap();
+        let v = Validators::new(&store, &DefinitionSources::default())
+            .get(Capability::Structured)
+            .unwrap();
+        let errors = |r: &Value| -> Vec<String> {
+            v.validate(r, &[])
+                .into_iter()
+                .filter(|i| i.severity == crate::validate::Severity::Error)
+                .map(|i| format!("{}: {} [{}]", i.expression, i.message, i.rule))
+                .collect()
+        };
+        let list = serde_json::json!({"resourceType": "List", "id": "l1",
+            "meta": {"profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1"]},
+            "extension": [{"url": "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1",
+                "extension": [{"url": "type", "valueCode": "child"}, {"url": "target", "valueReference": {"reference": "Condition/c1"}}]}],
+            "status": "current", "mode": "snapshot", "title": "Problems",
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "717711000000103", "display": "Problems"}]},
+            "subject": {"reference": "Patient/p1"}});
+        assert_eq!(errors(&list), Vec::<String>::new());
+        let condition = serde_json::json!({"resourceType": "Condition", "id": "c1",
+            "meta": {"profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1"]},
+            "extension": [
+                {"url": "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1",
+                 "valueReference": {"reference": "MedicationRequest/m1"}},
+                {"url": "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ProblemSignificance-1", "valueCode": "major"}],
+            "identifier": [{"system": "https://example.org/x", "value": "1"}],
+            "clinicalStatus": "active",
+            "category": [{"coding": [{"system": "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1",
+                "code": "problem-list-item", "display": "Problem List Item"}]}],
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003", "display": "Hypertension"}]},
+            "subject": {"reference": "Patient/p1"}, "assertedDate": "2020-01-01",
+            "asserter": {"reference": "Practitioner/pr1"}});
+        assert_eq!(errors(&condition), Vec::<String>::new());
+        // The reference check still holds where the definition names its targets.
+        let mut wrong = condition.clone();
+        wrong["subject"] = serde_json::json!({"reference": "Organization/o1"});
+        assert!(
+            errors(&wrong)
+                .iter()
+                .any(|e| e.contains("reference-target")),
+            "{:?}",
+            errors(&wrong)
+        );
+        // And an extension no definition of the resource places is still held to its context.
+        let mut misplaced = list.clone();
+        misplaced["extension"][0]["url"] =
+            "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ProblemSignificance-1".into();
+        misplaced["extension"][0]["valueCode"] = "major".into();
+        misplaced["extension"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("extension");
+        assert!(
+            errors(&misplaced)
+                .iter()
+                .any(|e| e.contains("extension-context")),
+            "{:?}",
+            errors(&misplaced)
+        );
+    }
+
     #[test]
     fn the_html_capability_validates_dstu2() {
         let store = Store::new(FhirPath::development_default()).unwrap();

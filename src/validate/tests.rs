@@ -788,3 +788,24 @@ fn a_resource_parameter_is_checked_against_the_operations_profile() {
     let issues = validator().validate(&gpc_patient(), &[op]);
     assert!(has_error(&issues, "Patient", "profile-type"), "{issues:#?}");
 }
+
+/// An extension a claimed profile places is sanctioned in every pass over the resource, the core one included:
+/// GPC-AllergyIntolerance-1 places `encounter-associatedEncounter`, whose core (unversioned) definition's context
+/// is Encounter only; the core AllergyIntolerance pass must not refuse it (it did, before the profile pass ran).
+#[test]
+fn a_profile_placed_extension_is_not_refused_by_the_core_pass() {
+    let allergy = serde_json::json!({
+        "resourceType": "AllergyIntolerance", "id": "a1",
+        "meta": {"profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1"]},
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/encounter-associatedEncounter",
+            "valueReference": {"reference": "Encounter/e1"}}],
+        "patient": {"reference": "Patient/p1"}
+    });
+    let context: Vec<String> = validator()
+        .validate(&allergy, &[])
+        .into_iter()
+        .filter(|i| i.rule == "extension-context")
+        .map(|i| format!("{} [{}]", i.message, i.profile))
+        .collect();
+    assert_eq!(context, Vec::<String>::new());
+}

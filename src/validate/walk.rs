@@ -366,7 +366,8 @@ impl Validator {
                 Ok(tp) => {
                     // An extension the profile itself places here is sanctioned by the profile; one found
                     // only by its URL must respect its definition's context.
-                    let declared = def.types.iter().any(|t| t.profiles.contains(&profile));
+                    let declared = def.types.iter().any(|t| t.profiles.contains(&profile))
+                        || w.pass.placed(w.resource, &def.path, &profile);
                     if type_code == Some("Extension") && tp.type_name == "Extension" && !declared {
                         self.check_extension_context(w, def, &profile, at);
                     }
