@@ -22,6 +22,7 @@ pub mod fhirpath;
 mod operation;
 pub mod plan;
 mod primitives;
+mod records;
 mod references;
 pub mod sets;
 mod slicing;
@@ -220,6 +221,9 @@ impl Validator {
         let mut pass = Pass::default();
         self.validate_resource(resource, rt, rt, profiles, &mut pass, 0);
         let mut issues = pass.issues;
+        if records::is_structured_record(resource, profiles) {
+            issues.extend(records::check(resource));
+        }
         // The core definition and a profile can reach the same extension or data type: report each finding once.
         // A structural finding is the same finding whichever definition reports it (a profile's inline view of an
         // extension names the element by a different path than the extension's own definition does).

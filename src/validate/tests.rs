@@ -809,3 +809,46 @@ fn a_profile_placed_extension_is_not_refused_by_the_core_pass() {
         .collect();
     assert_eq!(context, Vec::<String>::new());
 }
+
+/// The structured-record rules no profile encodes: the Patient is in the Bundle; the Patient, Organization,
+/// Practitioner and PractitionerRole resources referenced, and the items of each List, are in it; other
+/// references (an Encounter of a consultation not asked for) are not judged.
+#[test]
+fn structured_record_rules() {
+    let bundle = |entries: Vec<Value>| {
+        serde_json::json!({"resourceType": "Bundle", "type": "collection",
+            "meta": {"profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1"]},
+            "entry": entries.into_iter().map(|r| serde_json::json!({"resource": r})).collect::<Vec<_>>()})
+    };
+    let rules = |b: &Value| -> Vec<String> {
+        validator()
+            .validate(b, &[])
+            .into_iter()
+            .filter(|i| i.rule.starts_with("structured-record"))
+            .map(|i| format!("{} {}", i.rule, i.expression))
+            .collect()
+    };
+    let patient = serde_json::json!({"resourceType": "Patient", "id": "p1",
+        "managingOrganization": {"reference": "Organization/o1"}});
+    let org = serde_json::json!({"resourceType": "Organization", "id": "o1", "name": "Practice"});
+    let list = serde_json::json!({"resourceType": "List", "id": "l1", "status": "current", "mode": "snapshot",
+        "subject": {"reference": "Patient/p1"}, "entry": [{"item": {"reference": "AllergyIntolerance/a1"}}],
+        "encounter": {"reference": "Encounter/e1"}});
+    assert_eq!(
+        rules(&bundle(vec![patient.clone(), org.clone()])),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rules(&bundle(vec![org.clone()])),
+        vec!["structured-record-patient Bundle.entry".to_string()]
+    );
+    assert_eq!(
+        rules(&bundle(vec![patient.clone()])),
+        vec!["structured-record-reference Bundle.entry[0].resource.ofType(Patient).managingOrganization.reference".to_string()]
+    );
+    // The List's item is missing (judged); its Encounter is missing too (not judged).
+    assert_eq!(
+        rules(&bundle(vec![patient, org, list])),
+        vec!["structured-record-reference Bundle.entry[2].resource.ofType(List).entry[0].item.reference".to_string()]
+    );
+}
