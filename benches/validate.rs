@@ -8,6 +8,7 @@
 //! * `GPC_BENCH_COLD_RUNS` cold process starts per tool (default 11),
 //! * `GPC_BENCH_SIZES` Bundle sizes (default `1000,2000,5000,10000,20000`),
 //! * `GPC_BENCH_SCALE_RUNS` passes per Bundle size (default 5),
+//! * `GPC_BENCH_RECORD_ENTRIES` entries of the real structured record measure (default 2000),
 //! * `GPC_BENCH_PEERS=0` skips the peers even when installed.
 //!
 //! The corpus: the GP Connect specification examples (1.2.9 and 1.6.2, JSON, less the files listed in
@@ -32,6 +33,10 @@ const COLD_PATIENT: &str =
 /// The Bundle the synthetic Bundles are copied from: 26 entries, 104 references, all internal.
 const TEMPLATE_BUNDLE: &str =
     "nhsconnect-gpconnect-spec-examples/1.6.2/accessrecord_structured/pathology_response1.json";
+/// The largest real structured record in the shared folder (509 entries, as EMIS served it to the GP2GP
+/// adaptor): the real-record measure copies its entries up to `GPC_BENCH_RECORD_ENTRIES` (default 2,000).
+const REAL_RECORD: &str =
+    "realworld-gp2gp-adaptor/structured/EMISPatientStructurede2eResponsePWTP4.json";
 /// fullUrl base of the synthetic entries (relative references `Type/id` resolve against it).
 const SYNTHETIC_BASE: &str = "https://bench.gpc-assure.invalid/STU3/1/gpconnect/structured/fhir";
 
@@ -698,6 +703,70 @@ fn main() {
     println!(
         "  for scale: the HL7 Java validator is reported to take 77 s for a Bundle with 10,000 references (not measured here)"
     );
+    real_record(&shared, peers.as_ref(), &work, scale_runs);
     println!();
     println!("load average at end: {}", load_average());
+}
+
+/// A full structured record as a real supplier serves it, grown to `GPC_BENCH_RECORD_ENTRIES` entries by copying
+/// its entries (ids, fullUrls and references rewritten per copy), validated as `run` validates a structured
+/// response: the Access Record Structured definitions, every rule, the structured-record rules included.
+fn real_record(shared: &Path, peers: Option<&Peers>, work: &Path, runs: usize) {
+    use gpc_assure::config::DefinitionSources;
+    use gpc_assure::spine::catalogue::Capability;
+    let entries = env_usize("GPC_BENCH_RECORD_ENTRIES", 2_000);
+    let template: Value = serde_json::from_str(
+        &std::fs::read_to_string(shared.join(REAL_RECORD))
+            .expect("the real record must be readable"),
+    )
+    .expect("the real record must be JSON");
+    let (bundle, refs) = synthetic_bundle(&template, entries);
+    let fhir_path = FhirPath::resolve(&[], &[]);
+    let store = Store::new(fhir_path).expect("FHIR definitions");
+    let validator = gpc_assure::validate::Validators::new(&store, &DefinitionSources::default())
+        .get(Capability::Structured)
+        .expect("a structured validator");
+    std::hint::black_box(validator.validate(&bundle, &[]));
+    let mut times = Vec::with_capacity(runs);
+    let mut errors = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let issues = validator.validate(&bundle, &[]);
+        times.push(t.elapsed().as_secs_f64());
+        errors = issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .count();
+    }
+    let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let t = median(times);
+    println!();
+    println!(
+        "real structured record: {REAL_RECORD} grown to {entries} entries ({refs} internal references), structured definitions; median of {runs}"
+    );
+    let mut line = format!(
+        "  gpc-assure {t:.3} s (min {fastest:.3} s, {:.1} us/entry, {errors} errors: the record's own defects in each copy, and references into the part of the last copy that is cut off)",
+        t / entries as f64 * 1e6
+    );
+    if let Some(p) = peers {
+        let file = work.join(format!("real-record-{entries}.json"));
+        std::fs::create_dir_all(work).expect("the bench work folder");
+        std::fs::write(
+            &file,
+            serde_json::to_string(&bundle).expect("a JSON value serialises"),
+        )
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+        let runs_arg = runs.min(3).to_string();
+        let mut node = p.node(&p.node_defs);
+        node.args(["--runs", &runs_arg]);
+        match peer_throughput(node, &[file.as_path()]) {
+            Ok(v) => line.push_str(&format!(
+                "; FHIR.js {:.3} s (ours {:.1}x faster)",
+                seconds(&v),
+                seconds(&v) / t
+            )),
+            Err(e) => line.push_str(&format!("; FHIR.js failed: {e}")),
+        }
+    }
+    println!("{line}");
 }
