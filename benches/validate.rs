@@ -628,20 +628,7 @@ fn main() {
     let mut peer_points: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
     for &n in &sizes {
         let (bundle, refs) = synthetic_bundle(&template, n);
-        std::hint::black_box(validator.validate(&bundle, &[]));
-        let mut times = Vec::with_capacity(scale_runs);
-        let mut bundle_errors = 0;
-        for _ in 0..scale_runs {
-            let t = Instant::now();
-            let issues = validator.validate(&bundle, &[]);
-            times.push(t.elapsed().as_secs_f64());
-            bundle_errors = issues
-                .iter()
-                .filter(|i| i.severity == Severity::Error)
-                .count();
-        }
-        let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
-        let t = median(times);
+        let (t, fastest, bundle_errors) = time_validation(&validator, &bundle, scale_runs);
         let per_entry = t / n as f64;
         let first = *first_per_entry.get_or_insert(per_entry);
         points.push((n as f64, t, fastest));
@@ -708,6 +695,24 @@ fn main() {
     println!("load average at end: {}", load_average());
 }
 
+/// Validates `bundle` once to warm up, then `runs` times: (median seconds, fastest seconds, errors found).
+fn time_validation(validator: &Validator, bundle: &Value, runs: usize) -> (f64, f64, usize) {
+    std::hint::black_box(validator.validate(bundle, &[]));
+    let mut times = Vec::with_capacity(runs);
+    let mut errors = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let issues = validator.validate(bundle, &[]);
+        times.push(t.elapsed().as_secs_f64());
+        errors = issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .count();
+    }
+    let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
+    (median(times), fastest, errors)
+}
+
 /// A full structured record as a real supplier serves it, grown to `GPC_BENCH_RECORD_ENTRIES` entries by copying
 /// its entries (ids, fullUrls and references rewritten per copy), validated as `run` validates a structured
 /// response: the Access Record Structured definitions, every rule, the structured-record rules included.
@@ -726,20 +731,7 @@ fn real_record(shared: &Path, peers: Option<&Peers>, work: &Path, runs: usize) {
     let validator = gpc_assure::validate::Validators::new(&store, &DefinitionSources::default())
         .get(Capability::Structured)
         .expect("a structured validator");
-    std::hint::black_box(validator.validate(&bundle, &[]));
-    let mut times = Vec::with_capacity(runs);
-    let mut errors = 0;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let issues = validator.validate(&bundle, &[]);
-        times.push(t.elapsed().as_secs_f64());
-        errors = issues
-            .iter()
-            .filter(|i| i.severity == Severity::Error)
-            .count();
-    }
-    let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
-    let t = median(times);
+    let (t, fastest, errors) = time_validation(&validator, &bundle, runs);
     println!();
     println!(
         "real structured record: {REAL_RECORD} grown to {entries} entries ({refs} internal references), structured definitions; median of {runs}"

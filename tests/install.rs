@@ -310,6 +310,21 @@ fn a_copied_release_binary_installs_the_definitions_and_runs_the_main_job() {
     .unwrap();
     let m = manifest_file.to_str().unwrap();
     let registry = format!("{base}/registry");
+    // `definitions install` with the test's manifest and registry, into the standard cache or `--to` a folder.
+    let install = |to: Option<&Path>| {
+        let mut args = vec![
+            "definitions",
+            "install",
+            "--manifest",
+            m,
+            "--registry",
+            &registry,
+        ];
+        if let Some(dir) = to {
+            args.extend(["--to", dir.to_str().unwrap()]);
+        }
+        sb.cmd(&args)
+    };
 
     // An interrupted download: half of one archive is already on disk; the install resumes it.
     let resumed = &manifest.sets[2].parts[0];
@@ -321,14 +336,7 @@ fn a_copied_release_binary_installs_the_definitions_and_runs_the_main_job() {
         .write_all(&whole[..whole.len() / 2])
         .unwrap();
 
-    let (code, out, err) = sb.cmd(&[
-        "definitions",
-        "install",
-        "--manifest",
-        m,
-        "--registry",
-        &registry,
-    ]);
+    let (code, out, err) = install(None);
     assert_eq!(code, 0, "install failed:\n{out}\n{err}");
     assert!(
         out.contains(&format!("{} definition sets ready", manifest.sets.len())),
@@ -358,14 +366,7 @@ fn a_copied_release_binary_installs_the_definitions_and_runs_the_main_job() {
     }
 
     // Installed: a second install does nothing; list shows every set installed and every source found.
-    let (code, out, err) = sb.cmd(&[
-        "definitions",
-        "install",
-        "--manifest",
-        m,
-        "--registry",
-        &registry,
-    ]);
+    let (code, out, err) = install(None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("0 installed now"), "{out}");
     let (code, out, _) = sb.cmd(&["definitions", "list"]);
@@ -396,16 +397,7 @@ fn a_copied_release_binary_installs_the_definitions_and_runs_the_main_job() {
     )
     .unwrap();
     let fresh = root.join("restart-cache");
-    let (code, _, err) = sb.cmd(&[
-        "definitions",
-        "install",
-        "--manifest",
-        m,
-        "--registry",
-        &registry,
-        "--to",
-        fresh.to_str().unwrap(),
-    ]);
+    let (code, _, err) = install(Some(&fresh));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("restarting"), "{err}");
     served
@@ -423,16 +415,7 @@ fn a_copied_release_binary_installs_the_definitions_and_runs_the_main_job() {
     let instead = &manifest.sets[4].parts[0];
     *served.corrupt.lock().unwrap() = Some((codeload(changed), codeload(instead)));
     let other = root.join("other-cache");
-    let (code, _, err) = sb.cmd(&[
-        "definitions",
-        "install",
-        "--manifest",
-        m,
-        "--registry",
-        &registry,
-        "--to",
-        other.to_str().unwrap(),
-    ]);
+    let (code, _, err) = install(Some(&other));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("refused"), "{err}");
     assert!(!other.join(manifest.sets[3].package_label()).exists());

@@ -28,20 +28,6 @@ pub fn installed_dir(cache: &std::path::Path, set: &DefinitionSet) -> PathBuf {
     cache.join(set.package_label())
 }
 
-/// The installed sets of the built-in manifest in the standard package cache, as FHIR path folders (the
-/// `<name>#<version>` folders that hold `package/package.json`).
-pub fn installed_folders() -> Vec<PathBuf> {
-    let Some(cache) = package_cache() else {
-        return Vec::new();
-    };
-    Manifest::builtin()
-        .sets
-        .iter()
-        .map(|s| installed_dir(&cache, s))
-        .filter(|d| d.join("package").join("package.json").is_file())
-        .collect()
-}
-
 /// The alias (the source name the config's `definitions` lists use, e.g. `release-1.2.7`) of an installed
 /// package label `name#version`, from the built-in manifest.
 pub fn alias_of(package_label: &str) -> Option<&'static str> {

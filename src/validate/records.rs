@@ -118,15 +118,8 @@ fn resolves(
     if reference.starts_with("urn:") {
         return false;
     }
-    let path = reference.split(['?', '#']).next().unwrap_or(reference);
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    let n = parts.len();
-    let (ty, id) = if n >= 4 && parts[n - 2] == "_history" {
-        (parts[n - 4], parts[n - 3])
-    } else if n >= 2 {
-        (parts[n - 2], parts[n - 1])
-    } else {
-        // Not a literal reference this check can read.
+    // Not a literal reference this check can read: not judged.
+    let Some((ty, id)) = super::references::reference_type_id(reference) else {
         return true;
     };
     by_type_id.contains(&format!("{ty}/{id}"))

@@ -189,10 +189,15 @@ pub(super) fn instance_path_parent(at: &str) -> String {
 
 /// The resource type a literal reference names: `Patient/1`, `Patient/1/_history/2`, `https://x/fhir/Patient/1`.
 pub(super) fn reference_type(reference: &str) -> Option<String> {
+    reference_type_id(reference).map(|(ty, _)| ty.to_string())
+}
+
+/// The resource type and id a literal reference names (as [`reference_type`]).
+pub(super) fn reference_type_id(reference: &str) -> Option<(&str, &str)> {
     let path = reference.split(['?', '#']).next().unwrap_or(reference);
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     let n = parts.len();
-    let (ty, _id) = if n >= 4 && parts[n - 2] == "_history" {
+    let (ty, id) = if n >= 4 && parts[n - 2] == "_history" {
         (parts[n - 4], parts[n - 3])
     } else if n >= 2 {
         (parts[n - 2], parts[n - 1])
@@ -201,5 +206,5 @@ pub(super) fn reference_type(reference: &str) -> Option<String> {
     };
     let is_type = ty.starts_with(|c: char| c.is_ascii_uppercase())
         && ty.chars().all(|c| c.is_ascii_alphanumeric());
-    is_type.then(|| ty.to_string())
+    is_type.then_some((ty, id))
 }
