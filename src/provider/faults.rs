@@ -119,6 +119,32 @@ faults! {
     ApptUnknownParticipantAccepted => "appt-unknown-participant-accepted", "A booking whose Patient or Location participant the provider does not hold is not refused as a reference not found.";
     ApptRetrieveTimeAccepted => "appt-retrieve-time-accepted", "Retrieve a patient's appointments accepts a start dateTime, reading only its date.";
     ApptBookingRace => "appt-booking-race", "Booking checks that the slots are free, then books them a moment later without checking again, so concurrent bookings of one slot can all succeed.";
+    StructResolvedAllergiesReturned => "struct-resolved-allergies-returned", "Ended allergies are returned (as active allergies) when includeResolvedAllergies is false.";
+    StructNoEndedAllergiesList => "struct-no-ended-allergies-list", "No Ended allergies List is returned when includeResolvedAllergies is true.";
+    StructAllergiesPartOptional => "struct-allergies-part-optional", "includeAllergies without its includeResolvedAllergies part is accepted (as false).";
+    StructIssuesAlwaysIncluded => "struct-issues-always-included", "Prescription issues are returned even when includePrescriptionIssues is false.";
+    StructMedicationDateIgnored => "struct-medication-date-ignored", "medicationSearchFromDate is ignored: every medication is returned.";
+    StructFutureDateAccepted => "struct-future-date-accepted", "Search dates and periods after today are accepted.";
+    StructPartialDateAccepted => "struct-partial-date-accepted", "Partial search dates (2024, 2024-05) are accepted as the first day they cover.";
+    StructNoEmptyReason => "struct-no-empty-reason", "An empty List carries no emptyReason and no note.";
+    StructNoWarningCodes => "struct-no-warning-codes", "Lists carry no warning codes (confidential items, data in transit) or their notes.";
+    StructNoLinkedProblems => "struct-no-linked-problems", "Problems linked to the returned items are not returned.";
+    StructWrongListCode => "struct-wrong-list-code", "Primary Lists carry a wrong SNOMED code.";
+    StructDanglingReference => "struct-dangling-reference", "The Bundle leaves out the Practitioners its resources reference.";
+    StructSensitiveServed => "struct-sensitive-served", "The record of a sensitive patient is returned.";
+    StructDeceasedServed => "struct-deceased-served", "The record of a deceased patient is returned.";
+    StructNoConsentServed => "struct-no-consent-served", "The record of a patient who dissented from sharing is returned.";
+    StructUnknownParameterRefused => "struct-unknown-parameter-refused", "An unrecognised parameter or part is refused with 422 instead of answered with a warning.";
+    StructForbiddenCombinationAccepted => "struct-forbidden-combination-accepted", "Forbidden parameter combinations with consultations or problems are accepted.";
+    StructProblemStatusIgnored => "struct-problem-status-ignored", "filterStatus is ignored: every problem is returned.";
+    StructNotGivenReturned => "struct-not-given-returned", "Immunisations not given are returned when includeNotGiven is false.";
+    StructUncategorisedPeriodIgnored => "struct-uncategorised-period-ignored", "uncategorisedDataSearchPeriod is ignored.";
+    StructMostRecentIgnored => "struct-most-recent-ignored", "includeNumberOfMostRecent is ignored: every consultation is returned.";
+    StructConsultationPeriodIgnored => "struct-consultation-period-ignored", "consultationSearchPeriod is ignored.";
+    StructInvestigationPeriodIgnored => "struct-investigation-period-ignored", "investigationSearchPeriod is ignored.";
+    StructReferralPeriodIgnored => "struct-referral-period-ignored", "referralSearchPeriod is ignored.";
+    StructDiaryDateIgnored => "struct-diary-date-ignored", "diaryEntriesSearchDate is ignored: every diary entry is returned.";
+    StructAreaNotAskedReturned => "struct-area-not-asked-returned", "Medications are returned although includeMedication was not asked for.";
 }
 
 impl fmt::Display for Fault {
@@ -205,6 +231,7 @@ impl Fault {
             | ApptUnknownParticipantAccepted
             | ApptBookingRace => Some(BOOK),
             ApptReadPastAllowed => Some("@AppointmentRead"),
+            f if f.is_structured() => Some("@structured"),
             ApptRetrieveOmitsCancelled
             | ApptRetrievePastRange
             | ApptRetrieveUnknownPatient
@@ -231,6 +258,14 @@ impl Fault {
             | LocationNoManagingOrg => None,
             _ => Some("not @appointments"),
         }
+    }
+
+    /// Faults of Access Record Structured share this name prefix.
+    pub const STRUCTURED_PREFIX: &'static str = "struct-";
+
+    /// Whether the fault breaks an Access Record Structured behaviour.
+    pub fn is_structured(self) -> bool {
+        self.name().starts_with(Self::STRUCTURED_PREFIX)
     }
 
     /// Faults of Appointment Management share this name prefix.

@@ -70,6 +70,8 @@ pub enum ProviderError {
     Definitions(#[from] crate::fhir::DefsError),
     #[error("service root `{0}` must be a path starting with `/` for the reference provider")]
     Root(String),
+    #[error(transparent)]
+    Records(#[from] structured::record::RecordError),
 }
 
 /// The provider's mutable state: patients, the appointment book and appointments, all behind one lock so that a
@@ -95,6 +97,8 @@ pub struct ProviderState {
     error_system: String,
     displays: HashMap<String, String>,
     pub(crate) store: Mutex<Store>,
+    /// The structured records of the pack patients.
+    pub(crate) records: structured::record::Records,
 }
 
 impl ProviderState {
@@ -141,6 +145,7 @@ impl ProviderState {
                 appointments,
                 next_appointment_id,
             }),
+            records: structured::record::Records::embedded()?,
         })
     }
 
@@ -559,8 +564,8 @@ async fn dispatch(
         I::AppointmentAmend => appointments::update(st, req, Change::Amend),
         I::AppointmentCancel => appointments::update(st, req, Change::Cancel),
         I::AppointmentSearch => appointments::retrieve(st, req),
+        I::GetStructuredRecord => structured::get_structured_record(st, req),
         I::StructuredMetadataRead
-        | I::GetStructuredRecord
         | I::MigrateStructuredRecord
         | I::DocumentsMetadataRead
         | I::DocumentsPatientSearch

@@ -72,6 +72,9 @@ pub struct StructuredRequest {
     pub referrals: Option<DateRange>,
     /// `includeDiaryEntries`: entries on or before this date (`None`: every entry).
     pub diary: Option<Option<NaiveDate>>,
+    /// Parameters (`name`) and parts (`name.part`) this version does not know: answered with a warning each
+    /// (forwards compatibility), never refused.
+    pub unsupported: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,8 +154,36 @@ fn value_of(p: &Value) -> Option<(&str, &Value)> {
     })
 }
 
+/// Rules the reference provider's faults relax (all off: the specification's rules).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Leniency {
+    pub allergies_part_optional: bool,
+    pub future_dates: bool,
+    pub partial_dates: bool,
+    pub refuse_unknown: bool,
+    pub forbidden_combinations: bool,
+}
+
 /// Reads and checks the request's `Parameters` against the operation's rules on `today` (UK date).
 pub fn parse(body: &Value, today: NaiveDate) -> Result<StructuredRequest, ParamError> {
+    parse_with(body, today, Leniency::default())
+}
+
+/// [`parse`] with some rules relaxed.
+pub fn parse_with(
+    body: &Value,
+    today: NaiveDate,
+    lenient: Leniency,
+) -> Result<StructuredRequest, ParamError> {
+    let today = if lenient.future_dates {
+        NaiveDate::MAX
+    } else {
+        today
+    };
+    let dates = Dates {
+        today,
+        partial: lenient.partial_dates,
+    };
     if body.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
         return Err(invalid_resource(
             "the request body is not a Parameters resource",
@@ -164,12 +195,18 @@ pub fn parse(body: &Value, today: NaiveDate) -> Result<StructuredRequest, ParamE
         ));
     };
     let mut params: Vec<Param> = Vec::new();
+    let mut unsupported = Vec::new();
     for item in items {
         let Some(name) = item.get("name").and_then(Value::as_str) else {
             return Err(invalid_resource("a parameter has no name"));
         };
         let Some((_, allowed_parts)) = PARAMETERS.iter().find(|(n, _)| *n == name) else {
-            return Err(invalid_parameter(format!("unknown parameter `{name}`")));
+            // Forwards compatibility: a parameter of a later version is reported, not refused.
+            if lenient.refuse_unknown {
+                return Err(invalid_parameter(format!("unknown parameter `{name}`")));
+            }
+            unsupported.push(name.to_string());
+            continue;
         };
         if params.iter().any(|p| p.name == name) {
             return Err(invalid_parameter(format!(
@@ -187,9 +224,13 @@ pub fn parse(body: &Value, today: NaiveDate) -> Result<StructuredRequest, ParamE
                 return Err(invalid_resource(format!("a part of `{name}` has no name")));
             };
             if !allowed_parts.contains(&part_name) {
-                return Err(invalid_parameter(format!(
-                    "`{part_name}` is not a part of `{name}`"
-                )));
+                if lenient.refuse_unknown {
+                    return Err(invalid_parameter(format!(
+                        "`{part_name}` is not a part of `{name}`"
+                    )));
+                }
+                unsupported.push(format!("{name}.{part_name}"));
+                continue;
             }
             if parts.iter().any(|(n, _)| *n == part_name) {
                 return Err(invalid_parameter(format!(
@@ -215,10 +256,13 @@ pub fn parse(body: &Value, today: NaiveDate) -> Result<StructuredRequest, ParamE
         return Err(invalid_parameter("`patientNHSNumber` is required"));
     };
     let nhs_number = nhs_number(nhs)?;
-    check_combinations(&params)?;
+    if !lenient.forbidden_combinations {
+        check_combinations(&params)?;
+    }
 
     let mut req = StructuredRequest {
         nhs_number,
+        unsupported,
         ..StructuredRequest::default()
     };
     for p in &params {
@@ -237,6 +281,10 @@ pub fn parse(body: &Value, today: NaiveDate) -> Result<StructuredRequest, ParamE
         match p.name {
             "includeAllergies" => {
                 let Some(v) = part("includeResolvedAllergies") else {
+                    if lenient.allergies_part_optional {
+                        req.allergies = Some(false);
+                        continue;
+                    }
                     return Err(invalid_parameter(
                         "`includeAllergies` needs its part `includeResolvedAllergies`",
                     ));
@@ -250,13 +298,13 @@ pub fn parse(body: &Value, today: NaiveDate) -> Result<StructuredRequest, ParamE
                         .transpose()?
                         .unwrap_or(true),
                     from: part("medicationSearchFromDate")
-                        .map(|v| past_date(v, "medicationSearchFromDate", today))
+                        .map(|v| past_date(v, "medicationSearchFromDate", dates))
                         .transpose()?,
                 });
             }
             "includeConsultations" => {
                 let period = part("consultationSearchPeriod")
-                    .map(|v| period(v, "consultationSearchPeriod", today))
+                    .map(|v| period(v, "consultationSearchPeriod", dates))
                     .transpose()?;
                 let most_recent = part("includeNumberOfMostRecent")
                     .map(|v| positive_int(v, "includeNumberOfMostRecent"))
@@ -300,28 +348,28 @@ pub fn parse(body: &Value, today: NaiveDate) -> Result<StructuredRequest, ParamE
                 req.uncategorised = Some(optional_period(
                     part("uncategorisedDataSearchPeriod"),
                     "uncategorisedDataSearchPeriod",
-                    today,
+                    dates,
                 )?);
             }
             "includeInvestigations" => {
                 req.investigations = Some(optional_period(
                     part("investigationSearchPeriod"),
                     "investigationSearchPeriod",
-                    today,
+                    dates,
                 )?);
             }
             "includeReferrals" => {
                 req.referrals = Some(optional_period(
                     part("referralSearchPeriod"),
                     "referralSearchPeriod",
-                    today,
+                    dates,
                 )?);
             }
             "includeDiaryEntries" => {
                 let date = part("diaryEntriesSearchDate")
                     .map(|v| {
-                        let d = whole_date(v, "diaryEntriesSearchDate")?;
-                        if d < today {
+                        let d = whole_date(v, "diaryEntriesSearchDate", dates)?;
+                        if d < today && !lenient.future_dates {
                             return Err(invalid_parameter(
                                 "`diaryEntriesSearchDate` must be today or later",
                             ));
@@ -405,28 +453,43 @@ fn positive_int((t, v): (&str, &Value), name: &str) -> Result<u32, ParamError> {
     }
 }
 
+/// The day dates are judged against, and whether partial dates pass (a fault).
+#[derive(Debug, Clone, Copy)]
+struct Dates {
+    today: NaiveDate,
+    partial: bool,
+}
+
 /// A whole date `YYYY-MM-DD` (partial dates and date-times are refused).
-fn parse_whole_date(text: &str) -> Option<NaiveDate> {
+fn parse_whole_date(text: &str, partial: bool) -> Option<NaiveDate> {
+    if partial {
+        let padded = match text.len() {
+            4 => format!("{text}-01-01"),
+            7 => format!("{text}-01"),
+            _ => text.to_string(),
+        };
+        return NaiveDate::parse_from_str(&padded, "%Y-%m-%d").ok();
+    }
     (text.len() == 10)
         .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
         .flatten()
 }
 
-fn whole_date((t, v): (&str, &Value), name: &str) -> Result<NaiveDate, ParamError> {
+fn whole_date((t, v): (&str, &Value), name: &str, d: Dates) -> Result<NaiveDate, ParamError> {
     let text = v.as_str().filter(|_| t == "Date").unwrap_or_default();
-    parse_whole_date(text)
+    parse_whole_date(text, d.partial)
         .ok_or_else(|| invalid_parameter(format!("`{name}` must be a whole date (YYYY-MM-DD)")))
 }
 
-fn past_date(v: (&str, &Value), name: &str, today: NaiveDate) -> Result<NaiveDate, ParamError> {
-    let d = whole_date(v, name)?;
-    if d > today {
+fn past_date(v: (&str, &Value), name: &str, dates: Dates) -> Result<NaiveDate, ParamError> {
+    let d = whole_date(v, name, dates)?;
+    if d > dates.today {
         return Err(invalid_parameter(format!("`{name}` is in the future")));
     }
     Ok(d)
 }
 
-fn period((t, v): (&str, &Value), name: &str, today: NaiveDate) -> Result<DateRange, ParamError> {
+fn period((t, v): (&str, &Value), name: &str, dates: Dates) -> Result<DateRange, ParamError> {
     if t != "Period" {
         return Err(invalid_parameter(format!("`{name}` must be a valuePeriod")));
     }
@@ -434,10 +497,15 @@ fn period((t, v): (&str, &Value), name: &str, today: NaiveDate) -> Result<DateRa
         match v.get(key) {
             None => Ok(None),
             Some(s) => {
-                let d = s.as_str().and_then(parse_whole_date).ok_or_else(|| {
-                    invalid_parameter(format!("`{name}.{key}` must be a whole date (YYYY-MM-DD)"))
-                })?;
-                if d > today {
+                let d = s
+                    .as_str()
+                    .and_then(|s| parse_whole_date(s, dates.partial))
+                    .ok_or_else(|| {
+                        invalid_parameter(format!(
+                            "`{name}.{key}` must be a whole date (YYYY-MM-DD)"
+                        ))
+                    })?;
+                if d > dates.today {
                     return Err(invalid_parameter(format!(
                         "`{name}.{key}` is in the future"
                     )));
@@ -461,9 +529,9 @@ fn period((t, v): (&str, &Value), name: &str, today: NaiveDate) -> Result<DateRa
 fn optional_period(
     v: Option<(&str, &Value)>,
     name: &str,
-    today: NaiveDate,
+    dates: Dates,
 ) -> Result<DateRange, ParamError> {
-    v.map(|v| period(v, name, today))
+    v.map(|v| period(v, name, dates))
         .transpose()
         .map(Option::unwrap_or_default)
 }

@@ -101,17 +101,6 @@ fn parameter_shape_errors() {
         ),
         "INVALID_PARAMETER"
     );
-    // Unknown parameter and unknown part.
-    assert_eq!(
-        code_of(json!([{"name": "includeEverything"}])),
-        "INVALID_PARAMETER"
-    );
-    assert_eq!(
-        code_of(
-            json!([{"name": "includeProblems", "part": [{"name": "includeNotGiven", "valueBoolean": true}]}])
-        ),
-        "INVALID_PARAMETER"
-    );
     // filterStatus other than active/inactive.
     assert_eq!(
         code_of(
@@ -124,6 +113,33 @@ fn parameter_shape_errors() {
         code_of(json!([{"name": "includeReferrals"}, {"name": "includeReferrals"}])),
         "INVALID_PARAMETER"
     );
+}
+
+#[test]
+fn unknown_parameters_and_parts_are_reported_not_refused() {
+    let r = parse(
+        &request(json!([
+            {"name": "includeEverything"},
+            {"name": "includeProblems", "part": [{"name": "includeNotGiven", "valueBoolean": true}]},
+            {"name": "includeAllergies", "part": [{"name": "includeResolvedAllergies", "valueBoolean": false},
+                {"name": "timePeriod", "valuePeriod": {"start": "2020-01-01"}}]}
+        ])),
+        today(),
+    )
+    .expect("forwards compatible");
+    assert_eq!(
+        r.unsupported,
+        [
+            "includeEverything",
+            "includeProblems.includeNotGiven",
+            "includeAllergies.timePeriod"
+        ]
+    );
+    assert_eq!(r.problems, Some(None));
+    assert_eq!(r.allergies, Some(false));
+    // Nothing recognised at all is still refused.
+    let none = json!({"resourceType": "Parameters", "parameter": [{"name": "includeEverything"}]});
+    assert_eq!(parse(&none, today()).unwrap_err().code, "INVALID_PARAMETER");
 }
 
 #[test]
