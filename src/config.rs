@@ -255,6 +255,9 @@ pub struct TestData {
     pub locations: BTreeMap<String, String>,
     /// Appointment logical ids the API cannot create (an appointment that started before today).
     pub appointments: BTreeMap<String, String>,
+    /// Logical ids the API does not reveal: the Patient ids of pack patients a search must not return
+    /// (`patient9`), the Binary id of the document too large for "Retrieve a document" (`largeDocument`).
+    pub logical_ids: BTreeMap<String, String>,
     pub register_pool: Vec<PoolPatient>,
 }
 
@@ -266,6 +269,7 @@ struct TestDataFile {
     practitioners: Option<BTreeMap<String, String>>,
     locations: Option<BTreeMap<String, String>>,
     appointments: Option<BTreeMap<String, String>>,
+    logical_ids: Option<BTreeMap<String, String>>,
     register_pool: Option<Vec<PoolPatient>>,
 }
 
@@ -386,6 +390,18 @@ pub const DEFAULT_REGISTER_POOL: &[(&str, &str, &str, &str, &str)] = &[
 /// Appointments the reference provider seeds: `pastAppointment` started yesterday (patient2).
 pub const DEFAULT_APPOINTMENTS: &[(&str, &str)] = &[("pastAppointment", "1")];
 
+/// Logical ids of the reference provider the API does not reveal: the pack patients that Find a patient leaves
+/// out (sensitive, superseded, not on PDS, deceased, inactive) and patient4's document over 5 MB.
+pub const DEFAULT_LOGICAL_IDS: &[(&str, &str)] = &[
+    ("patient9", "9"),
+    ("patient10", "10"),
+    ("patient11", "11"),
+    ("patient14", "14"),
+    ("patient18", "18"),
+    ("patient21", "21"),
+    ("largeDocument", "p4-scan-pdf"),
+];
+
 fn to_map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -401,6 +417,7 @@ impl Default for TestData {
             practitioners: to_map(DEFAULT_PRACTITIONERS),
             locations: to_map(DEFAULT_LOCATIONS),
             appointments: to_map(DEFAULT_APPOINTMENTS),
+            logical_ids: to_map(DEFAULT_LOGICAL_IDS),
             register_pool: DEFAULT_REGISTER_POOL
                 .iter()
                 .map(|(n, f, g, s, d)| PoolPatient {
@@ -424,6 +441,7 @@ impl TestData {
             ("practitioners", file.practitioners, &mut data.practitioners),
             ("locations", file.locations, &mut data.locations),
             ("appointments", file.appointments, &mut data.appointments),
+            ("logical_ids", file.logical_ids, &mut data.logical_ids),
         ];
         for (section, given, target) in sections {
             for (name, value) in given.unwrap_or_default() {
@@ -492,6 +510,9 @@ impl TestData {
     }
     pub fn appointment(&self, name: &str) -> Option<&str> {
         self.appointments.get(name).map(String::as_str)
+    }
+    pub fn logical_id(&self, name: &str) -> Option<&str> {
+        self.logical_ids.get(name).map(String::as_str)
     }
 }
 

@@ -403,6 +403,48 @@ fn cs_profile(w: &mut GpcWorld, url: String) -> Step {
     }
 }
 
+#[then(expr = "the CapabilityStatement should list the profile {string} at version {string}")]
+fn cs_profile_version(w: &mut GpcWorld, url: String, version: String) -> Step {
+    let cs = capability(w)?;
+    let wanted = format!("{url}/_history/{version}");
+    let refs: Vec<&str> = cs
+        .get("profile")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("reference").and_then(Value::as_str))
+        .collect();
+    if refs.contains(&wanted.as_str()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "CapabilityStatement.profile: expected {wanted}, got {}",
+            refs.iter()
+                .find(|r| r.starts_with(url.as_str()))
+                .unwrap_or(&"(absent)")
+        ))
+    }
+}
+
+#[then(expr = "the CapabilityStatement should list the operation {string} defined by {string}")]
+fn cs_operation_definition(w: &mut GpcWorld, name: String, definition: String) -> Step {
+    let cs = capability(w)?;
+    let found = json_path::get(cs, "rest[0].operation")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|o| o.get("name").and_then(Value::as_str) == Some(name.as_str()))
+        .and_then(|o| o.pointer("/definition/reference").and_then(Value::as_str))
+        .map(String::from);
+    match found {
+        Some(d) if d == definition => Ok(()),
+        other => Err(format!(
+            "CapabilityStatement.rest[0].operation(`{name}`).definition: expected {definition}, got {}",
+            other.unwrap_or_else(|| "(no such operation)".into())
+        )),
+    }
+}
+
 #[then(expr = "the CapabilityStatement should list the operation {string}")]
 fn cs_operation(w: &mut GpcWorld, name: String) -> Step {
     let cs = capability(w)?;

@@ -6,15 +6,17 @@
 //! - [`json_path`]: read, set and remove elements of a resource by path;
 //! - [`uk_time`]: UK dates and times as the harness computes them (independently of the reference provider);
 //! - one module per capability of steps: [`common`] (HTTP, headers, JWT, formats, validation), [`foundations`],
-//!   [`appointments`].
+//!   [`appointments`], [`structured`].
 
 pub mod appointments;
 pub mod common;
 pub mod context;
+pub mod documents;
 pub mod foundations;
 pub mod json_path;
 pub mod placeholders;
 pub mod recipes;
+pub mod structured;
 pub mod uk_time;
 pub mod world;
 

@@ -9,6 +9,7 @@
 //! | `{sds:practitioner1}` | the SDS user id of a logical practitioner (`test_data.practitioners`) |
 //! | `{loc:SIT1}` | the ODS site code of a logical location (`test_data.locations`) |
 //! | `{appt:pastAppointment}` | the logical id of an appointment the provider holds (`test_data.appointments`) |
+//! | `{logical-id:patient9}` | a logical id the API does not reveal (`test_data.logical_ids`: hidden patients, `largeDocument`) |
 //! | `{stored:name}` | a value an earlier step of the same scenario stored (`appointment`, `version`, `etag`, ...) |
 //! | `{date:+3}` | the UK date three days after today by the run's clock, `yyyy-MM-dd` |
 //! | `{date:-1 <format>}` | the UK date one day before today in a format: `yyyy-MM-dd`, `yyyy-MM-ddTHH:mm:sszzz` (UK midnight with its offset), `yyyy-MM-ddTHH:mm:ss` (no offset), `yyyy-MM-ddTHH:mm:ssZ` (UK midnight in UTC), `yyyy-MM`, `yyyy` |
@@ -24,8 +25,16 @@ use super::uk_time;
 use crate::config::TestData;
 
 /// The placeholder kinds.
-const KINDS: [&str; 8] = [
-    "nhs", "bad-nhs", "ods", "sds", "loc", "appt", "stored", "date",
+const KINDS: [&str; 9] = [
+    "nhs",
+    "bad-nhs",
+    "ods",
+    "sds",
+    "loc",
+    "appt",
+    "logical-id",
+    "stored",
+    "date",
 ];
 
 /// What placeholders resolve against.
@@ -62,6 +71,7 @@ pub fn expand(text: &str, sources: &Sources<'_>) -> Result<String, String> {
             "sds" => data.practitioner(key).map(String::from),
             "loc" => data.location(key).map(String::from),
             "appt" => data.appointment(key).map(String::from),
+            "logical-id" => data.logical_id(key).map(String::from),
             "date" => Some(date_text(key, sources.today)?),
             _ => sources.stored.get(key).cloned(),
         }

@@ -6,7 +6,9 @@ use cucumber::given;
 
 use super::appointments::{body, fixtures, slots};
 use super::common::interaction_named;
+use super::documents as docs;
 use super::foundations as fdn;
+use super::structured;
 use super::world::GpcWorld;
 use crate::spine::catalogue::Interaction;
 
@@ -95,16 +97,30 @@ pub async fn configure_valid(w: &mut GpcWorld, interaction: Interaction) -> Step
             w.params.push(("start".into(), last));
             Ok(())
         }
-        I::StructuredMetadataRead
-        | I::GetStructuredRecord
-        | I::MigrateStructuredRecord
-        | I::DocumentsMetadataRead
-        | I::DocumentsPatientSearch
-        | I::DocumentsSearch
-        | I::DocumentsRetrieve
-        | I::DocumentsMigrate
-        | I::HtmlMetadataRead
-        | I::GetCareRecord => Err(format!(
+        I::StructuredMetadataRead => w.configure(interaction),
+        I::GetStructuredRecord => {
+            w.configure(interaction)?;
+            structured::request::valid_get(w)
+        }
+        I::MigrateStructuredRecord => {
+            w.configure(interaction)?;
+            structured::request::valid_migrate(w)
+        }
+        I::DocumentsMetadataRead => w.configure(interaction),
+        I::DocumentsPatientSearch => {
+            w.configure(interaction)?;
+            fdn::nhs_identifier(w, "patient2".into())
+        }
+        I::DocumentsSearch => {
+            w.configure(interaction)?;
+            docs::id_of_documents_patient(w, "patient2".into()).await?;
+            docs::add_mandatory(w)
+        }
+        I::DocumentsRetrieve | I::DocumentsMigrate => {
+            w.configure(interaction)?;
+            docs::id_of_binary(w, "patient2".into()).await
+        }
+        I::HtmlMetadataRead | I::GetCareRecord => Err(format!(
             "the harness has no valid-request recipe for {interaction} yet ({} is not implemented)",
             interaction.capability().tag()
         )),

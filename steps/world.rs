@@ -152,12 +152,9 @@ impl GpcWorld {
             ("Accept".into(), headers::FHIR_JSON.into()),
         ];
         let audience = self.ctx.root(interaction.capability()).to_string();
-        self.jwt = Some(Jwt::build(
-            &cfg.jwt,
-            &audience,
-            interaction.scope(),
-            self.now(),
-        ));
+        let mut jwt = Jwt::build(&cfg.jwt, &audience, interaction.scope(), self.now());
+        jwt.claims["reason_for_request"] = serde_json::json!(interaction.jwt_reason());
+        self.jwt = Some(jwt);
         Ok(())
     }
 

@@ -123,6 +123,7 @@ faults! {
     StructNoEndedAllergiesList => "struct-no-ended-allergies-list", "No Ended allergies List is returned when includeResolvedAllergies is true.";
     StructAllergiesPartOptional => "struct-allergies-part-optional", "includeAllergies without its includeResolvedAllergies part is accepted (as false).";
     StructIssuesAlwaysIncluded => "struct-issues-always-included", "Prescription issues are returned even when includePrescriptionIssues is false.";
+    StructIssuesFlagInverted => "struct-issues-flag-inverted", "includePrescriptionIssues is read inverted: true leaves the issues out, false includes them.";
     StructMedicationDateIgnored => "struct-medication-date-ignored", "medicationSearchFromDate is ignored: every medication is returned.";
     StructFutureDateAccepted => "struct-future-date-accepted", "Search dates and periods after today are accepted.";
     StructPartialDateAccepted => "struct-partial-date-accepted", "Partial search dates (2024, 2024-05) are accepted as the first day they cover.";
@@ -133,11 +134,18 @@ faults! {
     StructDanglingReference => "struct-dangling-reference", "The Bundle leaves out the Practitioners its resources reference.";
     StructSensitiveServed => "struct-sensitive-served", "The record of a sensitive patient is returned.";
     StructDeceasedServed => "struct-deceased-served", "The record of a deceased patient is returned.";
+    StructInactiveServed => "struct-inactive-served", "The record of a patient who is no longer an active registered patient is returned.";
+    StructSupersededServed => "struct-superseded-served", "The record of a patient asked for by a superseded NHS number is returned.";
+    StructUntracedServed => "struct-untraced-served", "The record of a patient whose NHS number is not traced on PDS (not verified) is returned.";
     StructNoConsentServed => "struct-no-consent-served", "The record of a patient who dissented from sharing is returned.";
     StructUnknownParameterRefused => "struct-unknown-parameter-refused", "An unrecognised parameter or part is refused with 422 instead of answered with a warning.";
     StructForbiddenCombinationAccepted => "struct-forbidden-combination-accepted", "Forbidden parameter combinations with consultations or problems are accepted.";
     StructProblemStatusIgnored => "struct-problem-status-ignored", "filterStatus is ignored: every problem is returned.";
     StructNotGivenReturned => "struct-not-given-returned", "Immunisations not given are returned when includeNotGiven is false.";
+    StructNotGivenWithheld => "struct-not-given-withheld", "Immunisations not given are never returned, even when includeNotGiven is true.";
+    StructPeriodOrderUnchecked => "struct-period-order-unchecked", "A search period that starts after it ends is accepted.";
+    StructConsultationBothAccepted => "struct-consultation-both-accepted", "consultationSearchPeriod and includeNumberOfMostRecent together are accepted (the period wins).";
+    StructMostRecentUnchecked => "struct-most-recent-unchecked", "includeNumberOfMostRecent below 1 is accepted (as no limit).";
     StructUncategorisedPeriodIgnored => "struct-uncategorised-period-ignored", "uncategorisedDataSearchPeriod is ignored.";
     StructMostRecentIgnored => "struct-most-recent-ignored", "includeNumberOfMostRecent is ignored: every consultation is returned.";
     StructConsultationPeriodIgnored => "struct-consultation-period-ignored", "consultationSearchPeriod is ignored.";
@@ -145,6 +153,54 @@ faults! {
     StructReferralPeriodIgnored => "struct-referral-period-ignored", "referralSearchPeriod is ignored.";
     StructDiaryDateIgnored => "struct-diary-date-ignored", "diaryEntriesSearchDate is ignored: every diary entry is returned.";
     StructAreaNotAskedReturned => "struct-area-not-asked-returned", "Medications are returned although includeMedication was not asked for.";
+    StructDateTimeAccepted => "struct-date-time-accepted", "A search date or period with a time or offset is accepted, reading only its date.";
+    StructBadDateIgnored => "struct-bad-date-ignored", "A search date that is not a date is ignored (as if absent) instead of refused.";
+    StructValueTypeUnchecked => "struct-value-type-unchecked", "A part's value type is not checked (valueString \"false\" is read as the boolean).";
+    StructEmptyPartIgnored => "struct-empty-part-ignored", "A part parameter without a value is ignored instead of refused.";
+    StructFilterStatusUnchecked => "struct-filter-status-unchecked", "A filterStatus other than active or inactive is accepted (as no filter).";
+    StructCapabilityWrongVersion => "struct-capability-wrong-version", "The structured CapabilityStatement says version 1.5.0.";
+    StructCapabilityUnversionedProfiles => "struct-capability-unversioned-profiles", "The structured CapabilityStatement lists its profiles without their `_history` versions.";
+    StructCapabilityOldOperation => "struct-capability-old-operation", "The structured CapabilityStatement names GetStructuredRecord OperationDefinition 1.12 (release 1.2.7) instead of 1.16.";
+    StructCapabilityNoMigrate => "struct-capability-no-migrate", "The structured CapabilityStatement omits the gpc.migratestructuredrecord operation.";
+    StructConfidentialReturned => "struct-confidential-returned", "Confidential items are returned by get structured record (and no confidential-items warning is given).";
+    StructMigrateReasonUnchecked => "struct-migrate-reason-unchecked", "Migrate accepts a JWT whose reason_for_request is not `migration`.";
+    StructMigrateScopeUnchecked => "struct-migrate-scope-unchecked", "Migrate does not match the JWT's confidentiality scope (conf/N, conf/R) to includeSensitiveInformation.";
+    StructMigrateSensitiveUnfiltered => "struct-migrate-sensitive-unfiltered", "Migrate without includeSensitiveInformation still returns confidential items.";
+    StructMigrateSensitiveWithheld => "struct-migrate-sensitive-withheld", "Migrate with includeSensitiveInformation still withholds confidential items.";
+    StructMigrateExtraParamAccepted => "struct-migrate-extra-param-accepted", "Migrate accepts parameters other than patientNHSNumber and includeFullRecord.";
+    // Access Document 1.6.2 (names start with `doc-`).
+    DocCapabilityWrongVersion => "doc-capability-wrong-version", "The documents CapabilityStatement says version 1.5.0.";
+    DocCapabilityNoSearchParams => "doc-capability-no-search-params", "The documents CapabilityStatement lists no DocumentReference search parameters, includes or revinclude.";
+    DocTemporaryPatientFound => "doc-temporary-patient-found", "Find a patient on the documents server returns temporarily registered patients.";
+    DocPatientIdentifierUnchecked => "doc-patient-identifier-unchecked", "Find a patient on the documents server answers an identifier without a system or a value with an empty searchset instead of 422 INVALID_PARAMETER.";
+    DocIncludeOptional => "doc-include-optional", "A document search without the mandatory `_include` and `_revinclude:recurse` parameters is answered 200.";
+    DocUnknownParameterRefused => "doc-unknown-parameter-refused", "A document search with an unrecognised parameter is refused with 422 instead of the parameter being ignored.";
+    DocCreatedUnchecked => "doc-created-unchecked", "A malformed `created` value is ignored instead of refused as an invalid parameter.";
+    DocAuthorSystemUnchecked => "doc-author-system-unchecked", "An `author` identifier that is not an ODS code is ignored instead of refused as an invalid parameter.";
+    DocCreatedIgnored => "doc-created-ignored", "The `created` filter is ignored: documents created at any time are returned.";
+    DocAuthorIgnored => "doc-author-ignored", "The `author` filter is ignored: documents of every author are returned.";
+    DocDescriptionIgnored => "doc-description-ignored", "The `description` filter is ignored: documents of any description are returned.";
+    DocIncludeIgnored => "doc-include-ignored", "`_include` is ignored: the Bundle holds the DocumentReferences without their Patient, Organizations and Practitioners.";
+    DocRevincludeIgnored => "doc-revinclude-ignored", "`_revinclude:recurse=PractitionerRole:practitioner` is ignored: no PractitionerRole is returned.";
+    DocOtherPatientsDocuments => "doc-other-patients-documents", "A document search returns the documents of every patient, not only the patient in the URL.";
+    DocUnknownPatientEmpty => "doc-unknown-patient-empty", "A document search for an unknown patient answers an empty searchset instead of 404 PATIENT_NOT_FOUND.";
+    DocSensitiveServed => "doc-sensitive-served", "The documents of a sensitive patient are returned.";
+    DocDeceasedServed => "doc-deceased-served", "The documents of a patient who died more than 28 days ago are returned.";
+    DocInactiveServed => "doc-inactive-served", "The documents of an inactive patient are returned.";
+    DocNoConsentServed => "doc-no-consent-served", "The documents of a patient who dissented from sharing are returned.";
+    DocTemporaryDocumentsServed => "doc-temporary-documents-served", "The documents of a temporarily registered (not Regular/GMS) patient are searched instead of PATIENT_NOT_FOUND.";
+    DocNoCustodian => "doc-no-custodian", "DocumentReferences carry no custodian (and the custodian Organization is not included).";
+    DocNotInUseElements => "doc-not-in-use-elements", "DocumentReferences carry docStatus, class, authenticator and content.attachment.data, which must not be populated.";
+    DocWrongSize => "doc-wrong-size", "DocumentReference content.attachment.size is the length of the base64 text, not of the document.";
+    DocBinaryMissing => "doc-binary-missing", "DocumentReference urls name Binaries the provider does not hold (retrieving them answers 404).";
+    DocBundleIdNotTraceId => "doc-bundle-id-not-trace-id", "The documents searchset Bundle's id is a new UUID instead of the request's Ssp-TraceID.";
+    DocNoFullUrl => "doc-no-full-url", "The documents searchset Bundle's entries have no fullUrl.";
+    DocLargeNoPlaceholder => "doc-large-no-placeholder", "The DocumentReference of a document over 5 MB carries a url and no placeholder title.";
+    DocLargeRetrievable => "doc-large-retrievable", "Retrieve a document returns a document over 5 MB instead of answering 404 NO_RECORD_FOUND.";
+    DocLargeTruncated => "doc-large-truncated", "Migrate a document returns only the first 5 MB of a document over 5 MB.";
+    DocUnknownBinaryFound => "doc-unknown-binary-found", "Retrieve and migrate of a Binary the provider does not hold answer 200 with an empty document instead of 404 NO_RECORD_FOUND.";
+    DocBinaryWrongContentType => "doc-binary-wrong-content-type", "Binary resources declare contentType application/octet-stream instead of the document's MIME type.";
+    DocMigrateDirectCareAccepted => "doc-migrate-directcare-accepted", "Migrate a document accepts a JWT whose reason_for_request is `directcare`.";
 }
 
 impl fmt::Display for Fault {
@@ -232,6 +288,7 @@ impl Fault {
             | ApptBookingRace => Some(BOOK),
             ApptReadPastAllowed => Some("@AppointmentRead"),
             f if f.is_structured() => Some("@structured"),
+            f if f.is_documents() => Some("@documents"),
             ApptRetrieveOmitsCancelled
             | ApptRetrievePastRange
             | ApptRetrieveUnknownPatient
@@ -266,6 +323,14 @@ impl Fault {
     /// Whether the fault breaks an Access Record Structured behaviour.
     pub fn is_structured(self) -> bool {
         self.name().starts_with(Self::STRUCTURED_PREFIX)
+    }
+
+    /// Faults of Access Document share this name prefix.
+    pub const DOCUMENTS_PREFIX: &'static str = "doc-";
+
+    /// Whether the fault breaks an Access Document behaviour.
+    pub fn is_documents(self) -> bool {
+        self.name().starts_with(Self::DOCUMENTS_PREFIX)
     }
 
     /// Faults of Appointment Management share this name prefix.

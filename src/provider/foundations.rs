@@ -18,19 +18,24 @@ pub(crate) fn meta(st: &ProviderState, profile_url: &str, version: u64) -> Value
 }
 
 pub(crate) fn searchset(st: &ProviderState, resources: Vec<Value>) -> Reply {
+    let entries = resources
+        .into_iter()
+        .map(|r| json!({ "resource": r }))
+        .collect();
+    searchset_reply(st, uuid::Uuid::new_v4().to_string(), entries)
+}
+
+/// A searchset Bundle of these entries: GPConnect-Searchset-Bundle-1 forbids `total` (max 0), and an empty search
+/// has no `entry` at all.
+pub(crate) fn searchset_reply(st: &ProviderState, id: String, entries: Vec<Value>) -> Reply {
     let kind = if st.fault(Fault::BundleWrongType) {
         "collection"
     } else {
         "searchset"
     };
-    let entries: Vec<Value> = resources
-        .into_iter()
-        .map(|r| json!({ "resource": r }))
-        .collect();
-    // GPConnect-Searchset-Bundle-1 forbids `total` (max 0); an empty search has no `entry` at all.
     let mut body = json!({
         "resourceType": "Bundle",
-        "id": uuid::Uuid::new_v4().to_string(),
+        "id": id,
         "meta": { "profile": [profile::SEARCHSET_BUNDLE] },
         "type": kind
     });

@@ -4,6 +4,7 @@
 
 mod appointments;
 pub mod data;
+pub mod documents;
 pub mod faults;
 mod foundations;
 pub mod negotiate;
@@ -72,6 +73,8 @@ pub enum ProviderError {
     Root(String),
     #[error(transparent)]
     Records(#[from] structured::record::RecordError),
+    #[error(transparent)]
+    Documents(#[from] documents::LibraryError),
 }
 
 /// The provider's mutable state: patients, the appointment book and appointments, all behind one lock so that a
@@ -99,6 +102,8 @@ pub struct ProviderState {
     pub(crate) store: Mutex<Store>,
     /// The structured records of the pack patients.
     pub(crate) records: structured::record::Records,
+    /// The documents of the pack patients (Access Document), generated when the provider starts.
+    pub(crate) documents: Arc<documents::Library>,
 }
 
 impl ProviderState {
@@ -146,6 +151,7 @@ impl ProviderState {
                 next_appointment_id,
             }),
             records: structured::record::Records::embedded()?,
+            documents: documents::Library::embedded()?,
         })
     }
 
@@ -226,6 +232,10 @@ pub(crate) struct Req<'a> {
     pub prefer_minimal: bool,
     /// The absolute service root the request came in on (`http://host/root`), for `Location` headers.
     pub base_url: String,
+    /// The claims of the request's JWT (checked by the pipeline; handlers read interaction-specific claims).
+    pub jwt_claims: Value,
+    /// The request's `Ssp-TraceID` (the documents searchset Bundle's id).
+    pub trace_id: String,
 }
 
 impl Req<'_> {
@@ -494,7 +504,7 @@ async fn process(
         ));
     };
     let interaction = *interaction;
-    check_jwt(st, h, interaction)?;
+    let jwt_claims = check_jwt(st, h, interaction)?;
     format.map_err(|v| {
         api_error(
             "UNSUPPORTED_MEDIA_TYPE",
@@ -536,6 +546,11 @@ async fn process(
         if_match: header(h, "if-match").map(String::from),
         prefer_minimal,
         base_url,
+        jwt_claims,
+        trace_id: header(h, headers::SSP_TRACE_ID)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     };
     dispatch(st, interaction, &req).await
 }
@@ -565,22 +580,26 @@ async fn dispatch(
         I::AppointmentCancel => appointments::update(st, req, Change::Cancel),
         I::AppointmentSearch => appointments::retrieve(st, req),
         I::GetStructuredRecord => structured::get_structured_record(st, req),
-        I::StructuredMetadataRead
-        | I::MigrateStructuredRecord
-        | I::DocumentsMetadataRead
-        | I::DocumentsPatientSearch
-        | I::DocumentsSearch
-        | I::DocumentsRetrieve
-        | I::DocumentsMigrate
-        | I::HtmlMetadataRead
-        | I::GetCareRecord => Err(api_error(
+        I::MigrateStructuredRecord => structured::migrate_structured_record(st, req),
+        I::StructuredMetadataRead => Ok(Reply::ok(structured::capability::statement(st))),
+        I::DocumentsMetadataRead => Ok(documents::capability_statement(st)),
+        I::DocumentsPatientSearch => documents::patient_search(st, req),
+        I::DocumentsSearch => documents::search(st, req),
+        I::DocumentsRetrieve => documents::retrieve(st, req),
+        I::DocumentsMigrate => documents::migrate(st, req),
+        I::HtmlMetadataRead | I::GetCareRecord => Err(api_error(
             "NOT_IMPLEMENTED",
             format!("{interaction} is not implemented by the reference provider yet"),
         )),
     }
 }
 
-fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: Interaction) -> Result<(), ApiError> {
+/// Checks the request's JWT; returns its claims.
+fn check_jwt(
+    st: &ProviderState,
+    h: &HeaderMap,
+    interaction: Interaction,
+) -> Result<Value, ApiError> {
     let auth = header(h, headers::AUTHORIZATION).unwrap_or_default();
     let Some(token) = auth.strip_prefix("Bearer ") else {
         return Err(api_error(
@@ -634,6 +653,15 @@ fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: Interaction) -> Res
         }
     }
     let now = st.clock.unix_seconds();
+    // Only the migrate operations take `migration`; their handlers check it (with the confidentiality).
+    let reason = claims.get("reason_for_request").and_then(Value::as_str);
+    if opts.check_reason && interaction.jwt_reason() == "directcare" && reason == Some("migration")
+    {
+        return Err(api_error(
+            "BAD_REQUEST",
+            format!("JWT `reason_for_request` must be `directcare` for {interaction}"),
+        ));
+    }
     jwt::check(&jwt, &signature, interaction.scope(), now, opts).map_err(|v| {
         let code = if v.status == 422 {
             "INVALID_RESOURCE"
@@ -641,7 +669,8 @@ fn check_jwt(st: &ProviderState, h: &HeaderMap, interaction: Interaction) -> Res
             "BAD_REQUEST"
         };
         api_error(code, v.message)
-    })
+    })?;
+    Ok(jwt.claims)
 }
 
 /// Builds the OperationOutcome reply for an error.

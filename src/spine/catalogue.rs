@@ -361,7 +361,7 @@ catalogue! {
         method: Method::Post,
         path: "/Patient/$gpc.getstructuredrecord",
         scope: "patient/*.read",
-        response: Response::bundle(profile::STRUCTURED_BUNDLE, &[]),
+        response: Response::bundle(profile::STRUCTURED_BUNDLE, STRUCTURED_RESOURCES),
     }
     MigrateStructuredRecord {
         urn: urn!("operation:gpc.migratestructuredrecord-1"),
@@ -369,8 +369,8 @@ catalogue! {
         spec_version: "1.6.2",
         method: Method::Post,
         path: "/Patient/$gpc.migratestructuredrecord",
-        scope: "patient/*.read",
-        response: Response::bundle(profile::STRUCTURED_BUNDLE, &[]),
+        scope: "patient/*.read conf/N",
+        response: Response::bundle(profile::STRUCTURED_BUNDLE, STRUCTURED_RESOURCES),
     }
     // Access Document 1.6.2
     DocumentsMetadataRead {
@@ -398,7 +398,13 @@ catalogue! {
         method: Method::Get,
         path: "/Patient/{id}/DocumentReference",
         scope: "patient/*.read",
-        response: Response::searchset(&[]),
+        response: Response::searchset(&[
+            ("DocumentReference", profile::DOCUMENT_REFERENCE),
+            ("Patient", profile::PATIENT),
+            ("Organization", profile::ORGANIZATION),
+            ("Practitioner", profile::PRACTITIONER),
+            ("PractitionerRole", profile::PRACTITIONER_ROLE),
+        ]),
     }
     DocumentsRetrieve {
         urn: "urn:nhs:names:services:gpconnect:documents:fhir:rest:read:binary-1",
@@ -439,6 +445,77 @@ catalogue! {
     }
 }
 
+/// The resources a structured record Bundle holds and the profile of each (retrieve page, "Payload response
+/// body"; the structured CapabilityStatement's profile list).
+const STRUCTURED_RESOURCES: &[(&str, &str)] = &[
+    ("Patient", profile::PATIENT),
+    ("Organization", profile::ORGANIZATION),
+    ("Practitioner", profile::PRACTITIONER),
+    ("PractitionerRole", profile::PRACTITIONER_ROLE),
+    ("Location", profile::LOCATION),
+    ("OperationOutcome", profile::OPERATION_OUTCOME),
+    (
+        "AllergyIntolerance",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1",
+    ),
+    (
+        "Medication",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Medication-1",
+    ),
+    (
+        "MedicationStatement",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationStatement-1",
+    ),
+    (
+        "MedicationRequest",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationRequest-1",
+    ),
+    (
+        "List",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1",
+    ),
+    (
+        "Immunization",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Immunization-1",
+    ),
+    (
+        "Condition",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1",
+    ),
+    (
+        "Encounter",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1",
+    ),
+    (
+        "Observation",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1",
+    ),
+    (
+        "DiagnosticReport",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-DiagnosticReport-1",
+    ),
+    (
+        "Specimen",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Specimen-1",
+    ),
+    (
+        "ProcedureRequest",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProcedureRequest-1",
+    ),
+    (
+        "ReferralRequest",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1",
+    ),
+    (
+        "DocumentReference",
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-DocumentReference-1",
+    ),
+    (
+        "HealthcareService",
+        "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-HealthcareService-1",
+    ),
+];
+
 impl Interaction {
     pub fn urn(self) -> &'static str {
         self.spec().urn
@@ -457,6 +534,14 @@ impl Interaction {
     }
     pub fn scope(self) -> &'static str {
         self.spec().scope
+    }
+    /// The JWT `reason_for_request` the interaction needs: `migration` for the migrate operations (GP2GP
+    /// record transfer), `directcare` for every other.
+    pub fn jwt_reason(self) -> &'static str {
+        match self {
+            Interaction::MigrateStructuredRecord | Interaction::DocumentsMigrate => "migration",
+            _ => "directcare",
+        }
     }
     pub fn response(self) -> &'static Response {
         &self.spec().response

@@ -61,6 +61,8 @@ pub mod profile {
         "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1";
     pub const SLOT: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Slot-1";
     pub const SCHEDULE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Schedule-1";
+    pub const DOCUMENT_REFERENCE: &str =
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-DocumentReference-1";
     pub const STRUCTURED_BUNDLE: &str =
         "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1";
     pub const REGISTER_PATIENT_OPERATION: &str =

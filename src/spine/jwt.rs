@@ -286,7 +286,10 @@ pub fn check(
         let mut words = requested.split(' ');
         let first = words.next().unwrap_or_default();
         let rest_ok = words.all(|w| w == "conf/N" || w == "conf/R");
-        if first != scope || !rest_ok {
+        // The interaction's scope may name a confidentiality (migrate: `patient/*.read conf/N`); which one
+        // applies is the interaction's own rule, checked by its handler.
+        let base = scope.split(' ').next().unwrap_or_default();
+        if first != base || !rest_ok {
             return Err(bad(format!(
                 "JWT `requested_scope` must be `{scope}` for this interaction, found `{requested}`"
             )));

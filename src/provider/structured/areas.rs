@@ -2,6 +2,8 @@
 //! the primary items of an area, filtered by the request's part parameters (retrieve page, "Payload response
 //! body"), with the dates each filter reads.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 use serde_json::Value;
 
@@ -240,6 +242,48 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// The `related` targets of an Observation.
+fn related_targets(o: &Value) -> Vec<String> {
+    o.get("related")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| str_at(r, "/target/reference").map(String::from))
+        .collect()
+}
+
+/// The Observations (`Type/id`) that belong to `reports`: those a report references (test groups, results,
+/// report filing comments) and, transitively, those linked to them through `related` in either direction (a test
+/// group's members, a filing comment that points at the result or group it files).
+pub fn report_observations<'a>(
+    record: &[Value],
+    reports: impl IntoIterator<Item = &'a Value>,
+) -> BTreeSet<String> {
+    let mut found: BTreeSet<String> = reports
+        .into_iter()
+        .flat_map(references)
+        .filter(|k| k.starts_with("Observation/"))
+        .collect();
+    let observations: Vec<(String, Vec<String>)> = record
+        .iter()
+        .filter(|r| resource_type(r) == "Observation")
+        .map(|o| (key_of(o), related_targets(o)))
+        .collect();
+    loop {
+        let before = found.len();
+        for (key, targets) in &observations {
+            if found.contains(key) {
+                found.extend(targets.iter().cloned());
+            } else if targets.iter().any(|t| found.contains(t)) {
+                found.insert(key.clone());
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}
+
 /// Is this AllergyIntolerance ended?
 pub fn allergy_ended(r: &Value) -> bool {
     str_at(r, "/clinicalStatus") == Some("resolved")
@@ -315,7 +359,7 @@ pub fn select<'a>(
             let status = req.problems.flatten();
             of_type("Condition")
                 .filter(|c| match status {
-                    None => true,
+                    None | Some(ProblemStatus::Any) => true,
                     Some(ProblemStatus::Active) => str_at(c, "/clinicalStatus") == Some("active"),
                     Some(ProblemStatus::Inactive) => str_at(c, "/clinicalStatus") != Some("active"),
                 })
@@ -330,17 +374,7 @@ pub fn select<'a>(
         Area::Uncategorised => {
             let range = req.uncategorised.unwrap_or_default();
             // Observations that are part of an investigation are not uncategorised data.
-            let in_reports: Vec<String> = of_type("DiagnosticReport")
-                .flat_map(references)
-                .chain(of_type("Observation").flat_map(|o| {
-                    o.get("related")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|r| str_at(r, "/target/reference").map(String::from))
-                        .collect::<Vec<_>>()
-                }))
-                .collect();
+            let in_reports = report_observations(record, of_type("DiagnosticReport"));
             of_type("Observation")
                 .filter(|o| !in_reports.contains(&key_of(o)))
                 .filter(|o| in_range(item_date(o), &range))
@@ -408,6 +442,59 @@ mod tests {
         assert!(in_range(Some("2024-06-30T23:00:00+01:00"), &range));
         assert!(!in_range(Some("2024-07-01"), &range));
         assert!(in_range(None, &range), "unknown dates are always returned");
+    }
+
+    #[test]
+    fn investigation_observations_are_not_uncategorised_data() {
+        let obs = |id: &str, related: Value| {
+            json!({"resourceType": "Observation", "id": id, "effectiveDateTime": "2024-01-10",
+                "related": related})
+        };
+        let record = vec![
+            json!({"resourceType": "DiagnosticReport", "id": "dr", "issued": "2024-01-11T10:00:00+00:00",
+                "result": [{"reference": "Observation/group"}]}),
+            obs(
+                "group",
+                json!([{"type": "has-member", "target": {"reference": "Observation/result"}}]),
+            ),
+            obs(
+                "result",
+                json!([{"type": "derived-from", "target": {"reference": "Observation/group"}}]),
+            ),
+            // A filing comment on the test result: only the comment points at the result.
+            obs(
+                "filed",
+                json!([{"type": "derived-from", "target": {"reference": "Observation/result"}}]),
+            ),
+            // Uncategorised data with its own hierarchy.
+            obs(
+                "bp-panel",
+                json!([{"type": "has-member", "target": {"reference": "Observation/bp-note"}}]),
+            ),
+            obs(
+                "bp-note",
+                json!([{"type": "derived-from", "target": {"reference": "Observation/bp-panel"}}]),
+            ),
+        ];
+        let in_report = report_observations(&record, &record[..1]);
+        let keys: Vec<&str> = in_report.iter().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "Observation/filed",
+                "Observation/group",
+                "Observation/result"
+            ]
+        );
+        let req = StructuredRequest {
+            uncategorised: Some(DateRange::default()),
+            ..StructuredRequest::default()
+        };
+        let picked: Vec<&str> = select(Area::Uncategorised, &req, &record, &|_| None)
+            .into_iter()
+            .map(id_of)
+            .collect();
+        assert_eq!(picked, ["bp-panel", "bp-note"]);
     }
 
     #[test]

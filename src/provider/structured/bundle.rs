@@ -279,6 +279,16 @@ fn add_item(out: &mut Out, src: &Sources, item: &Value, req: &StructuredRequest)
         follow.push("MedicationRequest");
     }
     add_with_support(out, src, item.clone(), &follow);
+    if resource_type(item) == "DiagnosticReport" {
+        // Observations that point into the report without being referenced by it (a filing comment on a result).
+        for key in areas::report_observations(&src.record.resources, [item]) {
+            if !out.keys.contains(&key) {
+                if let Some(found) = src.find(&key) {
+                    add_with_support(out, src, found, &follow);
+                }
+            }
+        }
+    }
     if resource_type(item) == "MedicationStatement"
         && req.medication.is_none_or(|m| m.prescription_issues)
     {
@@ -453,6 +463,8 @@ pub fn build(req: &StructuredRequest, src: &Sources, q: Quirks) -> Value {
                 let mut secondary: BTreeMap<Area, Vec<String>> = BTreeMap::new();
                 for e in &items {
                     add_item(&mut out, src, e, req);
+                    // Problems linked to the consultation itself belong to the linked problems List.
+                    note_linked(&mut linked_problems, record, e);
                     let enc = key_of(e);
                     // The consultation's structure: its Consultation List, topics and categories.
                     let mut todo: Vec<Value> = record
@@ -630,6 +642,50 @@ fn unsupported_outcome(names: &[String]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_investigation_brings_the_filing_comment_on_its_result() {
+        let record = PatientRecord {
+            resources: vec![
+                json!({"resourceType": "DiagnosticReport", "id": "dr", "issued": "2024-01-11T10:00:00+00:00",
+                    "subject": {"reference": "Patient/2"}, "result": [{"reference": "Observation/result"}]}),
+                json!({"resourceType": "Observation", "id": "result", "effectiveDateTime": "2024-01-10"}),
+                json!({"resourceType": "Observation", "id": "filed", "effectiveDateTime": "2024-01-12",
+                    "related": [{"type": "derived-from", "target": {"reference": "Observation/result"}}]}),
+            ],
+            ..PatientRecord::default()
+        };
+        let builtin = |_: &str| None;
+        let src = Sources {
+            record: &record,
+            common: &[],
+            builtin: &builtin,
+            patient: json!({"resourceType": "Patient", "id": "2"}),
+            today: chrono::NaiveDate::from_ymd_opt(2024, 6, 1).expect("date"),
+        };
+        let keys = |req: &StructuredRequest| -> Vec<String> {
+            build(req, &src, Quirks::default())["entry"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| key_of(&e["resource"]))
+                .filter(|k| k.starts_with("Observation/"))
+                .collect()
+        };
+        let investigations = StructuredRequest {
+            investigations: Some(Default::default()),
+            ..StructuredRequest::default()
+        };
+        assert_eq!(
+            keys(&investigations),
+            ["Observation/result", "Observation/filed"]
+        );
+        let uncategorised = StructuredRequest {
+            uncategorised: Some(Default::default()),
+            ..StructuredRequest::default()
+        };
+        assert!(keys(&uncategorised).is_empty());
+    }
 
     #[test]
     fn secondary_titles_follow_the_code() {

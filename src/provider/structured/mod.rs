@@ -7,6 +7,8 @@
 
 pub mod areas;
 pub mod bundle;
+pub mod capability;
+mod migrate;
 pub mod params;
 pub mod record;
 
@@ -20,12 +22,26 @@ use bundle::{Quirks, Sources};
 use params::{Leniency, StructuredRequest};
 
 /// `POST /Patient/$gpc.getstructuredrecord`.
+pub(crate) use migrate::migrate_structured_record;
+
 pub(crate) fn get_structured_record(st: &ProviderState, req: &Req<'_>) -> Result<Reply, ApiError> {
-    let body = foundations::parse_body(st, req)?;
+    let body = parameters_body(st, req)?;
     Ok(Reply {
         status: 200,
         body: structured_bundle(st, &body)?,
         ..Reply::default()
+    })
+}
+
+/// The request's Parameters: a body the provider cannot parse is an invalid resource (retrieve page, error
+/// table: "The provider could not parse the Parameters resource").
+pub(crate) fn parameters_body(st: &ProviderState, req: &Req<'_>) -> Result<Value, ApiError> {
+    foundations::parse_body(st, req).map_err(|e| {
+        if e.code == "BAD_REQUEST" && !req.body.is_empty() {
+            api_error("INVALID_RESOURCE", e.diagnostics)
+        } else {
+            e
+        }
     })
 }
 
@@ -43,16 +59,39 @@ fn structured_bundle(st: &ProviderState, body: &Value) -> Result<Value, ApiError
         partial_dates: st.fault(Fault::StructPartialDateAccepted),
         refuse_unknown: st.fault(Fault::StructUnknownParameterRefused),
         forbidden_combinations: st.fault(Fault::StructForbiddenCombinationAccepted),
+        date_times: st.fault(Fault::StructDateTimeAccepted),
+        bad_dates_ignored: st.fault(Fault::StructBadDateIgnored),
+        value_types_unchecked: st.fault(Fault::StructValueTypeUnchecked),
+        empty_parts_ignored: st.fault(Fault::StructEmptyPartIgnored),
+        status_unchecked: st.fault(Fault::StructFilterStatusUnchecked),
+        nhs_check_digit_unchecked: st.fault(Fault::AcceptBadNhsNumber),
+        nhs_system_unchecked: st.fault(Fault::AcceptUnknownIdentifierSystem),
+        period_order_unchecked: st.fault(Fault::StructPeriodOrderUnchecked),
+        consultation_both: st.fault(Fault::StructConsultationBothAccepted),
+        most_recent_unchecked: st.fault(Fault::StructMostRecentUnchecked),
     };
     let mut request =
         params::parse_with(body, today, lenient).map_err(|e| api_error(e.code, e.message))?;
     apply_filter_faults(st, &mut request);
+    bundle_for(st, &request, !st.fault(Fault::StructConfidentialReturned))
+}
+
+/// The Bundle answering `request`, with confidential items withheld or not.
+pub(crate) fn bundle_for(
+    st: &ProviderState,
+    request: &StructuredRequest,
+    withhold: bool,
+) -> Result<Value, ApiError> {
+    let today = super::uktime::local_date(st.clock.now());
     let patient = find_patient(st, &request.nhs_number)?;
     let pack = DEFAULT_PATIENTS
         .iter()
         .find(|(_, nhs)| *nhs == patient.nhs_number)
         .map_or("", |(name, _)| name);
-    let record = st.records.patient(pack, &patient.id, today);
+    let mut record = st.records.patient(pack, &patient.id, today);
+    if withhold {
+        withhold_confidential(&mut record);
+    }
     let common = st.records.common(today);
     let patient_resource = foundations::patient_resource(st, &patient);
     let builtin = |key: &str| builtin_resource(st, key);
@@ -72,7 +111,32 @@ fn structured_bundle(st: &ProviderState, body: &Value) -> Result<Value, ApiError
         resolved_as_active: st.fault(Fault::StructResolvedAllergiesReturned),
         no_ended_list: st.fault(Fault::StructNoEndedAllergiesList),
     };
-    Ok(bundle::build(&request, &src, quirks))
+    Ok(bundle::build(request, &src, quirks))
+}
+
+/// Leaves out the items marked confidential; each List an item would have been in gets the confidential-items
+/// warning (lists-for-message-structure page, "Confidential items").
+pub(crate) fn withhold_confidential(record: &mut record::PatientRecord) {
+    let withheld: Vec<Value> = record
+        .resources
+        .iter()
+        .filter(|r| record.confidential.contains(&areas::key_of(r)))
+        .cloned()
+        .collect();
+    record
+        .resources
+        .retain(|r| !record.confidential.contains(&areas::key_of(r)));
+    for item in &withheld {
+        if let Some(area) = areas::Area::of_item(item) {
+            let codes = record
+                .warnings
+                .entry(area.parameter().to_string())
+                .or_default();
+            if !codes.iter().any(|c| c == "confidential-items") {
+                codes.push("confidential-items".into());
+            }
+        }
+    }
 }
 
 /// The filter faults: each makes the provider ignore one part parameter.
@@ -83,6 +147,9 @@ fn apply_filter_faults(st: &ProviderState, r: &mut StructuredRequest) {
         }
         if st.fault(Fault::StructIssuesAlwaysIncluded) {
             m.prescription_issues = true;
+        }
+        if st.fault(Fault::StructIssuesFlagInverted) {
+            m.prescription_issues = !m.prescription_issues;
         }
     }
     if st.fault(Fault::StructAreaNotAskedReturned) && r.medication.is_none() {
@@ -97,6 +164,9 @@ fn apply_filter_faults(st: &ProviderState, r: &mut StructuredRequest) {
     if let Some(i) = r.immunisations.as_mut() {
         if st.fault(Fault::StructNotGivenReturned) {
             i.not_given = true;
+        }
+        if st.fault(Fault::StructNotGivenWithheld) {
+            i.not_given = false;
         }
     }
     if st.fault(Fault::StructUncategorisedPeriodIgnored) && r.uncategorised.is_some() {
@@ -142,6 +212,9 @@ fn find_patient(st: &ProviderState, nhs: &str) -> Result<data::PatientRecord, Ap
         }
         Role::Sensitive if st.fault(Fault::StructSensitiveServed) => None,
         Role::Deceased if st.fault(Fault::StructDeceasedServed) => None,
+        Role::Inactive if st.fault(Fault::StructInactiveServed) => None,
+        Role::Superseded if st.fault(Fault::StructSupersededServed) => None,
+        Role::NotOnPds if st.fault(Fault::StructUntracedServed) => None,
         Role::Sensitive => Some("is flagged sensitive"),
         Role::Deceased => Some("is deceased"),
         Role::Inactive => Some("is not an active registered patient"),

@@ -53,6 +53,8 @@ impl DateRange {
 pub enum ProblemStatus {
     Active,
     Inactive,
+    /// Only under a fault: an unknown status read as no filter.
+    Any,
 }
 
 /// What a request asks for. `None` for an area means it was not asked for.
@@ -162,6 +164,16 @@ pub struct Leniency {
     pub partial_dates: bool,
     pub refuse_unknown: bool,
     pub forbidden_combinations: bool,
+    pub date_times: bool,
+    pub bad_dates_ignored: bool,
+    pub value_types_unchecked: bool,
+    pub empty_parts_ignored: bool,
+    pub status_unchecked: bool,
+    pub nhs_check_digit_unchecked: bool,
+    pub nhs_system_unchecked: bool,
+    pub period_order_unchecked: bool,
+    pub consultation_both: bool,
+    pub most_recent_unchecked: bool,
 }
 
 /// Reads and checks the request's `Parameters` against the operation's rules on `today` (UK date).
@@ -183,7 +195,11 @@ pub fn parse_with(
     let dates = Dates {
         today,
         partial: lenient.partial_dates,
+        date_times: lenient.date_times,
+        bad_ignored: lenient.bad_dates_ignored,
+        order_unchecked: lenient.period_order_unchecked,
     };
+    let types_unchecked = lenient.value_types_unchecked;
     if body.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
         return Err(invalid_resource(
             "the request body is not a Parameters resource",
@@ -238,6 +254,9 @@ pub fn parse_with(
                 )));
             }
             let value = value_of(part);
+            if value.is_none() && lenient.empty_parts_ignored {
+                continue;
+            }
             if value.is_none() {
                 return Err(invalid_parameter(format!(
                     "part `{part_name}` of `{name}` has no value"
@@ -255,7 +274,7 @@ pub fn parse_with(
     let Some(nhs) = find("patientNHSNumber") else {
         return Err(invalid_parameter("`patientNHSNumber` is required"));
     };
-    let nhs_number = nhs_number(nhs)?;
+    let nhs_number = nhs_number(nhs, lenient)?;
     if !lenient.forbidden_combinations {
         check_combinations(&params)?;
     }
@@ -289,12 +308,12 @@ pub fn parse_with(
                         "`includeAllergies` needs its part `includeResolvedAllergies`",
                     ));
                 };
-                req.allergies = Some(boolean(v, "includeResolvedAllergies")?);
+                req.allergies = Some(boolean(v, "includeResolvedAllergies", types_unchecked)?);
             }
             "includeMedication" => {
                 req.medication = Some(Medication {
                     prescription_issues: part("includePrescriptionIssues")
-                        .map(|v| boolean(v, "includePrescriptionIssues"))
+                        .map(|v| boolean(v, "includePrescriptionIssues", types_unchecked))
                         .transpose()?
                         .unwrap_or(true),
                     from: part("medicationSearchFromDate")
@@ -307,8 +326,13 @@ pub fn parse_with(
                     .map(|v| period(v, "consultationSearchPeriod", dates))
                     .transpose()?;
                 let most_recent = part("includeNumberOfMostRecent")
-                    .map(|v| positive_int(v, "includeNumberOfMostRecent"))
+                    .map(|v| match positive_int(v, "includeNumberOfMostRecent") {
+                        Err(_) if lenient.most_recent_unchecked => Ok(u32::MAX),
+                        other => other,
+                    })
                     .transpose()?;
+                let most_recent =
+                    most_recent.filter(|_| !(lenient.consultation_both && period.is_some()));
                 if period.is_some() && most_recent.is_some() {
                     return Err(invalid_resource(
                         "`consultationSearchPeriod` and `includeNumberOfMostRecent` cannot be used together",
@@ -325,6 +349,7 @@ pub fn parse_with(
                         .map(|(t, v)| match (t, v.as_str()) {
                             ("Code", Some("active")) => Ok(ProblemStatus::Active),
                             ("Code", Some("inactive")) => Ok(ProblemStatus::Inactive),
+                            _ if lenient.status_unchecked => Ok(ProblemStatus::Any),
                             _ => Err(invalid_parameter(
                                 "`filterStatus` must be the code `active` or `inactive`",
                             )),
@@ -335,11 +360,11 @@ pub fn parse_with(
             "includeImmunisations" => {
                 req.immunisations = Some(Immunisations {
                     not_given: part("includeNotGiven")
-                        .map(|v| boolean(v, "includeNotGiven"))
+                        .map(|v| boolean(v, "includeNotGiven", types_unchecked))
                         .transpose()?
                         .unwrap_or(false),
                     status: part("includeStatus")
-                        .map(|v| boolean(v, "includeStatus"))
+                        .map(|v| boolean(v, "includeStatus", types_unchecked))
                         .transpose()?
                         .unwrap_or(true),
                 });
@@ -412,19 +437,28 @@ fn check_combinations(params: &[Param]) -> Result<(), ParamError> {
     Ok(())
 }
 
-fn nhs_number(p: &Param) -> Result<String, ParamError> {
-    let Some(("Identifier", id)) = p.value else {
-        return Err(invalid_parameter(
-            "`patientNHSNumber` must carry a valueIdentifier",
-        ));
+fn nhs_number(p: &Param, lenient: Leniency) -> Result<String, ParamError> {
+    let id = match p.value {
+        Some(("Identifier", id)) => id.clone(),
+        // Only under a fault: a valueString read as the NHS number.
+        Some((_, Value::String(s))) if lenient.value_types_unchecked => {
+            serde_json::json!({ "system": NHS_NUMBER_SYSTEM, "value": s })
+        }
+        _ => {
+            return Err(invalid_parameter(
+                "`patientNHSNumber` must carry a valueIdentifier",
+            ))
+        }
     };
-    if id.get("system").and_then(Value::as_str) != Some(NHS_NUMBER_SYSTEM) {
+    if id.get("system").and_then(Value::as_str) != Some(NHS_NUMBER_SYSTEM)
+        && !lenient.nhs_system_unchecked
+    {
         return Err(invalid_parameter(format!(
             "`patientNHSNumber` must use the system {NHS_NUMBER_SYSTEM}"
         )));
     }
     let value = id.get("value").and_then(Value::as_str).unwrap_or_default();
-    if !crate::provider::data::nhs_number_valid(value) {
+    if !crate::provider::data::nhs_number_valid(value) && !lenient.nhs_check_digit_unchecked {
         return Err(ParamError {
             code: "INVALID_NHS_NUMBER",
             message: format!("`{value}` is not a valid NHS number"),
@@ -433,9 +467,10 @@ fn nhs_number(p: &Param) -> Result<String, ParamError> {
     Ok(value.to_string())
 }
 
-fn boolean((t, v): (&str, &Value), name: &str) -> Result<bool, ParamError> {
+fn boolean((t, v): (&str, &Value), name: &str, unchecked: bool) -> Result<bool, ParamError> {
     match (t, v.as_bool()) {
         ("Boolean", Some(b)) => Ok(b),
+        _ if unchecked && v.as_str().is_some() => Ok(v.as_str() == Some("true")),
         _ => Err(invalid_parameter(format!(
             "`{name}` must be a valueBoolean"
         ))),
@@ -458,11 +493,17 @@ fn positive_int((t, v): (&str, &Value), name: &str) -> Result<u32, ParamError> {
 struct Dates {
     today: NaiveDate,
     partial: bool,
+    date_times: bool,
+    bad_ignored: bool,
+    order_unchecked: bool,
 }
 
 /// A whole date `YYYY-MM-DD` (partial dates and date-times are refused).
-fn parse_whole_date(text: &str, partial: bool) -> Option<NaiveDate> {
-    if partial {
+fn parse_whole_date(text: &str, d: Dates) -> Option<NaiveDate> {
+    if d.date_times && text.len() > 10 && text.as_bytes().get(10) == Some(&b'T') {
+        return NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").ok();
+    }
+    if d.partial {
         let padded = match text.len() {
             4 => format!("{text}-01-01"),
             7 => format!("{text}-01"),
@@ -476,8 +517,14 @@ fn parse_whole_date(text: &str, partial: bool) -> Option<NaiveDate> {
 }
 
 fn whole_date((t, v): (&str, &Value), name: &str, d: Dates) -> Result<NaiveDate, ParamError> {
+    if d.bad_ignored
+        && v.as_str()
+            .is_some_and(|s| !s.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return Ok(NaiveDate::MIN);
+    }
     let text = v.as_str().filter(|_| t == "Date").unwrap_or_default();
-    parse_whole_date(text, d.partial)
+    parse_whole_date(text, d)
         .ok_or_else(|| invalid_parameter(format!("`{name}` must be a whole date (YYYY-MM-DD)")))
 }
 
@@ -499,7 +546,7 @@ fn period((t, v): (&str, &Value), name: &str, dates: Dates) -> Result<DateRange,
             Some(s) => {
                 let d = s
                     .as_str()
-                    .and_then(|s| parse_whole_date(s, dates.partial))
+                    .and_then(|s| parse_whole_date(s, dates))
                     .ok_or_else(|| {
                         invalid_parameter(format!(
                             "`{name}.{key}` must be a whole date (YYYY-MM-DD)"
@@ -519,7 +566,7 @@ fn period((t, v): (&str, &Value), name: &str, dates: Dates) -> Result<DateRange,
         end: bound("end")?,
     };
     if let (Some(s), Some(e)) = (range.start, range.end) {
-        if s > e {
+        if s > e && !dates.order_unchecked {
             return Err(invalid_parameter(format!("`{name}` starts after it ends")));
         }
     }

@@ -8,9 +8,11 @@
 //!   (`2024`, `2026-06`).
 //! - `{patient}` is the logical id of the record's patient.
 //!
-//! File shape: `{"patient": "<pack name>", "warnings": {"<area>": ["confidential-items", ...]},
-//! "transit_since": "<date token>", "resources": [ ... ]}`. Areas are named by their request parameter
-//! (`includeAllergies`, ...).
+//! File shape: `{"patient": "<pack name>", "warnings": {"<area>": ["data-awaiting-filing", ...]},
+//! "transit_since": "<date token>", "confidential": ["MedicationStatement/p2-...", ...], "resources": [ ... ]}`.
+//! Areas are named by their request parameter (`includeAllergies`, ...). `confidential` names the items a
+//! clinician marked confidential: left out of every answer (with the confidential-items warning on the Lists
+//! they would have been in) except a migration that asks for sensitive information.
 
 use std::collections::BTreeMap;
 
@@ -41,6 +43,8 @@ struct RecordFile {
     warnings: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     transit_since: Option<String>,
+    #[serde(default)]
+    confidential: Vec<String>,
     resources: Vec<Value>,
 }
 
@@ -51,6 +55,8 @@ pub struct PatientRecord {
     pub warnings: BTreeMap<String, Vec<String>>,
     /// The registration date of a patient whose record is still in transit from the previous practice.
     pub transit_since: Option<NaiveDate>,
+    /// `Type/id` of the items marked confidential.
+    pub confidential: Vec<String>,
     pub resources: Vec<Value>,
 }
 
@@ -104,6 +110,7 @@ impl Records {
                 .as_deref()
                 .and_then(|t| expand(t, today, id))
                 .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            confidential: file.confidential.clone(),
             resources: file
                 .resources
                 .iter()
@@ -134,6 +141,7 @@ fn merge(into: &mut RecordFile, more: RecordFile) {
     if into.transit_since.is_none() {
         into.transit_since = more.transit_since;
     }
+    into.confidential.extend(more.confidential);
     into.resources.extend(more.resources);
 }
 
