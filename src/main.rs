@@ -138,6 +138,10 @@ enum Command {
         /// Start the provider's clock at this instant (RFC 3339); it runs on in real time. Also GPC_NOW.
         #[arg(long)]
         now: Option<String>,
+        /// Switch off an Access Record Structured clinical area, by its parameter name (`includeProblems`):
+        /// requests for it get a warning instead of data. Repeatable.
+        #[arg(long = "disable-area")]
+        disabled_areas: Vec<String>,
     },
 }
 
@@ -299,6 +303,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             fhir_path,
             list_faults,
             now,
+            disabled_areas,
         } => {
             if list_faults {
                 for f in Fault::ALL {
@@ -315,6 +320,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 roots: config.service_roots.clone(),
                 clock,
                 index: None,
+                disabled_areas,
             };
             let running = provider::start(&listen, options)
                 .await

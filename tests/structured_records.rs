@@ -143,3 +143,89 @@ fn every_structured_answer_validates_clean_on_any_day() {
         &problems[..problems.len().min(40)]
     );
 }
+
+/// A clinical area switched off (`serve --disable-area`) is answered with a warning in the one OperationOutcome,
+/// not with data; the other areas are answered as usual and the Bundle still validates.
+#[test]
+fn a_disabled_area_is_answered_with_a_warning() {
+    let fhir_path = FhirPath::resolve(&[], &[]);
+    let store = Store::new(fhir_path.clone()).expect("FHIR definitions");
+    let validators = Validators::new(&store, &DefinitionSources::default());
+    let validator = validators
+        .get(Capability::Structured)
+        .expect("structured validator");
+    let state = ProviderState::new(ProviderOptions {
+        fhir_path: fhir_path.clone(),
+        disabled_areas: vec!["includeProblems".into()],
+        ..ProviderOptions::default()
+    })
+    .expect("provider state");
+    let nhs = DEFAULT_PATIENTS
+        .iter()
+        .find(|(n, _)| *n == "patient2")
+        .map(|(_, v)| *v)
+        .expect("patient2");
+    let bundle = structured::answer(
+        &state,
+        &parameters(
+            nhs,
+            &json!([{"name": "includeProblems"}, {"name": "includeMedication"}, {"name": "includeFuture"}]),
+        ),
+    )
+    .expect("answered");
+    let resources: Vec<&Value> = bundle["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .collect();
+    let titles: Vec<&str> = resources
+        .iter()
+        .filter(|r| r["resourceType"] == "List")
+        .filter_map(|r| r["title"].as_str())
+        .collect();
+    assert!(
+        titles.contains(&"Medications and medical devices"),
+        "{titles:?}"
+    );
+    assert!(!titles.contains(&"Problems"), "{titles:?}");
+    let outcomes: Vec<&&Value> = resources
+        .iter()
+        .filter(|r| r["resourceType"] == "OperationOutcome")
+        .collect();
+    assert_eq!(outcomes.len(), 1, "one OperationOutcome for every warning");
+    let issues = outcomes[0]["issue"].as_array().expect("issues");
+    let texts: Vec<&str> = issues
+        .iter()
+        .filter_map(|i| i.pointer("/details/text").and_then(Value::as_str))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "includeFuture is an unrecognised parameter",
+            "includeProblems has been disabled"
+        ]
+    );
+    for i in issues {
+        assert_eq!(i["severity"], "warning");
+        assert_eq!(i["code"], "not-supported");
+        assert_eq!(
+            i.pointer("/details/coding/0/code"),
+            Some(&json!("NOT_IMPLEMENTED"))
+        );
+    }
+    let errors: Vec<String> = validator
+        .validate_expecting(&bundle, &[])
+        .into_iter()
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| format!("{} {}", i.expression, i.message))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // An unknown area name is refused when the provider starts.
+    let refused = ProviderState::new(ProviderOptions {
+        fhir_path,
+        disabled_areas: vec!["includeEverything".into()],
+        ..ProviderOptions::default()
+    });
+    assert!(refused.is_err());
+}

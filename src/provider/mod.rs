@@ -44,6 +44,9 @@ pub struct ProviderOptions {
     pub clock: Clock,
     /// The definitions index of the run that embeds the provider (`None`: build one from `fhir_path`).
     pub index: Option<Arc<DefinitionIndex>>,
+    /// Access Record Structured clinical areas switched off, by parameter name (`includeProblems`): answered
+    /// with a warning instead of data (clinical area configuration page).
+    pub disabled_areas: Vec<String>,
 }
 
 impl Default for ProviderOptions {
@@ -55,6 +58,7 @@ impl Default for ProviderOptions {
             roots: crate::config::ServiceRoots::default(),
             clock: Clock::system(),
             index: None,
+            disabled_areas: Vec::new(),
         }
     }
 }
@@ -73,6 +77,8 @@ pub enum ProviderError {
     Root(String),
     #[error(transparent)]
     Records(#[from] structured::record::RecordError),
+    #[error("`{0}` is not a clinical area that can be disabled; use one of: {known}", known = structured::areas::Area::ALL.iter().map(|a| a.parameter()).collect::<Vec<_>>().join(", "))]
+    UnknownArea(String),
     #[error(transparent)]
     Documents(#[from] documents::LibraryError),
 }
@@ -102,6 +108,8 @@ pub struct ProviderState {
     pub(crate) store: Mutex<Store>,
     /// The structured records of the pack patients.
     pub(crate) records: structured::record::Records,
+    /// Structured clinical areas switched off.
+    pub(crate) disabled_areas: Vec<structured::areas::Area>,
     /// The documents of the pack patients (Access Document), generated when the provider starts.
     pub(crate) documents: Arc<documents::Library>,
 }
@@ -151,6 +159,14 @@ impl ProviderState {
                 next_appointment_id,
             }),
             records: structured::record::Records::embedded()?,
+            disabled_areas: options
+                .disabled_areas
+                .iter()
+                .map(|n| {
+                    structured::areas::Area::from_parameter(n)
+                        .ok_or_else(|| ProviderError::UnknownArea(n.clone()))
+                })
+                .collect::<Result<_, _>>()?,
             documents: documents::Library::embedded()?,
         })
     }

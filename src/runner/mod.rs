@@ -292,6 +292,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     roots: opts.config.service_roots.clone(),
                     clock: opts.clock,
                     index: Some(index.clone()),
+                    disabled_areas: Vec::new(),
                 },
             )
             .await?;

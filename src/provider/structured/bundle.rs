@@ -315,8 +315,8 @@ fn add_item(out: &mut Out, src: &Sources, item: &Value, req: &StructuredRequest)
     }
 }
 
-/// Builds the Bundle for `req`.
-pub fn build(req: &StructuredRequest, src: &Sources, q: Quirks) -> Value {
+/// Builds the Bundle for `req`; `disabled` names the areas asked for that are switched off.
+pub fn build(req: &StructuredRequest, src: &Sources, q: Quirks, disabled: &[&str]) -> Value {
     let mut out = Out::default();
     let patient_ref = key_of(&src.patient);
     add_with_support(&mut out, src, src.patient.clone(), &[]);
@@ -560,8 +560,8 @@ pub fn build(req: &StructuredRequest, src: &Sources, q: Quirks) -> Value {
         entries.retain(|r| resource_type(r) != "Practitioner");
     }
     entries.extend(out.lists);
-    if !req.unsupported.is_empty() {
-        entries.push(unsupported_outcome(&req.unsupported));
+    if !req.unsupported.is_empty() || !disabled.is_empty() {
+        entries.push(warnings_outcome(&req.unsupported, disabled));
     }
     json!({
         "resourceType": "Bundle",
@@ -622,20 +622,33 @@ pub fn asks(req: &StructuredRequest, area: Area) -> bool {
     }
 }
 
-/// The OperationOutcome of a forwards-compatible answer: one warning per unrecognised parameter or part.
-fn unsupported_outcome(names: &[String]) -> Value {
-    json!({
-        "resourceType": "OperationOutcome",
-        "meta": { "profile": [OUTCOME_PROFILE] },
-        "issue": names.iter().map(|n| json!({
+/// The one OperationOutcome of a successful answer: a warning per unrecognised parameter or part (version
+/// compatibility page) and per clinical area asked for but switched off (clinical area configuration page).
+fn warnings_outcome(unsupported: &[String], disabled: &[&str]) -> Value {
+    let issue = |text: String, diagnostics: &str| {
+        json!({
             "severity": "warning",
             "code": "not-supported",
             "details": {
                 "coding": [{ "system": SPINE_ERROR_SYSTEM, "code": "NOT_IMPLEMENTED", "display": "Not implemented" }],
-                "text": format!("{n} is an unrecognised parameter")
+                "text": text
             },
-            "diagnostics": n
-        })).collect::<Vec<_>>()
+            "diagnostics": diagnostics
+        })
+    };
+    let issues: Vec<Value> = unsupported
+        .iter()
+        .map(|n| issue(format!("{n} is an unrecognised parameter"), n))
+        .chain(
+            disabled
+                .iter()
+                .map(|n| issue(format!("{n} has been disabled"), n)),
+        )
+        .collect();
+    json!({
+        "resourceType": "OperationOutcome",
+        "meta": { "profile": [OUTCOME_PROFILE] },
+        "issue": issues
     })
 }
 
@@ -664,7 +677,7 @@ mod tests {
             today: chrono::NaiveDate::from_ymd_opt(2024, 6, 1).expect("date"),
         };
         let keys = |req: &StructuredRequest| -> Vec<String> {
-            build(req, &src, Quirks::default())["entry"]
+            build(req, &src, Quirks::default(), &[])["entry"]
                 .as_array()
                 .into_iter()
                 .flatten()

@@ -150,7 +150,8 @@ pub(crate) fn migrate_structured_record(
     } else {
         !st.fault(Fault::StructMigrateSensitiveUnfiltered)
     };
-    let bundle = super::bundle_for(st, &full_record(nhs), withhold)?;
+    // The full record is always available, whatever clinical areas are switched off (migrate page).
+    let bundle = super::bundle_for(st, &full_record(nhs), withhold, &[])?;
     Ok(Reply {
         status: 200,
         body: bundle,

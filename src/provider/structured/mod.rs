@@ -73,7 +73,36 @@ fn structured_bundle(st: &ProviderState, body: &Value) -> Result<Value, ApiError
     let mut request =
         params::parse_with(body, today, lenient).map_err(|e| api_error(e.code, e.message))?;
     apply_filter_faults(st, &mut request);
-    bundle_for(st, &request, !st.fault(Fault::StructConfidentialReturned))
+    // Areas switched off are answered with a warning, not data.
+    let mut disabled = Vec::new();
+    for area in &st.disabled_areas {
+        if bundle::asks(&request, *area) {
+            switch_off(&mut request, *area);
+            disabled.push(area.parameter());
+        }
+    }
+    bundle_for(
+        st,
+        &request,
+        !st.fault(Fault::StructConfidentialReturned),
+        &disabled,
+    )
+}
+
+/// Removes an area from a request.
+fn switch_off(r: &mut StructuredRequest, area: areas::Area) {
+    use areas::Area as A;
+    match area {
+        A::Allergies => r.allergies = None,
+        A::Medication => r.medication = None,
+        A::Consultations => r.consultations = None,
+        A::Problems => r.problems = None,
+        A::Immunisations => r.immunisations = None,
+        A::Uncategorised => r.uncategorised = None,
+        A::Investigations => r.investigations = None,
+        A::Referrals => r.referrals = None,
+        A::Diary => r.diary = None,
+    }
 }
 
 /// The Bundle answering `request`, with confidential items withheld or not.
@@ -81,6 +110,7 @@ pub(crate) fn bundle_for(
     st: &ProviderState,
     request: &StructuredRequest,
     withhold: bool,
+    disabled: &[&str],
 ) -> Result<Value, ApiError> {
     let today = super::uktime::local_date(st.clock.now());
     let patient = find_patient(st, &request.nhs_number)?;
@@ -111,7 +141,7 @@ pub(crate) fn bundle_for(
         resolved_as_active: st.fault(Fault::StructResolvedAllergiesReturned),
         no_ended_list: st.fault(Fault::StructNoEndedAllergiesList),
     };
-    Ok(bundle::build(request, &src, quirks))
+    Ok(bundle::build(request, &src, quirks, disabled))
 }
 
 /// Leaves out the items marked confidential; each List an item would have been in gets the confidential-items
