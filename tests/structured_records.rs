@@ -9,7 +9,7 @@ use gpc_assure::config::{DefinitionSources, DEFAULT_PATIENTS};
 use gpc_assure::fhir::FhirPath;
 use gpc_assure::provider::{structured, ProviderOptions, ProviderState};
 use gpc_assure::spine::catalogue::Capability;
-use gpc_assure::validate::{Severity, Store, Validators};
+use gpc_assure::validate::{Severity, Store, Validator, Validators};
 use serde_json::{json, Value};
 
 /// Requests covering every area and option (the patient parameter is added per patient).
@@ -82,14 +82,18 @@ fn dangling(bundle: &Value) -> Vec<String> {
     out
 }
 
+/// The validator of structured payloads, as `run` uses it.
+fn structured_validator(fhir_path: &FhirPath) -> Arc<Validator> {
+    let store = Store::new(fhir_path.clone()).expect("FHIR definitions");
+    Validators::new(&store, &DefinitionSources::default())
+        .get(Capability::Structured)
+        .expect("structured validator")
+}
+
 #[test]
 fn every_structured_answer_validates_clean_on_any_day() {
     let fhir_path = FhirPath::resolve(&[], &[]);
-    let store = Store::new(fhir_path.clone()).expect("FHIR definitions");
-    let validators = Validators::new(&store, &DefinitionSources::default());
-    let validator = validators
-        .get(Capability::Structured)
-        .expect("structured validator");
+    let validator = structured_validator(&fhir_path);
     let index = Arc::new(fhir_path.index().expect("definitions index"));
     let mut problems = Vec::new();
     let mut answered = 0;
@@ -149,11 +153,7 @@ fn every_structured_answer_validates_clean_on_any_day() {
 #[test]
 fn a_disabled_area_is_answered_with_a_warning() {
     let fhir_path = FhirPath::resolve(&[], &[]);
-    let store = Store::new(fhir_path.clone()).expect("FHIR definitions");
-    let validators = Validators::new(&store, &DefinitionSources::default());
-    let validator = validators
-        .get(Capability::Structured)
-        .expect("structured validator");
+    let validator = structured_validator(&fhir_path);
     let state = ProviderState::new(ProviderOptions {
         fhir_path: fhir_path.clone(),
         disabled_areas: vec!["includeProblems".into()],

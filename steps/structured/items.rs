@@ -7,7 +7,7 @@ use cucumber::then;
 use serde_json::Value;
 
 use super::lists::{items_of, the_list};
-use super::{entries, key_of, of_type, refs_at, Step};
+use super::{entries, key_of, keys, of_type, refs_at, Step};
 use crate::steps::common::resource_type;
 use crate::steps::world::GpcWorld;
 
@@ -356,7 +356,7 @@ fn linked_items(c: &Value) -> Vec<String> {
 
 #[then(expr = "a problem in the Bundle should be linked to a {word} in the Bundle")]
 fn problem_linked_to(w: &mut GpcWorld, kind: String) -> Step {
-    let keys: Vec<String> = entries(w)?.iter().map(|(_, r)| key_of(r)).collect();
+    let keys = keys(w)?;
     let linked = of_type(w, "Condition")?.into_iter().any(|(_, c)| {
         linked_items(&c)
             .iter()
@@ -371,7 +371,7 @@ fn problem_linked_to(w: &mut GpcWorld, kind: String) -> Step {
 
 #[then("every problem linked to an item in the Bundle should be in a List of the Bundle")]
 fn linked_problems_listed(w: &mut GpcWorld) -> Step {
-    let keys: Vec<String> = entries(w)?.iter().map(|(_, r)| key_of(r)).collect();
+    let keys = keys(w)?;
     let listed_keys: Vec<String> = super::lists::query_lists(w)?
         .iter()
         .flat_map(|(_, l)| items_of(l))
@@ -390,7 +390,7 @@ fn linked_problems_listed(w: &mut GpcWorld) -> Step {
 
 #[then(expr = "every item a problem of the List {string} links to should be in the Bundle")]
 fn problem_links_resolve(w: &mut GpcWorld, title: String) -> Step {
-    let keys: Vec<String> = entries(w)?.iter().map(|(_, r)| key_of(r)).collect();
+    let keys = keys(w)?;
     for (i, c) in listed(w, &title)? {
         for t in linked_items(&c) {
             if !keys.contains(&t) {

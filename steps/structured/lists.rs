@@ -4,7 +4,7 @@
 use cucumber::then;
 use serde_json::Value;
 
-use super::{entries, key_of, Step};
+use super::{entries, key_of, keys, Step};
 use crate::steps::common::resource_type;
 use crate::steps::world::GpcWorld;
 
@@ -76,6 +76,18 @@ pub fn query_lists(w: &GpcWorld) -> Result<Vec<(usize, Value)>, String> {
         .collect())
 }
 
+/// The titles of Lists, for messages.
+fn titles(lists: &[(usize, Value)]) -> Vec<&str> {
+    lists
+        .iter()
+        .map(|(_, l)| {
+            l.get("title")
+                .and_then(Value::as_str)
+                .unwrap_or("(untitled)")
+        })
+        .collect()
+}
+
 fn titled(w: &GpcWorld, title: &str) -> Result<Vec<(usize, Value)>, String> {
     Ok(query_lists(w)?
         .into_iter()
@@ -90,14 +102,7 @@ pub fn the_list(w: &GpcWorld, title: &str) -> Result<(usize, Value), String> {
         1 => Ok(found.remove(0)),
         0 => Err(format!(
             "Bundle: expected a List titled `{title}`, found none (Lists: {:?})",
-            query_lists(w)?
-                .iter()
-                .map(|(_, l)| l
-                    .get("title")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(untitled)")
-                    .to_string())
-                .collect::<Vec<_>>()
+            titles(&query_lists(w)?)
         )),
         n => Err(format!(
             "Bundle: expected one List titled `{title}`, found {n}"
@@ -138,14 +143,7 @@ fn list_count(w: &mut GpcWorld, n: usize) -> Step {
     Err(format!(
         "Bundle: expected {n} Lists, got {} ({:?})",
         lists.len(),
-        lists
-            .iter()
-            .map(|(_, l)| l
-                .get("title")
-                .and_then(Value::as_str)
-                .unwrap_or("(untitled)")
-                .to_string())
-            .collect::<Vec<_>>()
+        titles(&lists)
     ))
 }
 
@@ -289,7 +287,7 @@ fn entry_at_most(w: &mut GpcWorld, title: String, n: usize) -> Step {
 #[then(expr = "every entry of the List {string} should be a {word} in the Bundle")]
 fn entries_resolve(w: &mut GpcWorld, title: String, kind: String) -> Step {
     let (i, l) = the_list(w, &title)?;
-    let keys: Vec<String> = entries(w)?.iter().map(|(_, r)| key_of(r)).collect();
+    let keys = keys(w)?;
     for (n, item) in items_of(&l).iter().enumerate() {
         if !item.starts_with(&format!("{kind}/")) {
             return Err(format!(

@@ -50,6 +50,11 @@ pub fn key_of(r: &Value) -> String {
     )
 }
 
+/// `Type/id` of every resource of the Bundle.
+pub fn keys(w: &GpcWorld) -> Result<Vec<String>, String> {
+    Ok(entries(w)?.iter().map(|(_, r)| key_of(r)).collect())
+}
+
 /// The resources of one type in the Bundle.
 pub fn of_type(w: &GpcWorld, kind: &str) -> Result<Vec<(usize, Value)>, String> {
     Ok(entries(w)?

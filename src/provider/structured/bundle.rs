@@ -363,15 +363,14 @@ pub fn build(req: &StructuredRequest, src: &Sources, q: Quirks, disabled: &[&str
                 } else {
                     items.into_iter().partition(|a| areas::allergy_ended(a))
                 };
-                let mut l = list(
-                    primary_code(&area.list(), q),
-                    area.list().title,
+                out.lists.push(primary_list(
+                    *area,
+                    &active,
                     &patient_ref,
-                    active.iter().map(|a| key_of(a)).collect(),
-                    src.today,
-                );
-                finish_list(&mut l, &warnings, src, q);
-                out.lists.push(l);
+                    &warnings,
+                    src,
+                    q,
+                ));
                 for a in &active {
                     add_item(&mut out, src, a, req);
                 }
@@ -419,15 +418,8 @@ pub fn build(req: &StructuredRequest, src: &Sources, q: Quirks, disabled: &[&str
                 }
             }
             Area::Problems => {
-                let mut l = list(
-                    primary_code(&area.list(), q),
-                    area.list().title,
-                    &patient_ref,
-                    items.iter().map(|c| key_of(c)).collect(),
-                    src.today,
-                );
-                finish_list(&mut l, &warnings, src, q);
-                out.lists.push(l);
+                out.lists
+                    .push(primary_list(*area, &items, &patient_ref, &warnings, src, q));
                 let mut secondary: BTreeMap<Area, Vec<String>> = BTreeMap::new();
                 for c in &items {
                     primary_problems.insert(key_of(c));
@@ -451,15 +443,8 @@ pub fn build(req: &StructuredRequest, src: &Sources, q: Quirks, disabled: &[&str
                 }
             }
             Area::Consultations => {
-                let mut l = list(
-                    primary_code(&area.list(), q),
-                    area.list().title,
-                    &patient_ref,
-                    items.iter().map(|e| key_of(e)).collect(),
-                    src.today,
-                );
-                finish_list(&mut l, &warnings, src, q);
-                out.lists.push(l);
+                out.lists
+                    .push(primary_list(*area, &items, &patient_ref, &warnings, src, q));
                 let mut secondary: BTreeMap<Area, Vec<String>> = BTreeMap::new();
                 for e in &items {
                     add_item(&mut out, src, e, req);
@@ -518,15 +503,8 @@ pub fn build(req: &StructuredRequest, src: &Sources, q: Quirks, disabled: &[&str
                 }
             }
             _ => {
-                let mut l = list(
-                    primary_code(&area.list(), q),
-                    area.list().title,
-                    &patient_ref,
-                    items.iter().map(|r| key_of(r)).collect(),
-                    src.today,
-                );
-                finish_list(&mut l, &warnings, src, q);
-                out.lists.push(l);
+                out.lists
+                    .push(primary_list(*area, &items, &patient_ref, &warnings, src, q));
                 for r in &items {
                     add_item(&mut out, src, r, req);
                     note_linked(&mut linked_problems, record, r);
@@ -569,6 +547,26 @@ pub fn build(req: &StructuredRequest, src: &Sources, q: Quirks, disabled: &[&str
         "type": "collection",
         "entry": entries.into_iter().map(|r| json!({ "resource": r })).collect::<Vec<_>>()
     })
+}
+
+/// The primary List of `area` holding `items`, with its warnings (or empty reason).
+fn primary_list(
+    area: Area,
+    items: &[&Value],
+    patient_ref: &str,
+    warnings: &[String],
+    src: &Sources,
+    q: Quirks,
+) -> Value {
+    let mut l = list(
+        primary_code(&area.list(), q),
+        area.list().title,
+        patient_ref,
+        items.iter().map(|r| key_of(r)).collect(),
+        src.today,
+    );
+    finish_list(&mut l, warnings, src, q);
+    l
 }
 
 fn note_linked(linked: &mut BTreeSet<String>, record: &[Value], item: &Value) {
