@@ -36,6 +36,7 @@ fn main() {
             progress: Progress::Quiet,
             clock: gpc_assure::clock::Clock::system(),
             evidence: Default::default(),
+            tls: false,
         };
         match rt.block_on(runner::run(opts)) {
             Ok(s) => {

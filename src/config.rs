@@ -516,6 +516,25 @@ impl TestData {
     }
 }
 
+/// A proxy URL must be an absolute http(s) URL of a host, without credentials (they would show in logs), query
+/// or fragment.
+fn check_proxy_url(key: &str, url: &str) -> Result<(), ConfigError> {
+    let bad = |why: &str| invalid(key, format!("`{url}` {why}"));
+    let parsed =
+        reqwest::Url::parse(url).map_err(|_| bad("is not an absolute http:// or https:// URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(bad("is not an absolute http:// or https:// URL"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // Not echoed: the URL holds a secret.
+        return Err(invalid(key, "must not carry credentials (user:password@)"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    Ok(())
+}
+
 fn is_ten_digits(s: &str) -> bool {
     s.len() == 10 && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -534,6 +553,14 @@ pub struct Config {
     pub report_dir: PathBuf,
     pub fhir_path: Vec<PathBuf>,
     pub definitions: DefinitionSources,
+    /// Client identity and trusted CAs of the harness's HTTPS requests (paths only, never key material).
+    pub tls: crate::client::tls::TlsConfig,
+    /// Spine Secure Proxy base URL: every request goes as `<spine_proxy>/<provider URL>`.
+    pub spine_proxy: Option<String>,
+    /// Forward HTTP proxy of every request (CONNECT for https).
+    pub http_proxy: Option<String>,
+    /// Where the security features find a real provider's TLS and plain addresses and the SSP certificates.
+    pub security: crate::tls::settings::SecurityConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -550,6 +577,10 @@ struct ConfigFile {
     report_dir: Option<PathBuf>,
     fhir_path: Option<Vec<PathBuf>>,
     definitions: Option<BTreeMap<String, Vec<String>>>,
+    tls: Option<crate::client::tls::TlsConfig>,
+    spine_proxy: Option<String>,
+    http_proxy: Option<String>,
+    security: Option<crate::tls::settings::SecurityConfig>,
 }
 
 pub const DEFAULT_CONSUMER_ASID: &str = "200000000359";
@@ -569,6 +600,10 @@ impl Default for Config {
             report_dir: PathBuf::from("reports"),
             fhir_path: Vec::new(),
             definitions: DefinitionSources::default(),
+            tls: crate::client::tls::TlsConfig::default(),
+            spine_proxy: None,
+            http_proxy: None,
+            security: Default::default(),
         }
     }
 }
@@ -616,6 +651,10 @@ impl Config {
             definitions: defaults
                 .definitions
                 .overlay(file.definitions.unwrap_or_default(), "definitions")?,
+            tls: file.tls.unwrap_or_default(),
+            spine_proxy: file.spine_proxy,
+            http_proxy: file.http_proxy,
+            security: file.security.unwrap_or_default(),
         };
         config.validate()?;
         Ok(config)
@@ -663,7 +702,16 @@ impl Config {
         if self.jwt.practitioner.id.trim().is_empty() {
             return Err(invalid("jwt.practitioner.id", "must not be empty"));
         }
-        Ok(())
+        for (key, url) in [
+            ("spine_proxy", &self.spine_proxy),
+            ("http_proxy", &self.http_proxy),
+        ] {
+            if let Some(url) = url {
+                check_proxy_url(key, url)?;
+            }
+        }
+        self.security.validate()?;
+        self.tls.validate(&self.service_roots)
     }
 
     /// Resolves a service root (absolute URL or path) against the provider base URL.
@@ -753,6 +801,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("definitions.structure"), "{e}");
+    }
+
+    #[test]
+    fn proxies_must_be_absolute_http_urls() {
+        for (yaml, key) in [
+            (
+                "spine_proxy: proxy.int.spine2.ncrs.nhs.uk\n",
+                "`spine_proxy`",
+            ),
+            ("spine_proxy: ftp://proxy.example\n", "`spine_proxy`"),
+            (
+                "http_proxy: http://user:secret@proxy:8080\n",
+                "`http_proxy`",
+            ),
+            ("http_proxy: /proxy\n", "`http_proxy`"),
+        ] {
+            let e = Config::from_yaml(yaml).unwrap_err().to_string();
+            assert!(e.contains(key) && !e.contains("secret"), "{yaml}: {e}");
+        }
+        let c = Config::from_yaml(
+            "spine_proxy: https://proxy.int.spine2.ncrs.nhs.uk\nhttp_proxy: http://proxy.corp.example:8080\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.spine_proxy.as_deref(),
+            Some("https://proxy.int.spine2.ncrs.nhs.uk")
+        );
+        assert_eq!(
+            c.http_proxy.as_deref(),
+            Some("http://proxy.corp.example:8080")
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod definitions;
 pub mod fhir;
 pub mod provider;
 pub mod spine;
+pub mod tls;
 
 pub mod report;
 pub mod runner;

@@ -81,6 +81,10 @@ enum Command {
         /// 2026-03-29T00:30:00Z); it runs on in real time from there. Also GPC_NOW. Default: the system clock.
         #[arg(long)]
         now: Option<String>,
+        /// Serve the embedded reference provider over mutual TLS with generated test certificates and run the
+        /// whole suite through it (the harness presents the generated SSP client certificate).
+        #[arg(long, conflicts_with = "provider")]
+        tls: bool,
     },
     /// Validate FHIR resources (JSON or XML) against their core definition and profiles.
     Validate {
@@ -142,6 +146,51 @@ enum Command {
         /// requests for it get a warning instead of data. Repeatable.
         #[arg(long = "disable-area")]
         disabled_areas: Vec<String>,
+        /// Serve TLS with this certificate (PEM, optionally followed by its chain); needs --tls-key.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Require client certificates issued by these CAs (PEM): mutual TLS.
+        #[arg(long, requires = "tls_cert")]
+        client_ca: Option<PathBuf>,
+        /// Refuse client certificates this CRL of the client CA revokes (PEM).
+        #[arg(long, requires = "client_ca")]
+        crl: Option<PathBuf>,
+        /// The FQDN client certificates must be issued to (the Spine Secure Proxy's); default: any.
+        #[arg(long, requires = "client_ca")]
+        client_fqdn: Option<String>,
+        /// Also listen for plain HTTP here and redirect it to TLS with Strict-Transport-Security.
+        #[arg(long, requires = "tls_cert")]
+        redirect_listen: Option<String>,
+        /// Serve TLS with a freshly generated test PKI (`certs generate` writes one to disk): mutual TLS, its
+        /// CRL, and the SSP FQDN msg.dev.spine2.ncrs.nhs.uk required of clients.
+        #[arg(long, conflicts_with = "tls_cert")]
+        tls: bool,
+    },
+    /// Test certificates for mutual TLS.
+    Certs {
+        #[command(subcommand)]
+        command: CertsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CertsCommand {
+    /// Write a test PKI into DIR: a CA (`ca.crt`, its CRL `ca.crl`), the provider's certificate
+    /// (`provider.crt`/`.key`), the SSP client certificate (`ssp-client.crt`/`.key`, and `ssp-client.p12` with its
+    /// password in `ssp-client.p12.pass`), its bad variants (expired, wrong FQDN, wrong authority, revoked) and a
+    /// consumer certificate. For trying mutual TLS locally; never for a real service.
+    Generate {
+        /// Folder to write to (created if missing; files of the same name are replaced).
+        dir: PathBuf,
+        /// Extra names the provider's certificate is valid for (besides localhost, 127.0.0.1 and ::1); repeatable.
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+        /// The FQDN of the SSP client certificates.
+        #[arg(long, default_value = gpc_assure::tls::DEFAULT_SSP_FQDN)]
+        ssp_fqdn: String,
     },
 }
 
@@ -219,6 +268,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             quiet,
             evidence,
             now,
+            tls,
         } => {
             let config = load_config(config.as_ref())?;
             let clock = Clock::from_option_or_env(now.as_deref())?;
@@ -246,6 +296,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     "none" => Evidence::None,
                     _ => Evidence::All,
                 },
+                tls,
                 progress: if quiet {
                     Progress::Quiet
                 } else if plain {
@@ -296,6 +347,30 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Definitions { command } => definitions(command).await,
+        Command::Certs {
+            command:
+                CertsCommand::Generate {
+                    dir,
+                    hosts,
+                    ssp_fqdn,
+                },
+        } => {
+            use gpc_assure::tls::certs::{PkiOptions, TestPki};
+            let mut options = PkiOptions {
+                ssp_fqdn,
+                ..PkiOptions::default()
+            };
+            options.hosts.extend(hosts);
+            let pki = TestPki::generate(options)?;
+            let password = uuid::Uuid::new_v4().simple().to_string();
+            let files = pki.write_to(&dir, &password)?;
+            out!("wrote {} files to {}:", files.len(), dir.display());
+            for f in &files {
+                out!("  {}", f.display());
+            }
+            out!("try it: gpc-assure serve --tls-cert {0}/provider.crt --tls-key {0}/provider.key --client-ca {0}/ca.crt --crl {0}/ca.crl --client-fqdn {1}", dir.display(), pki.options.ssp_fqdn);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve {
             listen,
             faults,
@@ -304,6 +379,13 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             list_faults,
             now,
             disabled_areas,
+            tls_cert,
+            tls_key,
+            client_ca,
+            crl,
+            client_fqdn,
+            redirect_listen,
+            tls,
         } => {
             if list_faults {
                 for f in Fault::ALL {
@@ -313,14 +395,40 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let config = load_config(config.as_ref())?;
             let clock = Clock::from_option_or_env(now.as_deref())?;
+            let faults = parse_faults(&faults)?;
+            let read = |p: &PathBuf| {
+                std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+            };
+            let serving = match (tls, tls_cert, tls_key) {
+                (true, _, _) => {
+                    let pki =
+                        gpc_assure::tls::certs::TestPki::shared().map_err(anyhow::Error::msg)?;
+                    Some(provider::tls::TlsServing::from_test_pki(&pki, &faults))
+                }
+                (false, Some(cert), Some(key)) => Some(provider::tls::TlsServing {
+                    cert_pem: read(&cert)?,
+                    key_pem: read(&key)?,
+                    client_ca_pem: client_ca.as_ref().map(read).transpose()?,
+                    crl_pem: crl.as_ref().map(read).transpose()?,
+                    client_fqdn,
+                    redirect_listen: None,
+                    plain_listen: None,
+                }),
+                _ => None,
+            };
+            let serving = serving.map(|mut s| {
+                s.redirect_listen = redirect_listen;
+                s
+            });
             let options = ProviderOptions {
                 asid: config.provider_asid.clone(),
-                faults: parse_faults(&faults)?,
+                faults,
                 fhir_path: FhirPath::resolve(&fhir_path, &config.fhir_path),
                 roots: config.service_roots.clone(),
                 clock,
                 index: None,
                 disabled_areas,
+                tls: serving,
             };
             let running = provider::start(&listen, options)
                 .await
@@ -331,6 +439,9 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             for (cap, root) in running.service_roots() {
                 out!("  {:<13} {root}", cap.tag());
+            }
+            if let Some(redirect) = &running.redirect_url {
+                out!("  plain HTTP    {redirect} (redirects to TLS)");
             }
             if clock.is_shifted() {
                 out!(

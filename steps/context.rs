@@ -28,6 +28,9 @@ pub struct RunContext {
     pub validators: Option<crate::validate::Validators>,
     /// The run's clock: every date, time and token lifetime the steps compute reads it.
     pub clock: Clock,
+    /// The provider's TLS and plain addresses, the SSP client certificates and the SSP the security and SSP
+    /// features use.
+    pub transport: crate::tls::TransportTarget,
     register_cursor: AtomicUsize,
     /// Slots a scenario of this run has taken for a booking (see [`SlotClaim`]).
     claimed_slots: Mutex<HashSet<String>>,
@@ -61,6 +64,7 @@ impl RunContext {
             error_displays,
             validators: None,
             clock,
+            transport: crate::tls::TransportTarget::default(),
             register_cursor: AtomicUsize::new(seed),
             claimed_slots: Mutex::new(HashSet::new()),
         }
@@ -69,6 +73,12 @@ impl RunContext {
     /// Attaches the profile validators.
     pub fn with_validators(mut self, validators: crate::validate::Validators) -> Self {
         self.validators = Some(validators);
+        self
+    }
+
+    /// Attaches what the security and SSP features reach the provider's transport with.
+    pub fn with_transport(mut self, transport: crate::tls::TransportTarget) -> Self {
+        self.transport = transport;
         self
     }
 

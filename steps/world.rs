@@ -84,6 +84,8 @@ pub struct GpcWorld {
     pub burst: std::ops::Range<usize>,
     /// Appointments this scenario booked, each as the provider last returned it (oldest first).
     pub booked: Vec<Value>,
+    /// The transport probe of a security scenario: what it offers and what it found.
+    pub probe: super::common::security::ProbeState,
 }
 
 /// The context every World starts with until the run's `before` hook installs the real one: built once per
@@ -121,6 +123,7 @@ impl GpcWorld {
             sent: Vec::new(),
             burst: 0..0,
             booked: Vec::new(),
+            probe: Default::default(),
         }
     }
 
@@ -324,6 +327,12 @@ impl GpcWorld {
         if is_guid {
             self.set_header(headers::SSP_TRACE_ID, &uuid::Uuid::new_v4().to_string());
         }
+    }
+
+    /// Records an exchange made outside [`GpcWorld::send`] (a transport probe) and looks at it.
+    pub fn record_and_look(&mut self, exchange: Exchange) {
+        self.record(exchange);
+        self.look_at(self.exchanges.len() - 1);
     }
 
     fn record(&mut self, exchange: Exchange) {

@@ -433,3 +433,69 @@ fn features_export_writes_the_built_in_set_that_run_features_reads_back() {
     assert_eq!(code, 0, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn certs_generate_writes_a_usable_set_and_serve_refuses_bad_tls_files() {
+    let dir = std::env::temp_dir().join(format!("gpc-cli-certs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = gpc()
+        .args([
+            "certs",
+            "generate",
+            dir.to_str().unwrap(),
+            "--host",
+            "gpc.test",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("gpc-assure serve --tls-cert"), "{stdout}");
+    for f in [
+        "ca.crt",
+        "ca.crl",
+        "provider.crt",
+        "provider.key",
+        "ssp-client.crt",
+        "ssp-client.key",
+        "ssp-client.p12",
+        "ssp-client.p12.pass",
+        "ssp-client-expired.crt",
+        "ssp-client-wrong-fqdn.key",
+        "ssp-client-wrong-authority.crt",
+        "ssp-client-revoked.crt",
+        "consumer-client.crt",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} was not written");
+    }
+    // A key that is not a key: the provider cannot start, exit 2 with one sentence.
+    let (code, err) = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        dir.join("provider.crt").to_str().unwrap(),
+        "--tls-key",
+        dir.join("ca.crt").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the server key is not a PEM private key"),
+        "{err}"
+    );
+    let (code, err) = run(&[
+        "serve",
+        "--tls-cert",
+        dir.join("missing.crt").to_str().unwrap(),
+        "--tls-key",
+        dir.join("provider.key").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("missing.crt"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,10 +1,19 @@
 //! The HTTP client: sends one request, captures the whole exchange (request, response, headers, timings) as
 //! evidence, with a timeout and a bounded body. Transport failures are recorded in the exchange, never raised.
+//!
+//! Real providers are reached over TLS 1.2+ with mutual authentication ([`tls`]), usually through the Spine
+//! Secure Proxy, whose URL form `https://<ssp>/<provider URL>` is applied when a request is sent (the steps,
+//! the JWT `aud` among them, only ever see the provider's URLs), and optionally through a forward HTTP proxy.
+
+pub mod tls;
 
 use std::io::Read;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+use crate::config::Config;
 
 /// A request about to be sent.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -78,44 +87,172 @@ pub enum ClientError {
     Build(String),
 }
 
+/// One reqwest client and what its failures are explained with.
+#[derive(Debug, Clone)]
+struct Transport {
+    client: reqwest::Client,
+    trust: tls::Trust,
+}
+
 /// A reusable client with a per-request timeout and a body-size limit.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
-    inner: reqwest::Client,
+    /// One transport per distinct TLS setup; the first serves URLs under no overridden service root.
+    transports: Arc<[Transport]>,
+    /// Resolved service roots, longest first, with their index in `transports` (empty without
+    /// `tls.per_capability`).
+    routes: Arc<[(String, usize)]>,
+    spine_proxy: Option<String>,
     timeout: Duration,
     max_body: usize,
 }
 
+/// The builder every client starts from: TLS 1.2 or later with SNI, HTTP/1.1, redirects not followed.
+fn base_builder(timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(32)
+        .http1_only()
+        .tls_version_min(reqwest::tls::Version::TLS_1_2)
+        .tls_sni(true)
+}
+
+fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ClientError> {
+    builder
+        .build()
+        .map_err(|e| ClientError::Build(tls::chain(&e)))
+}
+
+/// The URL the Spine Secure Proxy form gives `url`: `<proxy>/<url>` (one slash between them).
+pub fn spine_url(proxy: &str, url: &str) -> String {
+    format!("{}/{url}", proxy.trim_end_matches('/'))
+}
+
 impl HttpClient {
+    /// A client with the system's trusted roots, no client identity and no proxy settings of its own.
     pub fn new(timeout: Duration, max_body: usize) -> Result<Self, ClientError> {
-        let inner = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(32)
-            .build()
-            .map_err(|e| ClientError::Build(e.to_string()))?;
         Ok(Self {
-            inner,
+            transports: Arc::new([Transport {
+                client: build(base_builder(timeout))?,
+                trust: tls::Trust::System,
+            }]),
+            routes: Arc::new([]),
+            spine_proxy: None,
             timeout,
             max_body,
         })
     }
 
+    /// The run's client: `timeout_secs`, `max_body_bytes`, `tls` (one reqwest client per distinct setting;
+    /// `base_url` resolves the service roots `tls.per_capability` applies to), `spine_proxy` and `http_proxy`.
+    /// Reads the certificate, key and password files now: a problem with one is a [`ClientError::Build`] naming
+    /// the config key and the file.
+    pub fn from_config(config: &Config, base_url: &str) -> Result<Self, ClientError> {
+        let timeout = Duration::from_secs(config.timeout_secs);
+        let proxy = config
+            .http_proxy
+            .as_deref()
+            .map(|url| {
+                reqwest::Proxy::all(url)
+                    .map_err(|e| ClientError::Build(format!("http_proxy {url}: {e}")))
+            })
+            .transpose()?;
+        let transport = |setup: &tls::Effective| -> Result<Transport, ClientError> {
+            let mut builder = base_builder(timeout);
+            if let Some(p) = &proxy {
+                builder = builder.proxy(p.clone());
+            }
+            Ok(Transport {
+                client: build(setup.configure(builder)?)?,
+                trust: setup.trust(),
+            })
+        };
+        let top = config.tls.top_level();
+        let mut transports = vec![transport(&top)?];
+        let mut setups = vec![top];
+        let mut routes = Vec::new();
+        if !config.tls.per_capability.is_empty() {
+            for (capability, root) in config.service_roots.iter() {
+                let setup = config.tls.effective(capability);
+                let index = match setups.iter().position(|s| s.same_setup(&setup)) {
+                    Some(i) => i,
+                    None => {
+                        transports.push(transport(&setup)?);
+                        setups.push(setup);
+                        setups.len() - 1
+                    }
+                };
+                routes.push((Config::resolve_root(base_url, root), index));
+            }
+            routes.sort_by_key(|(root, _)| std::cmp::Reverse(root.len()));
+        }
+        Ok(Self {
+            transports: transports.into(),
+            routes: routes.into(),
+            spine_proxy: config.spine_proxy.clone(),
+            timeout,
+            max_body: config.max_body_bytes,
+        })
+    }
+
+    /// The same client (TLS, proxies, timeout) with another response-body limit.
+    pub fn with_max_body(&self, max_body: usize) -> Self {
+        Self {
+            max_body,
+            ..self.clone()
+        }
+    }
+
+    /// The same client sending straight to the URL it is given, never in the Spine Secure Proxy's form (the
+    /// transport probes play the SSP themselves).
+    pub fn direct(&self) -> Self {
+        Self {
+            spine_proxy: None,
+            ..self.clone()
+        }
+    }
+
     /// A client with a 1 s timeout for a World that has no run context yet (never used to reach a provider).
     pub fn unconfigured() -> Self {
         Self {
-            inner: reqwest::Client::new(),
+            transports: Arc::new([Transport {
+                client: reqwest::Client::new(),
+                trust: tls::Trust::System,
+            }]),
+            routes: Arc::new([]),
+            spine_proxy: None,
             timeout: Duration::from_secs(1),
             max_body: 1024,
         }
     }
 
-    /// Sends the request and captures the exchange; never fails.
-    pub async fn send(&self, request: OutgoingRequest, jwt: Option<serde_json::Value>) -> Exchange {
+    /// Index in `transports` of the longest service root under which `url` lies, else 0.
+    fn transport_of(&self, url: &str) -> usize {
+        self.routes
+            .iter()
+            .find(|(root, _)| {
+                url.strip_prefix(root.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+            })
+            .map_or(0, |(_, i)| *i)
+    }
+
+    /// Sends the request and captures the exchange; never fails. With `spine_proxy`, the request goes (and is
+    /// recorded) in the proxy's URL form.
+    pub async fn send(
+        &self,
+        mut request: OutgoingRequest,
+        jwt: Option<serde_json::Value>,
+    ) -> Exchange {
+        let transport = &self.transports[self.transport_of(&request.url)];
+        if let Some(proxy) = &self.spine_proxy {
+            request.url = spine_url(proxy, &request.url);
+        }
         let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let start = Instant::now();
-        let result = tokio::time::timeout(self.timeout, self.send_inner(&request)).await;
+        let result = tokio::time::timeout(self.timeout, self.send_inner(transport, &request)).await;
         let (response, error) = match result {
             Ok(Ok(r)) => (Some(r), None),
             Ok(Err(e)) => (None, Some(e)),
@@ -137,10 +274,15 @@ impl HttpClient {
         }
     }
 
-    async fn send_inner(&self, request: &OutgoingRequest) -> Result<RecordedResponse, String> {
+    async fn send_inner(
+        &self,
+        transport: &Transport,
+        request: &OutgoingRequest,
+    ) -> Result<RecordedResponse, String> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| format!("`{}` is not an HTTP method", request.method))?;
-        let mut builder = self.inner.request(method, &request.url);
+        let describe = |e: reqwest::Error| describe(&e, transport, &request.url);
+        let mut builder = transport.client.request(method, &request.url);
         for (k, v) in &request.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
@@ -187,10 +329,20 @@ impl HttpClient {
     }
 }
 
-fn describe(e: reqwest::Error) -> String {
+/// One sentence for a failed request, then the underlying detail after a colon.
+fn describe(e: &reqwest::Error, transport: &Transport, url: &str) -> String {
     use std::error::Error;
+    let parsed = reqwest::Url::parse(url).ok();
+    let attempt = tls::Attempt {
+        host: parsed.as_ref().and_then(|u| u.host_str()).unwrap_or(url),
+        https: parsed.as_ref().is_some_and(|u| u.scheme() == "https"),
+        connecting: e.is_connect(),
+        trust: &transport.trust,
+    };
     let mut msg = if e.is_timeout() {
         "no response within the timeout".to_string()
+    } else if let Some(sentence) = tls::classify(e, attempt) {
+        sentence
     } else if e.is_connect() {
         "could not connect to the provider".to_string()
     } else if e.is_body() || e.is_decode() {
@@ -198,11 +350,9 @@ fn describe(e: reqwest::Error) -> String {
     } else {
         "the request failed".to_string()
     };
-    let mut source = e.source();
-    while let Some(s) = source {
+    if let Some(source) = e.source() {
         msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
+        msg.push_str(&tls::chain(source));
     }
     msg
 }
@@ -220,4 +370,51 @@ fn gunzip(raw: &[u8], max: usize) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spine_proxy_prefixes_the_whole_provider_url() {
+        let url = "https://provider.example/B82617/STU3/1/gpconnect/fhir/Patient?identifier=x%7C1";
+        let want = "https://proxy.int.spine2.ncrs.nhs.uk/https://provider.example/B82617/STU3/1/gpconnect/fhir/Patient?identifier=x%7C1";
+        assert_eq!(spine_url("https://proxy.int.spine2.ncrs.nhs.uk", url), want);
+        assert_eq!(
+            spine_url("https://proxy.int.spine2.ncrs.nhs.uk/", url),
+            want
+        );
+        // reqwest sends the path as written (no slash collapsing, no re-encoding).
+        let parsed = reqwest::Url::parse(want).unwrap();
+        assert_eq!(parsed.as_str(), want);
+        assert_eq!(
+            parsed.path(),
+            "/https://provider.example/B82617/STU3/1/gpconnect/fhir/Patient"
+        );
+    }
+
+    #[test]
+    fn requests_take_the_transport_of_the_longest_matching_root() {
+        let config = Config::from_yaml(
+            "service_roots:\n  documents: /B82617/STU3/1/gpconnect/fhir/documents\ntls:\n  per_capability:\n    documents: { insecure: true }\n",
+        )
+        .unwrap();
+        let client = HttpClient::from_config(&config, "https://p.example:8443/").unwrap();
+        // The default setup and the documents one.
+        assert_eq!(client.transports.len(), 2);
+        let base = "https://p.example:8443/B82617/STU3/1/gpconnect/fhir";
+        assert_eq!(
+            client.transport_of(&format!("{base}/documents/Binary/1")),
+            1
+        );
+        assert_eq!(client.transport_of(&format!("{base}/documents?x=1")), 1);
+        assert_eq!(client.transport_of(&format!("{base}/documentsX")), 0);
+        assert_eq!(client.transport_of(&format!("{base}/Patient")), 0);
+        assert_eq!(
+            client.transport_of("https://other.example/B82617/STU3/1/gpconnect/fhir/documents"),
+            0
+        );
+        assert_eq!(client.with_max_body(10).transports.len(), 2);
+    }
 }

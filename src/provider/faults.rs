@@ -201,6 +201,20 @@ faults! {
     DocUnknownBinaryFound => "doc-unknown-binary-found", "Retrieve and migrate of a Binary the provider does not hold answer 200 with an empty document instead of 404 NO_RECORD_FOUND.";
     DocBinaryWrongContentType => "doc-binary-wrong-content-type", "Binary resources declare contentType application/octet-stream instead of the document's MIME type.";
     DocMigrateDirectCareAccepted => "doc-migrate-directcare-accepted", "Migrate a document accepts a JWT whose reason_for_request is `directcare`.";
+    TlsOff => "tls-off", "The TLS address serves plain HTTP (no TLS at all).";
+    TlsPlainHttpServed => "tls-plain-http-served", "The plain-HTTP address serves the API instead of closing or redirecting to TLS.";
+    TlsNoHsts => "tls-no-hsts", "The plain-HTTP address redirects to TLS without a Strict-Transport-Security header.";
+    TlsNoClientCertRequired => "tls-no-client-cert-required", "Connections without a client certificate are served.";
+    TlsAcceptsExpiredClientCert => "tls-accepts-expired-client-cert", "Expired client certificates are accepted.";
+    TlsAcceptsAnyCa => "tls-accepts-any-ca", "Client certificates from any CA are accepted (the issuer is not checked).";
+    TlsIgnoresCrl => "tls-ignores-crl", "The CRL is not consulted: revoked client certificates are accepted.";
+    TlsAnyClientFqdn => "tls-any-client-fqdn", "Client certificates issued to any FQDN are accepted, not only the SSP's.";
+    TlsOldVersions => "tls-old-versions", "TLS 1.0 and 1.1 are accepted.";
+    Tls13Only => "tls-1.3-only", "Only TLS 1.3 is accepted (the SSP connects with TLS 1.2).";
+    TlsNullCipher => "tls-null-cipher", "NULL cipher suites (NULL-MD5: no encryption) are accepted.";
+    TlsNonPfsCipher => "tls-non-pfs-cipher", "AES128-SHA256 (static RSA key exchange, outside the specification's suites) is accepted.";
+    TlsNoDhe => "tls-no-dhe", "The specification's DHE suites (AESGCM+EDH, AES256+EDH) are refused.";
+    TlsExpiredServerCert => "tls-expired-server-cert", "The provider presents an expired server certificate.";
 }
 
 impl fmt::Display for Fault {
@@ -289,6 +303,7 @@ impl Fault {
             ApptReadPastAllowed => Some("@AppointmentRead"),
             f if f.is_structured() => Some("@structured"),
             f if f.is_documents() => Some("@documents"),
+            f if f.is_transport() => Some("@security or @ssp"),
             ApptRetrieveOmitsCancelled
             | ApptRetrievePastRange
             | ApptRetrieveUnknownPatient
@@ -331,6 +346,14 @@ impl Fault {
     /// Whether the fault breaks an Access Document behaviour.
     pub fn is_documents(self) -> bool {
         self.name().starts_with(Self::DOCUMENTS_PREFIX)
+    }
+
+    /// Faults of transport security (TLS, client certificates, plain HTTP) share this name prefix.
+    pub const TRANSPORT_PREFIX: &'static str = "tls-";
+
+    /// Whether the fault breaks transport security; such faults only show on the provider's TLS addresses.
+    pub fn is_transport(self) -> bool {
+        self.name().starts_with(Self::TRANSPORT_PREFIX)
     }
 
     /// Faults of Appointment Management share this name prefix.

@@ -10,6 +10,7 @@ mod foundations;
 pub mod negotiate;
 pub mod slots;
 pub mod structured;
+pub mod tls;
 pub mod uktime;
 
 use std::collections::HashMap;
@@ -47,6 +48,8 @@ pub struct ProviderOptions {
     /// Access Record Structured clinical areas switched off, by parameter name (`includeProblems`): answered
     /// with a warning instead of data (clinical area configuration page).
     pub disabled_areas: Vec<String>,
+    /// Serve TLS (with mutual authentication when a client CA is given) instead of plain HTTP.
+    pub tls: Option<tls::TlsServing>,
 }
 
 impl Default for ProviderOptions {
@@ -59,6 +62,7 @@ impl Default for ProviderOptions {
             clock: Clock::system(),
             index: None,
             disabled_areas: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -81,6 +85,8 @@ pub enum ProviderError {
     UnknownArea(String),
     #[error(transparent)]
     Documents(#[from] documents::LibraryError),
+    #[error("cannot serve TLS: {0}")]
+    Tls(#[from] tls::TlsSetupError),
 }
 
 /// The provider's mutable state: patients, the appointment book and appointments, all behind one lock so that a
@@ -264,14 +270,19 @@ impl Req<'_> {
     }
 }
 
-/// A provider listening on a socket.
+/// A provider listening on its sockets.
 #[derive(Debug)]
 pub struct RunningProvider {
+    /// The API's base URL (`https://` when the provider serves TLS).
     pub base_url: String,
     pub addr: SocketAddr,
+    /// The plain-HTTP API beside the TLS one (`TlsServing::plain_listen`).
+    pub plain_url: Option<String>,
+    /// The plain-HTTP address that redirects to TLS (`TlsServing::redirect_listen`).
+    pub redirect_url: Option<String>,
     pub state: Arc<ProviderState>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningProvider {
@@ -284,48 +295,128 @@ impl RunningProvider {
             .collect()
     }
 
-    /// Stops accepting connections and waits for the server task.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+    /// Stops accepting connections and waits for the server tasks.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
         }
-        let _ = (&mut self.task).await;
     }
 }
 
-/// Binds `addr` (port 0 picks a free port) and serves until stopped.
-pub async fn start(addr: &str, options: ProviderOptions) -> Result<RunningProvider, ProviderError> {
-    let state = Arc::new(ProviderState::new(options)?);
+/// Whether a request came in over TLS (a request extension set by the listener's router).
+#[derive(Debug, Clone, Copy)]
+struct Scheme(&'static str);
+
+fn api_router(state: &Arc<ProviderState>, scheme: &'static str) -> axum::Router {
+    axum::Router::new()
+        .fallback(handle)
+        .layer(axum::Extension(Scheme(scheme)))
+        .with_state(state.clone())
+}
+
+async fn bind(addr: &str) -> Result<(tokio::net::TcpListener, SocketAddr), ProviderError> {
+    let bind_error = |source| ProviderError::Bind {
+        addr: addr.to_string(),
+        source,
+    };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| ProviderError::Bind {
-            addr: addr.to_string(),
-            source,
-        })?;
-    let local = listener
-        .local_addr()
-        .map_err(|source| ProviderError::Bind {
-            addr: addr.to_string(),
-            source,
-        })?;
-    let app = axum::Router::new()
-        .fallback(handle)
-        .with_state(state.clone());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
+        .map_err(bind_error)?;
+    let local = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, local))
+}
+
+/// Serves `app` on `listener` until the shutdown signal.
+fn spawn_server<L>(
+    listener: L,
+    app: axum::Router,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    tokio::spawn(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = rx.await;
+            let _ = stop.wait_for(|s| *s).await;
         });
         if let Err(e) = server.await {
             eprintln!("reference provider stopped: {e}");
         }
-    });
+    })
+}
+
+/// Binds `addr` (port 0 picks a free port) and serves until stopped: plain HTTP, or TLS with the listeners
+/// `options.tls` asks for.
+pub async fn start(addr: &str, options: ProviderOptions) -> Result<RunningProvider, ProviderError> {
+    let tls = options.tls.clone();
+    let state = Arc::new(ProviderState::new(options)?);
+    let (shutdown, stop) = tokio::sync::watch::channel(false);
+    let (listener, local) = bind(addr).await?;
+    let mut tasks = Vec::new();
+    let Some(tls) = tls else {
+        tasks.push(spawn_server(listener, api_router(&state, "http"), stop));
+        return Ok(RunningProvider {
+            base_url: format!("http://{local}"),
+            addr: local,
+            plain_url: None,
+            redirect_url: None,
+            state,
+            shutdown,
+            tasks,
+        });
+    };
+    if state.fault(Fault::TlsOff) {
+        tasks.push(spawn_server(
+            listener,
+            api_router(&state, "http"),
+            stop.clone(),
+        ));
+    } else {
+        let context = tls::context(&tls, &state.faults)?;
+        let mutual = tls.client_ca_pem.is_some() && !state.fault(Fault::TlsNoClientCertRequired);
+        let listener = tls::TlsListener::new(listener, context, mutual).map_err(|source| {
+            ProviderError::Bind {
+                addr: addr.to_string(),
+                source,
+            }
+        })?;
+        tasks.push(spawn_server(
+            listener,
+            api_router(&state, "https"),
+            stop.clone(),
+        ));
+    }
+    let mut plain_url = None;
+    if let Some(plain) = &tls.plain_listen {
+        let (listener, at) = bind(plain).await?;
+        tasks.push(spawn_server(
+            listener,
+            api_router(&state, "http"),
+            stop.clone(),
+        ));
+        plain_url = Some(format!("http://{at}"));
+    }
+    let mut redirect_url = None;
+    if let Some(redirect) = &tls.redirect_listen {
+        let (listener, at) = bind(redirect).await?;
+        let app = if state.fault(Fault::TlsPlainHttpServed) {
+            api_router(&state, "http")
+        } else {
+            tls::redirect_router(local.port(), &state.faults)
+        };
+        tasks.push(spawn_server(listener, app, stop.clone()));
+        redirect_url = Some(format!("http://{at}"));
+    }
     Ok(RunningProvider {
-        base_url: format!("http://{local}"),
+        base_url: format!("https://{local}"),
         addr: local,
+        plain_url,
+        redirect_url,
         state,
-        shutdown: Some(tx),
-        task,
+        shutdown,
+        tasks,
     })
 }
 
@@ -551,8 +642,9 @@ async fn process(
         p.split([';', ','])
             .any(|part| part.trim().eq_ignore_ascii_case("return=minimal"))
     });
+    let scheme = parts.extensions.get::<Scheme>().map_or("http", |s| s.0);
     let base_url = header(h, "host")
-        .map(|host| format!("http://{host}{root}"))
+        .map(|host| format!("{scheme}://{host}{root}"))
         .unwrap_or(root);
     let req = Req {
         id: id.clone(),

@@ -1,6 +1,8 @@
 //! JUnit XML: one testsuite per feature, one testcase per test. The testcase's name is the test's title, its
 //! classname names the capability and feature, and its properties carry the stable id, the requirement and the
 //! evidence folder. A failure has the one-line message as its `message` and the h2spec-style block as its body.
+//! Run-wide warnings (server certificates not verified) are a `gpc-assure.warning` property of every testsuite,
+//! where JUnit readers show suite properties.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -26,8 +28,8 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// The document for `outcomes`, grouped by feature in file order.
-pub fn render(outcomes: &[ScenarioOutcome]) -> String {
+/// The document for `outcomes`, grouped by feature in file order; `warnings` apply to the whole run.
+pub fn render(outcomes: &[ScenarioOutcome], warnings: &[String]) -> String {
     let mut suites: BTreeMap<(&str, &str), Vec<&ScenarioOutcome>> = BTreeMap::new();
     for o in outcomes {
         suites
@@ -54,6 +56,17 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
             cases.len(),
             esc(file)
         );
+        if !warnings.is_empty() {
+            x.push_str("    <properties>\n");
+            for w in warnings {
+                let _ = writeln!(
+                    x,
+                    "      <property name=\"gpc-assure.warning\" value=\"{}\"/>",
+                    esc(w)
+                );
+            }
+            x.push_str("    </properties>\n");
+        }
         for c in cases {
             let _ = writeln!(
                 x,
@@ -100,18 +113,21 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     x
 }
 
-/// Writes `path` with every outcome.
-pub fn write(path: &Path, outcomes: &[ScenarioOutcome]) -> std::io::Result<()> {
-    std::fs::write(path, render(outcomes))
+/// Writes `path` with every outcome and the run's warnings.
+pub fn write(
+    path: &Path,
+    outcomes: &[ScenarioOutcome],
+    warnings: &[String],
+) -> std::io::Result<()> {
+    std::fs::write(path, render(outcomes, warnings))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn testcases_carry_their_id_and_failures_their_block() {
-        let o = ScenarioOutcome {
+    fn outcome() -> ScenarioOutcome {
+        ScenarioOutcome {
             id: "fdn.http.01.2".into(),
             feature: "HTTP <behaviour>".into(),
             feature_file: "features/common/http.feature".into(),
@@ -126,8 +142,12 @@ mod tests {
             duration_ms: 12.5,
             evidence: "evidence/fdn.http.01.2".into(),
             exchanges: 1,
-        };
-        let x = render(&[o]);
+        }
+    }
+
+    #[test]
+    fn testcases_carry_their_id_and_failures_their_block() {
+        let x = render(&[outcome()], &[]);
         assert!(
             x.contains("<property name=\"id\" value=\"fdn.http.01.2\"/>"),
             "{x}"
@@ -145,5 +165,16 @@ mod tests {
             x.contains("<failure message=\"header Cache-Control: expected `no-store`"),
             "{x}"
         );
+    }
+
+    #[test]
+    fn run_warnings_are_suite_properties() {
+        let warning = "TLS server certificates were not verified (tls.insecure)".to_string();
+        let x = render(&[outcome()], &[warning]);
+        assert!(
+            x.contains("file=\"features/common/http.feature\">\n    <properties>\n      <property name=\"gpc-assure.warning\" value=\"TLS server certificates were not verified (tls.insecure)\"/>\n    </properties>\n    <testcase "),
+            "{x}"
+        );
+        assert!(!render(&[outcome()], &[]).contains("gpc-assure.warning"));
     }
 }

@@ -25,11 +25,14 @@ use crate::client::HttpClient;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::fhir::{DefinitionIndex, DefsError, FhirPath};
+use crate::provider::tls::TlsServing;
 use crate::provider::{self, FaultSet, ProviderOptions};
 use crate::report::{self, safe_component, FailureReport, ScenarioOutcome, StepFailure};
 use crate::spine::catalogue::Interaction;
 use crate::spine::headers::profile;
 use crate::steps::{GpcWorld, RunContext};
+use crate::tls::certs::{ClientVariant, TestPki};
+use crate::tls::TransportTarget;
 
 use features::MemoryParser;
 pub use features::{FeatureFile, FeatureSource};
@@ -64,6 +67,8 @@ pub struct RunOptions {
     pub clock: Clock,
     /// Which tests get an evidence folder.
     pub evidence: Evidence,
+    /// The embedded provider serves the whole suite over mutual TLS (with the generated test certificates).
+    pub tls: bool,
 }
 
 /// Which tests get an evidence folder (`--evidence`). JUnit and cucumber JSON are always written.
@@ -105,6 +110,12 @@ pub enum RunError {
     Unreachable { url: String, reason: String },
     #[error("{0}")]
     Client(#[from] crate::client::ClientError),
+    #[error("cannot make the test certificates: {0}")]
+    Pki(String),
+    #[error("cannot start the SSP stand-in: {0}")]
+    Proxy(#[from] crate::spine::proxy::ProxyError),
+    #[error("{0}")]
+    Security(String),
     #[error("cannot write reports to {path}: {source}")]
     Reports {
         path: PathBuf,
@@ -281,8 +292,23 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     // One definitions index for the run: the harness's checks, the validators and the embedded provider share it.
     let index = Arc::new(opts.fhir_path.index()?);
     let (error_system, error_displays) = definitions(&index)?;
-    let (base_url, embedded) = match &opts.target {
+    let has_tag = |tag: &str| selected.iter().any(|c| c.tags.iter().any(|t| t == tag));
+    let (security_tests, ssp_tests) = (has_tag("security"), has_tag("ssp"));
+    let (base_url, embedded, transport) = match &opts.target {
         Target::Embedded(faults) => {
+            // The provider's TLS addresses (and the test PKI, generated once per process) only when a test uses
+            // them or the whole run goes over TLS.
+            let tls = (security_tests || ssp_tests || opts.tls)
+                .then(|| {
+                    let pki = TestPki::shared().map_err(RunError::Pki)?;
+                    let mut serving = TlsServing::from_test_pki(&pki, faults);
+                    serving.redirect_listen = Some("127.0.0.1:0".into());
+                    if !opts.tls {
+                        serving.plain_listen = Some("127.0.0.1:0".into());
+                    }
+                    Ok::<_, RunError>((pki, serving))
+                })
+                .transpose()?;
             let p = provider::start(
                 "127.0.0.1:0",
                 ProviderOptions {
@@ -293,21 +319,45 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     clock: opts.clock,
                     index: Some(index.clone()),
                     disabled_areas: Vec::new(),
+                    tls: tls.as_ref().map(|(_, serving)| serving.clone()),
                 },
             )
             .await?;
-            (p.base_url.clone(), Some(p))
+            let base = p.plain_url.clone().unwrap_or_else(|| p.base_url.clone());
+            let transport = match &tls {
+                Some((pki, _)) => embedded_transport(pki, &p, ssp_tests, &opts.config).await?,
+                None => (TransportTarget::default(), None),
+            };
+            (base, Some(p), transport)
         }
         Target::External(url) => {
-            check_reachable(url).await?;
-            (url.trim_end_matches('/').to_string(), None)
+            // Through a proxy, the proxy is the first hop to reach.
+            let proxy = opts.config.http_proxy.as_ref();
+            check_reachable(proxy.or(opts.config.spine_proxy.as_ref()).unwrap_or(url)).await?;
+            let base = url.trim_end_matches('/').to_string();
+            let transport = external_transport(&base, &opts.config)?;
+            (base, None, (transport, None))
         }
     };
+    let (transport, ssp_stand_in) = transport;
     prepare_report_dir(&opts.report_dir)?;
-    let client = HttpClient::new(
-        Duration::from_secs(opts.config.timeout_secs),
-        opts.config.max_body_bytes,
-    )?;
+    // A `--tls` run presents the generated SSP certificate and trusts the generated CA; the client reads them
+    // from files, which live in a private temporary folder for the run.
+    let mut client_config = opts.config.clone();
+    let pki_files = match (&opts.target, opts.tls) {
+        (Target::Embedded(_), true) => {
+            let pki = TestPki::shared().map_err(RunError::Pki)?;
+            let files = PkiFiles::write(&pki).map_err(|e| RunError::Pki(e.to_string()))?;
+            client_config.tls.default = files.settings();
+            Some(files)
+        }
+        _ => None,
+    };
+    let client = HttpClient::from_config(&client_config, &base_url)?;
+    let warnings = opts.config.tls.warnings();
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     let store = crate::validate::Store::with_index(opts.fhir_path.clone(), index);
     let validators = crate::validate::Validators::new(&store, &opts.config.definitions);
     let ctx = Arc::new(
@@ -320,7 +370,8 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             error_displays,
             opts.clock,
         )
-        .with_validators(validators),
+        .with_validators(validators)
+        .with_transport(transport),
     );
     let finished: Arc<Mutex<Vec<Finished>>> = Arc::new(Mutex::new(Vec::new()));
     let json_path = opts.report_dir.join("cucumber.json");
@@ -441,6 +492,10 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         })
         .await;
     drop(quiet_steps);
+    drop(pki_files);
+    if let Some(ssp) = ssp_stand_in {
+        ssp.stop().await;
+    }
     if let Some(p) = embedded {
         p.stop().await;
     }
@@ -470,7 +525,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         }
     }
     let junit = opts.report_dir.join("junit.xml");
-    report::junit::write(&junit, &outcomes).map_err(|source| RunError::Reports {
+    report::junit::write(&junit, &outcomes, &warnings).map_err(|source| RunError::Reports {
         path: junit,
         source,
     })?;
@@ -480,6 +535,130 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         elapsed: started.elapsed(),
         report_dir: opts.report_dir.clone(),
         base_url,
+    })
+}
+
+/// The generated SSP client certificate, its key and the CA, written for the client of a `--tls` run into a
+/// folder only the user can read, removed when the run ends.
+struct PkiFiles(PathBuf);
+
+impl PkiFiles {
+    fn write(pki: &TestPki) -> std::io::Result<Self> {
+        let dir = std::env::temp_dir().join(format!(
+            "gpc-assure-tls-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        let pem = pki.client(ClientVariant::Valid);
+        std::fs::write(dir.join("ssp-client.crt"), &pem.cert)?;
+        std::fs::write(dir.join("ssp-client.key"), &pem.key)?;
+        std::fs::write(dir.join("ca.crt"), &pki.ca_cert)?;
+        Ok(Self(dir))
+    }
+
+    fn settings(&self) -> crate::client::tls::TlsSettings {
+        crate::client::tls::TlsSettings {
+            client_cert: Some(self.0.join("ssp-client.crt")),
+            client_key: Some(self.0.join("ssp-client.key")),
+            ca_bundle: Some(self.0.join("ca.crt")),
+            ..Default::default()
+        }
+    }
+}
+
+impl Drop for PkiFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What the security and SSP features use against the embedded provider: its TLS and redirect addresses, the
+/// generated SSP certificates and CA, and (for `@ssp` tests) a local SSP stand-in reaching the TLS address.
+async fn embedded_transport(
+    pki: &TestPki,
+    provider: &provider::RunningProvider,
+    ssp_tests: bool,
+    config: &Config,
+) -> Result<(TransportTarget, Option<crate::spine::proxy::RunningProxy>), RunError> {
+    let ssp = if ssp_tests {
+        Some(
+            crate::spine::proxy::start(
+                "127.0.0.1:0",
+                crate::spine::proxy::ProxyOptions {
+                    identity: pki.client(ClientVariant::Valid).clone(),
+                    ca_pem: pki.ca_cert.clone(),
+                    timeout: Duration::from_secs(config.timeout_secs),
+                },
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let target = TransportTarget {
+        tls_base_url: Some(provider.base_url.clone()),
+        plain_url: provider.redirect_url.clone(),
+        clients: ClientVariant::ALL
+            .iter()
+            .map(|v| (*v, pki.client(*v).clone()))
+            .collect(),
+        ca_pem: Some(pki.ca_cert.clone()),
+        spine_proxy: ssp.as_ref().map(|p| p.url.clone()),
+        setup_hint: "the embedded provider sets everything up itself".into(),
+    };
+    Ok((target, ssp))
+}
+
+/// What the security and SSP features use against an external provider (the config's `security` section, with
+/// the `tls` client identity and CA bundle as defaults). Unreadable files stop the run (exit 2).
+fn external_transport(base: &str, config: &Config) -> Result<TransportTarget, RunError> {
+    let sec = &config.security;
+    let tls_base_url = sec
+        .tls_url
+        .clone()
+        .or_else(|| base.starts_with("https://").then(|| base.to_string()));
+    let plain_url = sec.plain_url.clone().or_else(|| {
+        let authority = tls_base_url
+            .as_deref()?
+            .strip_prefix("https://")?
+            .split('/')
+            .next()?;
+        let host = match authority.rsplit_once(':') {
+            Some((h, p)) if p.parse::<u16>().is_ok() => h,
+            _ => authority,
+        };
+        Some(format!("http://{host}"))
+    });
+    let mut clients = sec.read_clients().map_err(RunError::Security)?;
+    if !clients.iter().any(|(v, _)| *v == ClientVariant::Valid) {
+        if let Some(pem) = config.tls.identity_pem()? {
+            clients.push((ClientVariant::Valid, pem));
+        }
+    }
+    let ca_file = sec
+        .ca_bundle
+        .as_ref()
+        .or(config.tls.default.ca_bundle.as_ref());
+    let ca_pem = ca_file
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .map_err(|e| RunError::Security(format!("security.ca_bundle {}: {e}", p.display())))
+        })
+        .transpose()?;
+    Ok(TransportTarget {
+        tls_base_url,
+        plain_url,
+        clients,
+        ca_pem,
+        spine_proxy: None,
+        setup_hint:
+            "set it in the config's `security` section (README, \"Testing a real provider\")".into(),
     })
 }
 

@@ -3,13 +3,15 @@
 //!
 //! By concern: configuring the request, its headers and body and sending it ([`request`]), changing the JWT
 //! ([`jwt`]), the expectations on status, headers, caching, content type and the concurrent responses
-//! ([`http`]), on the resources of the response ([`resources`]) and the profile validation ([`validation`]).
+//! ([`http`]), on the resources of the response ([`resources`]) and the profile validation ([`validation`]);
+//! transport security and the Spine Secure Proxy ([`security`]).
 //! This module holds the helpers they and the other capabilities' steps share.
 
 mod http;
 mod jwt;
 mod request;
 mod resources;
+pub mod security;
 mod validation;
 
 use serde_json::Value;

@@ -12,14 +12,11 @@ mod capability;
 pub(crate) mod dates;
 mod expect;
 
-use std::time::Duration;
-
 use cucumber::{given, when};
 use serde_json::Value;
 
 use super::common::resource_type;
 use super::world::{GpcWorld, Sent};
-use crate::client::HttpClient;
 use crate::spine::catalogue::Interaction;
 
 type Step = Result<(), String>;
@@ -211,8 +208,7 @@ async fn register_temporary(w: &mut GpcWorld) -> Step {
 async fn make_large_request(w: &mut GpcWorld, megabytes: u64) -> Step {
     let limit = usize::try_from(megabytes.saturating_mul(1024 * 1024))
         .map_err(|_| format!("{megabytes} MB is too large a limit"))?;
-    let timeout = Duration::from_secs(w.ctx.config.timeout_secs);
-    let client = HttpClient::new(timeout, limit).map_err(|e| e.to_string())?;
+    let client = w.ctx.client.with_max_body(limit);
     let (request, jwt) = w.build_request()?;
     let exchange = client.send(request, jwt).await;
     w.sent.push(Sent {

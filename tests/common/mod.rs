@@ -35,6 +35,7 @@ pub fn options(target: Target, report: &str) -> RunOptions {
         // GPC_NOW replays an instant for any integration test (`GPC_NOW=2026-10-25T00:30:00Z cargo test`).
         clock: Clock::from_option_or_env(None).expect("GPC_NOW is an RFC 3339 instant"),
         evidence: Evidence::All,
+        tls: false,
     }
 }
 
