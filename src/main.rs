@@ -161,13 +161,26 @@ enum Command {
         /// The FQDN client certificates must be issued to (the Spine Secure Proxy's); default: any.
         #[arg(long, requires = "client_ca")]
         client_fqdn: Option<String>,
-        /// Also listen for plain HTTP here and redirect it to TLS with Strict-Transport-Security.
-        #[arg(long, requires = "tls_cert")]
+        /// Also listen for plain HTTP here and redirect it to TLS with Strict-Transport-Security (with --tls or
+        /// --tls-cert).
+        #[arg(long)]
         redirect_listen: Option<String>,
-        /// Serve TLS with a freshly generated test PKI (`certs generate` writes one to disk): mutual TLS, its
-        /// CRL, and the SSP FQDN msg.dev.spine2.ncrs.nhs.uk required of clients.
-        #[arg(long, conflicts_with = "tls_cert")]
-        tls: bool,
+        /// Serve mutual TLS with the test set in DIR (`certs generate DIR` writes one; made there first when DIR
+        /// holds none): its provider certificate, its CA and CRL, and its SSP FQDN required of clients. Point the
+        /// harness's `tls` config at the same folder.
+        #[arg(long, value_name = "DIR", conflicts_with = "tls_cert")]
+        tls: Option<PathBuf>,
+    },
+    /// A local stand-in for the Spine Secure Proxy: requests in the proxy-prefix form
+    /// `http://ADDR/https://<provider>/<service root>/...` are forwarded over TLS 1.2 with the SSP certificate of a
+    /// test set (use it as the config's `spine_proxy`).
+    Ssp {
+        /// Address to listen on (plain HTTP).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+        /// The test set (`certs generate DIR`): `ssp-client.crt`/`.key` are presented, `ca.crt` is trusted.
+        #[arg(long, value_name = "DIR")]
+        certs: PathBuf,
     },
     /// Test certificates for mutual TLS.
     Certs {
@@ -236,6 +249,25 @@ enum DefinitionsCommand {
     },
     /// Print the built-in manifest (the sets, their sources and pinned digests).
     Manifest,
+}
+
+/// Generates a test PKI into `dir` (the PKCS#12 password random, in `ssp-client.p12.pass`) and lists the files.
+fn write_test_pki(
+    dir: &std::path::Path,
+    options: gpc_assure::tls::certs::PkiOptions,
+) -> anyhow::Result<()> {
+    let pki = gpc_assure::tls::certs::TestPki::generate(options)?;
+    let password = uuid::Uuid::new_v4().simple().to_string();
+    let files = pki.write_to(dir, &password)?;
+    out!(
+        "wrote a test PKI ({} files) to {}:",
+        files.len(),
+        dir.display()
+    );
+    for f in &files {
+        out!("  {}", f.display());
+    }
+    Ok(())
 }
 
 fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
@@ -347,6 +379,32 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Definitions { command } => definitions(command).await,
+        Command::Ssp { listen, certs } => {
+            let read = |file: &str| {
+                let path = certs.join(file);
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))
+            };
+            let options = gpc_assure::spine::proxy::ProxyOptions {
+                identity: gpc_assure::tls::certs::Pem {
+                    cert: read("ssp-client.crt")?,
+                    key: read("ssp-client.key")?,
+                },
+                ca_pem: read("ca.crt")?,
+                timeout: std::time::Duration::from_secs(60),
+            };
+            let proxy = gpc_assure::spine::proxy::start(&listen, options).await?;
+            out!(
+                "gpc-assure SSP stand-in listening on {} (spine_proxy: {})",
+                proxy.url,
+                proxy.url
+            );
+            tokio::signal::ctrl_c()
+                .await
+                .context("cannot wait for Ctrl-C")?;
+            proxy.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Certs {
             command:
                 CertsCommand::Generate {
@@ -355,20 +413,13 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     ssp_fqdn,
                 },
         } => {
-            use gpc_assure::tls::certs::{PkiOptions, TestPki};
-            let mut options = PkiOptions {
+            let mut options = gpc_assure::tls::certs::PkiOptions {
                 ssp_fqdn,
-                ..PkiOptions::default()
+                ..Default::default()
             };
             options.hosts.extend(hosts);
-            let pki = TestPki::generate(options)?;
-            let password = uuid::Uuid::new_v4().simple().to_string();
-            let files = pki.write_to(&dir, &password)?;
-            out!("wrote {} files to {}:", files.len(), dir.display());
-            for f in &files {
-                out!("  {}", f.display());
-            }
-            out!("try it: gpc-assure serve --tls-cert {0}/provider.crt --tls-key {0}/provider.key --client-ca {0}/ca.crt --crl {0}/ca.crl --client-fqdn {1}", dir.display(), pki.options.ssp_fqdn);
+            write_test_pki(&dir, options)?;
+            out!("try it: gpc-assure serve --tls {0} (or --tls-cert {0}/provider.crt --tls-key {0}/provider.key --client-ca {0}/ca.crt --crl {0}/ca.crl)", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
@@ -400,12 +451,13 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
             };
             let serving = match (tls, tls_cert, tls_key) {
-                (true, _, _) => {
-                    let pki =
-                        gpc_assure::tls::certs::TestPki::shared().map_err(anyhow::Error::msg)?;
-                    Some(provider::tls::TlsServing::from_test_pki(&pki, &faults))
+                (Some(dir), _, _) => {
+                    if !dir.join("provider.crt").is_file() {
+                        write_test_pki(&dir, gpc_assure::tls::certs::PkiOptions::default())?;
+                    }
+                    Some(provider::tls::TlsServing::from_test_dir(&dir)?)
                 }
-                (false, Some(cert), Some(key)) => Some(provider::tls::TlsServing {
+                (None, Some(cert), Some(key)) => Some(provider::tls::TlsServing {
                     cert_pem: read(&cert)?,
                     key_pem: read(&key)?,
                     client_ca_pem: client_ca.as_ref().map(read).transpose()?,
@@ -416,10 +468,15 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 }),
                 _ => None,
             };
-            let serving = serving.map(|mut s| {
-                s.redirect_listen = redirect_listen;
-                s
-            });
+            let serving = match (serving, redirect_listen) {
+                (None, Some(_)) => anyhow::bail!(
+                    "--redirect-listen redirects plain HTTP to TLS: give --tls DIR or --tls-cert and --tls-key too"
+                ),
+                (serving, redirect) => serving.map(|mut s| {
+                    s.redirect_listen = redirect;
+                    s
+                }),
+            };
             let options = ProviderOptions {
                 asid: config.provider_asid.clone(),
                 faults,

@@ -455,7 +455,7 @@ fn certs_generate_writes_a_usable_set_and_serve_refuses_bad_tls_files() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("gpc-assure serve --tls-cert"), "{stdout}");
+    assert!(stdout.contains("gpc-assure serve --tls"), "{stdout}");
     for f in [
         "ca.crt",
         "ca.crl",

@@ -678,7 +678,7 @@ fn a_tls_file_problem_stops_the_run_with_exit_2() {
 }
 
 #[test]
-fn insecure_is_warned_about_on_stderr_and_in_junit() {
+fn insecure_is_warned_about_on_stderr_in_junit_and_in_the_evidence() {
     let (code, err, reports) = run_cli("cli-insecure", "tls:\n  insecure: true\n");
     assert_eq!(code, Some(0), "{err}");
     let warning = "TLS server certificates were not verified (tls.insecure)";
@@ -690,4 +690,14 @@ fn insecure_is_warned_about_on_stderr_and_in_junit() {
         )),
         "{junit}"
     );
+    let mut scenarios = 0;
+    for e in std::fs::read_dir(reports.join("evidence"))
+        .unwrap()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(e.path().join("scenario.json")).unwrap();
+        assert!(text.contains(warning), "{text}");
+        scenarios += 1;
+    }
+    assert!(scenarios > 0);
 }

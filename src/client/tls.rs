@@ -594,7 +594,7 @@ fn pkcs12(
 }
 
 /// Every message of an error and its sources, joined with `: `.
-pub(crate) fn chain(e: &(dyn StdError + 'static)) -> String {
+pub fn chain(e: &(dyn StdError + 'static)) -> String {
     let mut msg = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -79,9 +79,43 @@ impl TlsServing {
     }
 }
 
+impl TlsServing {
+    /// Mutual TLS with a test set written by `gpc-assure certs generate DIR`: `provider.crt`/`.key`, client
+    /// certificates from `ca.crt`, revocations from `ca.crl`, and the FQDN of `ssp-client.crt` required of
+    /// clients.
+    pub fn from_test_dir(dir: &std::path::Path) -> Result<Self, TlsSetupError> {
+        let read = |file: &str| {
+            let path = dir.join(file);
+            std::fs::read_to_string(&path).map_err(|source| TlsSetupError::Read { path, source })
+        };
+        let ssp = read("ssp-client.crt")?;
+        let fqdn = X509::from_pem(ssp.as_bytes())
+            .map_err(ossl("ssp-client.crt is not a PEM certificate"))?
+            .subject_alt_names()
+            .into_iter()
+            .flatten()
+            .find_map(|n| n.dnsname().map(String::from))
+            .unwrap_or_else(|| crate::tls::DEFAULT_SSP_FQDN.to_string());
+        Ok(Self {
+            cert_pem: read("provider.crt")?,
+            key_pem: read("provider.key")?,
+            client_ca_pem: Some(read("ca.crt")?),
+            crl_pem: Some(read("ca.crl")?),
+            client_fqdn: Some(fqdn),
+            redirect_listen: None,
+            plain_listen: None,
+        })
+    }
+}
+
 /// The TLS setup is unusable.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("{what}: {source}")]
     OpenSsl {
         what: &'static str,
@@ -390,7 +424,7 @@ pub fn redirect_router(tls_port: u16, faults: &FaultSet) -> axum::Router {
                 .headers()
                 .get("host")
                 .and_then(|h| h.to_str().ok())
-                .map(|h| host_without_port(h).to_string())
+                .map(|h| crate::tls::host_and_port(h).0.to_string())
                 .unwrap_or_else(|| "localhost".into());
             let path = req
                 .uri()
@@ -411,26 +445,9 @@ pub fn redirect_router(tls_port: u16, faults: &FaultSet) -> axum::Router {
     )
 }
 
-fn host_without_port(host: &str) -> &str {
-    if let Some(rest) = host.strip_prefix('[') {
-        // [::1]:8080
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    host.rsplit_once(':')
-        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(host, |(h, _)| h)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hosts_lose_their_port() {
-        assert_eq!(host_without_port("example.test:8080"), "example.test");
-        assert_eq!(host_without_port("example.test"), "example.test");
-        assert_eq!(host_without_port("[::1]:80"), "::1");
-    }
 
     #[test]
     fn faults_change_the_cipher_list() {

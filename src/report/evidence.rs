@@ -62,10 +62,19 @@ fn redact_token(value: &str) -> Option<String> {
     ))
 }
 
-/// Writes the outcome of one test into `dir` (when the run ends and the failed step is known).
-pub fn write_outcome(dir: &Path, outcome: &ScenarioOutcome) -> std::io::Result<()> {
+/// Writes the outcome of one test into `dir` (when the run ends and the failed step is known), with the run's
+/// warnings (such as unverified server certificates) when there are any.
+pub fn write_outcome(
+    dir: &Path,
+    outcome: &ScenarioOutcome,
+    warnings: &[String],
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let json = serde_json::to_vec_pretty(outcome).map_err(std::io::Error::other)?;
+    let mut value = serde_json::to_value(outcome).map_err(std::io::Error::other)?;
+    if let (false, Some(map)) = (warnings.is_empty(), value.as_object_mut()) {
+        map.insert("warnings".into(), serde_json::json!(warnings));
+    }
+    let json = serde_json::to_vec_pretty(&value).map_err(std::io::Error::other)?;
     std::fs::write(dir.join("scenario.json"), json)?;
     if let Some(f) = &outcome.failure {
         std::fs::write(dir.join("failure.txt"), format!("{}\n", f.render()))?;

@@ -520,7 +520,9 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         .collect();
     outcomes.sort_by_key(|o| order.get(o.id.as_str()).copied().unwrap_or(usize::MAX));
     for o in outcomes.iter().filter(|o| opts.evidence.keeps(o.passed)) {
-        if let Err(e) = report::evidence::write_outcome(&opts.report_dir.join(&o.evidence), o) {
+        if let Err(e) =
+            report::evidence::write_outcome(&opts.report_dir.join(&o.evidence), o, &warnings)
+        {
             eprintln!("warning: cannot write evidence {}: {e}", o.evidence);
         }
     }
@@ -624,16 +626,13 @@ fn external_transport(base: &str, config: &Config) -> Result<TransportTarget, Ru
         .clone()
         .or_else(|| base.starts_with("https://").then(|| base.to_string()));
     let plain_url = sec.plain_url.clone().or_else(|| {
-        let authority = tls_base_url
-            .as_deref()?
-            .strip_prefix("https://")?
-            .split('/')
-            .next()?;
-        let host = match authority.rsplit_once(':') {
-            Some((h, p)) if p.parse::<u16>().is_ok() => h,
-            _ => authority,
-        };
-        Some(format!("http://{host}"))
+        let (host, _) =
+            crate::tls::host_and_port(crate::tls::authority_of(tls_base_url.as_deref()?));
+        Some(if host.contains(':') {
+            format!("http://[{host}]")
+        } else {
+            format!("http://{host}")
+        })
     });
     let mut clients = sec.read_clients().map_err(RunError::Security)?;
     if !clients.iter().any(|(v, _)| *v == ClientVariant::Valid) {

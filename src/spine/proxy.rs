@@ -169,14 +169,7 @@ async fn forward(State(client): State<reqwest::Client>, req: Request<Body>) -> R
     let answer = match outgoing.body(body).send().await {
         Ok(a) => a,
         Err(e) => {
-            use std::error::Error as _;
-            let mut why = e.to_string();
-            let mut source = e.source();
-            while let Some(s) = source {
-                why.push_str(": ");
-                why.push_str(&s.to_string());
-                source = s.source();
-            }
+            let why = crate::client::tls::chain(&e);
             return refusal(
                 StatusCode::BAD_GATEWAY,
                 format!("the SSP could not reach {target}: {why}"),

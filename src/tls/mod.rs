@@ -18,6 +18,27 @@ pub const SPEC_CIPHERS: &str = "AESGCM+EECDH:AESGCM+EDH:AES256+EECDH:AES256+EDH"
 /// suite's self-signed SSP certificates (provider-testing `Certificates/Self Signed/SSP`).
 pub const DEFAULT_SSP_FQDN: &str = "msg.dev.spine2.ncrs.nhs.uk";
 
+/// The host and port of a URL authority (`host`, `host:443`, `[::1]:8443`), the host without brackets.
+pub fn host_and_port(authority: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').unwrap_or((rest, ""));
+        return (host, after.strip_prefix(':').and_then(|p| p.parse().ok()));
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => match port.parse() {
+            Ok(p) => (host, Some(p)),
+            Err(_) => (authority, None),
+        },
+        _ => (authority, None),
+    }
+}
+
+/// The authority (`host:port`) of an absolute URL.
+pub fn authority_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or_default()
+}
+
 /// Where and with what the security and SSP features reach the provider's transport.
 #[derive(Debug, Clone, Default)]
 pub struct TransportTarget {
@@ -49,5 +70,22 @@ impl TransportTarget {
                     self.setup_hint
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities_split_into_host_and_port() {
+        assert_eq!(
+            host_and_port("example.test:8080"),
+            ("example.test", Some(8080))
+        );
+        assert_eq!(host_and_port("example.test"), ("example.test", None));
+        assert_eq!(host_and_port("[::1]:80"), ("::1", Some(80)));
+        assert_eq!(host_and_port("[::1]"), ("::1", None));
+        assert_eq!(authority_of("https://h.test:1/a?b"), "h.test:1");
     }
 }

@@ -55,29 +55,18 @@ fn tls_address(w: &GpcWorld) -> Result<(String, String), String> {
             t.setup_hint
         )
     })?;
-    let authority = base
-        .strip_prefix("https://")
-        .ok_or_else(|| format!("the TLS address `{base}` does not start with https://"))?
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (h, after) = rest.split_once(']').unwrap_or((rest, ""));
-        (
-            h.to_string(),
-            after.strip_prefix(':').unwrap_or("443").to_string(),
-        )
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) if p.parse::<u16>().is_ok() => (h.to_string(), p.to_string()),
-            _ => (authority.to_string(), "443".to_string()),
-        }
-    };
+    if !base.starts_with("https://") {
+        return Err(format!(
+            "the TLS address `{base}` does not start with https://"
+        ));
+    }
+    let (host, port) = crate::tls::host_and_port(crate::tls::authority_of(base));
     let addr = if host.contains(':') {
-        format!("[{host}]:{port}")
+        format!("[{host}]:{}", port.unwrap_or(443))
     } else {
-        format!("{host}:{port}")
+        format!("{host}:{}", port.unwrap_or(443))
     };
+    let host = host.to_string();
     Ok((addr, host))
 }
 
