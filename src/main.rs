@@ -390,7 +390,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     cert: read("ssp-client.crt")?,
                     key: read("ssp-client.key")?,
                 },
-                ca_pem: read("ca.crt")?,
+                ca_pem: Some(read("ca.crt")?),
                 timeout: std::time::Duration::from_secs(60),
             };
             let proxy = gpc_assure::spine::proxy::start(&listen, options).await?;

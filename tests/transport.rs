@@ -110,17 +110,16 @@ async fn the_whole_suite_passes_over_mutual_tls_directly_and_through_an_ssp_styl
     pki.write_to(&dir, PASSWORD).expect("certificates written");
     let served = tls_provider(&pki).await;
 
-    // Directly: the harness plays the SSP (the @ssp tests need an SSP, so they run in the second run).
+    // Directly: the harness plays the SSP (the @ssp tests go through its own local stand-in).
     let mut opts = common::options(
         Target::External(served.base_url.clone()),
         "transport-direct",
     );
     opts.config = config(&dir, &served);
-    opts.tags = Some("not @ssp".into());
     let direct = runner::run(opts).await.expect("the run completes");
     assert_passed(&direct, "over mutual TLS");
     assert!(
-        direct.outcomes.len() > 1100,
+        direct.outcomes.len() > 1200,
         "{} tests",
         direct.outcomes.len()
     );
@@ -136,7 +135,7 @@ async fn the_whole_suite_passes_over_mutual_tls_directly_and_through_an_ssp_styl
         "127.0.0.1:0",
         gpc_assure::spine::proxy::ProxyOptions {
             identity: pki.client(ClientVariant::Valid).clone(),
-            ca_pem: pki.ca_cert.clone(),
+            ca_pem: Some(pki.ca_cert.clone()),
             timeout: std::time::Duration::from_secs(30),
         },
     )

@@ -335,8 +335,24 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             let proxy = opts.config.http_proxy.as_ref();
             check_reachable(proxy.or(opts.config.spine_proxy.as_ref()).unwrap_or(url)).await?;
             let base = url.trim_end_matches('/').to_string();
-            let transport = external_transport(&base, &opts.config)?;
-            (base, None, (transport, None))
+            let mut transport = external_transport(&base, &opts.config)?;
+            // Without a configured SSP, the @ssp tests go through a local stand-in presenting the harness's own
+            // SSP certificate, as the embedded provider's do.
+            let stand_in = match transport.client(ClientVariant::Valid) {
+                Ok(identity)
+                    if ssp_tests
+                        && opts.config.spine_proxy.is_none()
+                        && transport.tls_base_url.is_some() =>
+                {
+                    Some(
+                        ssp_stand_in(identity.clone(), transport.ca_pem.clone(), &opts.config)
+                            .await?,
+                    )
+                }
+                _ => None,
+            };
+            transport.spine_proxy = stand_in.as_ref().map(|p| p.url.clone());
+            (base, None, (transport, stand_in))
         }
     };
     let (transport, ssp_stand_in) = transport;
@@ -590,13 +606,10 @@ async fn embedded_transport(
 ) -> Result<(TransportTarget, Option<crate::spine::proxy::RunningProxy>), RunError> {
     let ssp = if ssp_tests {
         Some(
-            crate::spine::proxy::start(
-                "127.0.0.1:0",
-                crate::spine::proxy::ProxyOptions {
-                    identity: pki.client(ClientVariant::Valid).clone(),
-                    ca_pem: pki.ca_cert.clone(),
-                    timeout: Duration::from_secs(config.timeout_secs),
-                },
+            ssp_stand_in(
+                pki.client(ClientVariant::Valid).clone(),
+                Some(pki.ca_cert.clone()),
+                config,
             )
             .await?,
         )
@@ -615,6 +628,23 @@ async fn embedded_transport(
         setup_hint: "the embedded provider sets everything up itself".into(),
     };
     Ok((target, ssp))
+}
+
+/// A local SSP stand-in on a free loopback port, presenting `identity` to providers and trusting `ca_pem`.
+async fn ssp_stand_in(
+    identity: crate::tls::certs::Pem,
+    ca_pem: Option<String>,
+    config: &Config,
+) -> Result<crate::spine::proxy::RunningProxy, RunError> {
+    Ok(crate::spine::proxy::start(
+        "127.0.0.1:0",
+        crate::spine::proxy::ProxyOptions {
+            identity,
+            ca_pem,
+            timeout: Duration::from_secs(config.timeout_secs),
+        },
+    )
+    .await?)
 }
 
 /// What the security and SSP features use against an external provider (the config's `security` section, with

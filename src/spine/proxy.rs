@@ -21,8 +21,8 @@ use crate::tls::certs::Pem;
 pub struct ProxyOptions {
     /// The SSP's client certificate, presented to providers.
     pub identity: Pem,
-    /// CAs trusted for providers' certificates (PEM).
-    pub ca_pem: String,
+    /// CAs trusted for providers' certificates (PEM); `None`: the system's roots.
+    pub ca_pem: Option<String>,
     /// Per-request timeout.
     pub timeout: std::time::Duration,
 }
@@ -87,12 +87,13 @@ pub async fn start(addr: &str, options: ProxyOptions) -> Result<RunningProxy, Pr
         format!("{}\n{}", options.identity.key, options.identity.cert).as_bytes(),
     )
     .map_err(client_error)?;
-    let cas =
-        reqwest::Certificate::from_pem_bundle(options.ca_pem.as_bytes()).map_err(client_error)?;
     // The SSP speaks TLS 1.2 to providers.
-    let client = reqwest::Client::builder()
-        .identity(identity)
-        .tls_certs_only(cas)
+    let mut builder = reqwest::Client::builder().identity(identity);
+    if let Some(pem) = &options.ca_pem {
+        let cas = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(client_error)?;
+        builder = builder.tls_certs_only(cas);
+    }
+    let client = builder
         .min_tls_version(reqwest::tls::Version::TLS_1_2)
         .max_tls_version(reqwest::tls::Version::TLS_1_2)
         .redirect(reqwest::redirect::Policy::none())
