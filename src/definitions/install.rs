@@ -267,7 +267,7 @@ async fn tarball_url(
         .await
         .map_err(|e| InstallError::Http {
             url: url.clone(),
-            reason: error_chain(&e),
+            reason: crate::client::tls::chain(&e),
         })?;
     if !resp.status().is_success() {
         return Err(InstallError::Status {
@@ -277,7 +277,7 @@ async fn tarball_url(
     }
     let body = resp.bytes().await.map_err(|e| InstallError::Http {
         url: url.clone(),
-        reason: error_chain(&e),
+        reason: crate::client::tls::chain(&e),
     })?;
     let doc: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| fail(format!("its answer is not a package document: {e}")))?;
@@ -289,17 +289,6 @@ async fn tarball_url(
         .pointer("/dist/tarball")
         .and_then(serde_json::Value::as_str)
         .map_or_else(|| format!("{registry}/{name}/{version}"), str::to_string))
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// Downloads `url` to `path` through `path.part`, resuming a partial download when the server allows it.
@@ -320,7 +309,7 @@ async fn download(
     let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
     let http = |e: reqwest::Error| InstallError::Http {
         url: url.to_string(),
-        reason: error_chain(&e),
+        reason: crate::client::tls::chain(&e),
     };
     let mut request = client.get(url);
     if have > 0 {
