@@ -561,6 +561,8 @@ pub struct Config {
     pub http_proxy: Option<String>,
     /// Where the security features find a real provider's TLS and plain addresses and the SSP certificates.
     pub security: crate::tls::settings::SecurityConfig,
+    /// Consumer assurance: the driver that makes the consumer under test act (`gpc-assure consumer run`).
+    pub consumer: crate::consumer::config::ConsumerConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -581,6 +583,7 @@ struct ConfigFile {
     spine_proxy: Option<String>,
     http_proxy: Option<String>,
     security: Option<crate::tls::settings::SecurityConfig>,
+    consumer: Option<crate::consumer::config::ConsumerConfig>,
 }
 
 pub const DEFAULT_CONSUMER_ASID: &str = "200000000359";
@@ -604,6 +607,7 @@ impl Default for Config {
             spine_proxy: None,
             http_proxy: None,
             security: Default::default(),
+            consumer: Default::default(),
         }
     }
 }
@@ -655,12 +659,16 @@ impl Config {
             spine_proxy: file.spine_proxy,
             http_proxy: file.http_proxy,
             security: file.security.unwrap_or_default(),
+            consumer: file.consumer.unwrap_or_default(),
         };
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(p) = self.consumer.problems().into_iter().next() {
+            return Err(invalid(p.key, p.message));
+        }
         for (key, asid) in [
             ("consumer_asid", &self.consumer_asid),
             ("provider_asid", &self.provider_asid),

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod clock;
 pub mod config;
+pub mod consumer;
 pub mod definitions;
 pub mod fhir;
 pub mod provider;

@@ -170,6 +170,10 @@ enum Command {
         /// harness's `tls` config at the same folder.
         #[arg(long, value_name = "DIR", conflicts_with = "tls_cert")]
         tls: Option<PathBuf>,
+        /// Inspect every request against the consumer rules and record the findings, readable at
+        /// `GET /_gpc-assure/findings` (README, "Consumer assurance").
+        #[arg(long)]
+        inspect: bool,
     },
     /// A local stand-in for the Spine Secure Proxy: requests in the proxy-prefix form
     /// `http://ADDR/https://<provider>/<service root>/...` are forwarded over TLS 1.2 with the SSP certificate of a
@@ -182,11 +186,65 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         certs: PathBuf,
     },
+    /// Consumer assurance: the harness plays the provider and judges every call the consumer under test makes.
+    Consumer {
+        #[command(subcommand)]
+        command: ConsumerCommand,
+    },
     /// Test certificates for mutual TLS.
     Certs {
         #[command(subcommand)]
         command: CertsCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConsumerCommand {
+    /// Run the consumer suite: the config's `consumer` driver makes the consumer perform each task against the
+    /// inspecting reference provider, whose findings fail the scenarios (README, "Consumer assurance").
+    Run {
+        /// YAML config file with a `consumer` section.
+        #[arg(long)]
+        config: PathBuf,
+        /// Tag expression, e.g. `@appointments`.
+        #[arg(long)]
+        tags: Option<String>,
+        /// Run only these tests by stable id; comma-separated or repeated.
+        #[arg(long = "id", value_delimiter = ',')]
+        ids: Vec<String>,
+        /// Where reports go (default: the config's report_dir).
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// Folder of .feature files to run instead of the built-in ones.
+        #[arg(long)]
+        features: Option<PathBuf>,
+        /// Folders of FHIR definitions (repeatable; also GPC_FHIR_PATH).
+        #[arg(long = "fhir-path")]
+        fhir_path: Vec<PathBuf>,
+        /// One plain line per scenario even on a terminal.
+        #[arg(long, conflicts_with = "quiet")]
+        plain: bool,
+        /// No progress output, only the summary.
+        #[arg(long)]
+        quiet: bool,
+        /// Which tests get an evidence folder: `all`, `failed` or `none`.
+        #[arg(long, default_value = "all", value_parser = ["all", "failed", "none"])]
+        evidence: String,
+        /// Start the clock at this instant (RFC 3339); also GPC_NOW. The consumer gets it as `{now}`/`GPC_NOW`.
+        #[arg(long)]
+        now: Option<String>,
+        /// Judge the requests captured in this HAR file or raw-request folder instead of making the consumer act
+        /// (the `replay` driver).
+        #[arg(long, value_name = "FILE|DIR")]
+        replay: Option<PathBuf>,
+        /// Write every scenario's requests and answers to this HAR file (for `--replay` later).
+        #[arg(long, value_name = "FILE")]
+        capture: Option<PathBuf>,
+    },
+    /// The reference consumer: performs one task against a provider (self-assurance of the consumer suite).
+    Demo(gpc_assure::consumer::demo::DemoArgs),
+    /// List the consumer rules with their requirements.
+    Rules,
 }
 
 #[derive(Subcommand, Debug)]
@@ -323,35 +381,12 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 tags,
                 ids: (!ids.is_empty()).then_some(ids),
                 clock,
-                evidence: match evidence.as_str() {
-                    "failed" => Evidence::Failed,
-                    "none" => Evidence::None,
-                    _ => Evidence::All,
-                },
+                evidence: evidence_of(&evidence),
                 tls,
-                progress: if quiet {
-                    Progress::Quiet
-                } else if plain {
-                    Progress::Plain
-                } else {
-                    Progress::Auto
-                },
+                progress: progress_of(quiet, plain),
             };
             let summary = runner::run(opts).await?;
-            out!(
-                "{} passed, {} failed ({} tests in {:.1} s against {}; reports in {})",
-                summary.passed(),
-                summary.failed(),
-                summary.outcomes.len(),
-                summary.elapsed.as_secs_f64(),
-                summary.base_url,
-                summary.report_dir.display()
-            );
-            Ok(if summary.failed() == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(summarise(&summary, "tests"))
         }
         Command::Validate {
             profiles,
@@ -405,6 +440,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             proxy.stop().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Consumer { command } => consumer_command(command).await,
         Command::Certs {
             command:
                 CertsCommand::Generate {
@@ -437,6 +473,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             client_fqdn,
             redirect_listen,
             tls,
+            inspect,
         } => {
             if list_faults {
                 for f in Fault::ALL {
@@ -477,15 +514,26 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     s
                 }),
             };
+            let fhir_path = FhirPath::resolve(&fhir_path, &config.fhir_path);
+            let index = std::sync::Arc::new(fhir_path.index()?);
+            let inspector = inspect.then(|| {
+                std::sync::Arc::new(gpc_assure::consumer::inspector::for_config(
+                    &config,
+                    &fhir_path,
+                    index.clone(),
+                    None,
+                ))
+            });
             let options = ProviderOptions {
                 asid: config.provider_asid.clone(),
                 faults,
-                fhir_path: FhirPath::resolve(&fhir_path, &config.fhir_path),
+                fhir_path,
                 roots: config.service_roots.clone(),
                 clock,
-                index: None,
+                index: Some(index),
                 disabled_areas,
                 tls: serving,
+                inspector,
             };
             let running = provider::start(&listen, options)
                 .await
@@ -499,6 +547,12 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if let Some(redirect) = &running.redirect_url {
                 out!("  plain HTTP    {redirect} (redirects to TLS)");
+            }
+            if running.state.inspector().is_some() {
+                out!(
+                    "  inspecting consumer requests: findings at {}/_gpc-assure/findings",
+                    running.base_url
+                );
             }
             if clock.is_shifted() {
                 out!(
@@ -757,5 +811,96 @@ async fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+async fn consumer_command(command: ConsumerCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ConsumerCommand::Demo(args) => {
+            let code = gpc_assure::consumer::demo::main_entry(args).await;
+            Ok(ExitCode::from(u8::try_from(code).unwrap_or(2)))
+        }
+        ConsumerCommand::Rules => {
+            for r in gpc_assure::consumer::rules::rules() {
+                out!("{:<28} {}", r.id, r.requirement);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ConsumerCommand::Run {
+            config,
+            tags,
+            ids,
+            report_dir,
+            features,
+            fhir_path,
+            plain,
+            quiet,
+            evidence,
+            now,
+            replay,
+            capture,
+        } => {
+            let mut config = load_config(Some(&config))?;
+            if let Some(from) = replay {
+                config.consumer.driver = gpc_assure::consumer::config::DriverKind::Replay;
+                config.consumer.replay =
+                    Some(gpc_assure::consumer::config::ReplaySettings { from });
+            }
+            if capture.is_some() {
+                config.consumer.capture = capture;
+            }
+            let clock = Clock::from_option_or_env(now.as_deref())?;
+            let opts = RunOptions {
+                fhir_path: FhirPath::resolve(&fhir_path, &config.fhir_path),
+                report_dir: report_dir.unwrap_or_else(|| config.report_dir.clone()),
+                config,
+                target: Target::Consumer,
+                features: features.map_or(FeatureSource::Embedded, FeatureSource::Dir),
+                tags,
+                ids: (!ids.is_empty()).then_some(ids),
+                clock,
+                evidence: evidence_of(&evidence),
+                tls: false,
+                progress: progress_of(quiet, plain),
+            };
+            let summary = runner::run(opts).await?;
+            Ok(summarise(&summary, "consumer tests"))
+        }
+    }
+}
+
+fn evidence_of(name: &str) -> Evidence {
+    match name {
+        "failed" => Evidence::Failed,
+        "none" => Evidence::None,
+        _ => Evidence::All,
+    }
+}
+
+fn progress_of(quiet: bool, plain: bool) -> Progress {
+    if quiet {
+        Progress::Quiet
+    } else if plain {
+        Progress::Plain
+    } else {
+        Progress::Auto
+    }
+}
+
+/// Prints a run's one-line summary; the exit status says whether every test passed.
+fn summarise(summary: &runner::RunSummary, what: &str) -> ExitCode {
+    out!(
+        "{} passed, {} failed ({} {what} in {:.1} s against {}; reports in {})",
+        summary.passed(),
+        summary.failed(),
+        summary.outcomes.len(),
+        summary.elapsed.as_secs_f64(),
+        summary.base_url,
+        summary.report_dir.display()
+    );
+    if summary.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

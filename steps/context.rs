@@ -31,6 +31,8 @@ pub struct RunContext {
     /// The provider's TLS and plain addresses, the SSP client certificates and the SSP the security and SSP
     /// features use.
     pub transport: crate::tls::TransportTarget,
+    /// The inspecting provider and driver of a consumer run.
+    pub consumer: Option<Arc<crate::consumer::Harness>>,
     register_cursor: AtomicUsize,
     /// Slots a scenario of this run has taken for a booking (see [`SlotClaim`]).
     claimed_slots: Mutex<HashSet<String>>,
@@ -65,6 +67,7 @@ impl RunContext {
             validators: None,
             clock,
             transport: crate::tls::TransportTarget::default(),
+            consumer: None,
             register_cursor: AtomicUsize::new(seed),
             claimed_slots: Mutex::new(HashSet::new()),
         }
@@ -79,6 +82,12 @@ impl RunContext {
     /// Attaches what the security and SSP features reach the provider's transport with.
     pub fn with_transport(mut self, transport: crate::tls::TransportTarget) -> Self {
         self.transport = transport;
+        self
+    }
+
+    /// Attaches the consumer run's inspector and driver.
+    pub fn with_consumer(mut self, consumer: Option<Arc<crate::consumer::Harness>>) -> Self {
+        self.consumer = consumer;
         self
     }
 

@@ -10,6 +10,7 @@
 
 pub mod appointments;
 pub mod common;
+pub mod consumer;
 pub mod context;
 pub mod documents;
 pub mod foundations;

@@ -86,6 +86,8 @@ pub struct GpcWorld {
     pub booked: Vec<Value>,
     /// The transport probe of a security scenario: what it offers and what it found.
     pub probe: super::common::security::ProbeState,
+    /// The consumer scenario's task and the requests the consumer made.
+    pub consumer: super::consumer::ConsumerState,
 }
 
 /// The context every World starts with until the run's `before` hook installs the real one: built once per
@@ -124,6 +126,7 @@ impl GpcWorld {
             burst: 0..0,
             booked: Vec::new(),
             probe: Default::default(),
+            consumer: Default::default(),
         }
     }
 

@@ -1,6 +1,7 @@
-//! Seed data of the reference provider: the assurance pack's patients with their roles, organisations, sites,
-//! practitioners and locations, and a simulated PDS for register-patient. Identifiers come from the config
-//! module's defaults (the official pack), so there is one source for every identifier.
+//! Seed data of the reference provider: the assurance pack's patients with their roles (and, in [`consumer`], the
+//! consumer test scripts' patients), organisations, sites, practitioners and locations, and a simulated PDS for
+//! register-patient. Identifiers come from the config module's defaults (the official pack), so there is one
+//! source for every identifier.
 
 use serde_json::{json, Value};
 
@@ -8,6 +9,8 @@ use crate::config::{
     DEFAULT_LOCATIONS, DEFAULT_ORGANIZATIONS, DEFAULT_PATIENTS, DEFAULT_PRACTITIONERS,
     DEFAULT_REGISTER_POOL,
 };
+
+pub mod consumer;
 
 /// What a test patient is for (the prerequisites workbook's roles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,9 +84,16 @@ fn role_of(name: &str) -> Role {
     }
 }
 
-/// The pack patients (all but `patientNotInSystem`). Logical ids are the patient's number (`patient2` -> `2`);
-/// `patientNoAppointments` is `19`.
+/// The pack patients (all but `patientNotInSystem`), then the consumer test scripts' patients ([`consumer`]).
+/// Logical ids of pack patients are the patient's number (`patient2` -> `2`); `patientNoAppointments` is `19`.
 pub fn seed_patients() -> Vec<PatientRecord> {
+    let mut patients = pack_patients();
+    patients.extend(consumer::seed());
+    patients
+}
+
+/// The assurance-pack patients.
+fn pack_patients() -> Vec<PatientRecord> {
     DEFAULT_PATIENTS
         .iter()
         .filter(|(name, _)| *name != "patientNotInSystem")
@@ -332,7 +342,12 @@ mod tests {
     #[test]
     fn seed_ids() {
         let p = seed_patients();
-        assert_eq!(p.len(), 20);
+        assert_eq!(p.len(), 20 + consumer::CONSUMER_PATIENTS.len());
+        assert_eq!(pack_patients().len(), 20);
+        let mut ids: Vec<&str> = p.iter().map(|p| p.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), p.len(), "logical ids are unique");
         assert!(p.iter().any(|p| p.id == "19"));
         assert_eq!(
             p.iter().find(|p| p.id == "18").map(|p| p.role),

@@ -7,6 +7,7 @@ pub mod data;
 pub mod documents;
 pub mod faults;
 mod foundations;
+mod inspect;
 pub mod negotiate;
 pub mod slots;
 pub mod structured;
@@ -50,6 +51,9 @@ pub struct ProviderOptions {
     pub disabled_areas: Vec<String>,
     /// Serve TLS (with mutual authentication when a client CA is given) instead of plain HTTP.
     pub tls: Option<tls::TlsServing>,
+    /// Inspect every request against the consumer rules (`serve --inspect`, consumer runs), and answer the
+    /// `/_gpc-assure/` endpoints.
+    pub inspector: Option<Arc<crate::consumer::Inspector>>,
 }
 
 impl Default for ProviderOptions {
@@ -63,6 +67,7 @@ impl Default for ProviderOptions {
             index: None,
             disabled_areas: Vec::new(),
             tls: None,
+            inspector: None,
         }
     }
 }
@@ -118,6 +123,8 @@ pub struct ProviderState {
     pub(crate) disabled_areas: Vec<structured::areas::Area>,
     /// The documents of the pack patients (Access Document), generated when the provider starts.
     pub(crate) documents: Arc<documents::Library>,
+    /// The consumer inspector (`serve --inspect`).
+    pub(crate) inspector: Option<Arc<crate::consumer::Inspector>>,
 }
 
 impl ProviderState {
@@ -174,6 +181,7 @@ impl ProviderState {
                 })
                 .collect::<Result<_, _>>()?,
             documents: documents::Library::embedded()?,
+            inspector: options.inspector,
         })
     }
 
@@ -184,6 +192,11 @@ impl ProviderState {
     /// The active faults.
     pub fn faults(&self) -> &FaultSet {
         &self.faults
+    }
+
+    /// The consumer inspector, when the provider inspects.
+    pub fn inspector(&self) -> Option<&Arc<crate::consumer::Inspector>> {
+        self.inspector.as_ref()
     }
 
     /// Service roots (path part) per capability.
@@ -502,6 +515,11 @@ fn route(st: &ProviderState, cap: Capability, rel: &str) -> Vec<(Interaction, Op
 }
 
 async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Response<Body> {
+    if let Some(inspector) = &st.inspector {
+        if req.uri().path().starts_with(inspect::ADMIN_PREFIX) {
+            return inspect::admin(inspector, req).await;
+        }
+    }
     let (parts, body) = req.into_parts();
     let params: Vec<(String, String)> = parts
         .uri
@@ -513,14 +531,26 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
     let gzip = !st.fault(Fault::NoGzip)
         && header(&parts.headers, "accept-encoding")
             .is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
-    let result = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
-        Ok(bytes) => process(&st, &parts, &params, format, &bytes).await,
-        Err(_) => Err(api_error(
+    let bytes = axum::body::to_bytes(body, MAX_REQUEST_BODY).await;
+    let inspected = st.inspector.as_ref().map(|inspector| {
+        let (seq, judgement) = inspect::judge(&st, inspector, &parts, bytes.as_deref().unwrap_or_default());
+        let scripted = judgement
+            .interaction()
+            .and_then(|i| inspector.take_script(i));
+        (inspector, seq, scripted)
+    });
+    let result = match (&inspected, bytes) {
+        (Some((_, _, Some(code))), _) => Err(inspect::scripted_error(code)),
+        (_, Ok(bytes)) => process(&st, &parts, &params, format, &bytes).await,
+        (_, Err(_)) => Err(api_error(
             "BAD_REQUEST",
             format!("request body larger than {MAX_REQUEST_BODY} bytes"),
         )),
     };
     let reply = result.unwrap_or_else(|e| outcome_reply(&st, &e));
+    if let Some((inspector, seq, scripted)) = inspected {
+        inspect::record_reply(inspector, seq, &reply, scripted);
+    }
     finish(&st, reply, out_format, gzip)
 }
 

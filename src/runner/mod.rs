@@ -5,6 +5,7 @@
 //! - [`recorder`]: which Gherkin step of a failed test failed;
 //! - [`progress`]: progress lines, the failure blocks at the end, and the quiet panic hook.
 
+mod consumer;
 pub mod features;
 pub mod plan;
 mod progress;
@@ -48,6 +49,9 @@ pub enum Target {
     Embedded(FaultSet),
     /// An external provider's base URL; service roots follow the config.
     External(String),
+    /// Consumer assurance: the reference provider inspects the consumer under test, which the config's
+    /// `consumer` driver makes act (`gpc-assure consumer run`). Only `@consumer` scenarios run.
+    Consumer,
 }
 
 /// Everything a run needs.
@@ -116,6 +120,8 @@ pub enum RunError {
     Proxy(#[from] crate::spine::proxy::ProxyError),
     #[error("{0}")]
     Security(String),
+    #[error("{0}")]
+    Consumer(String),
     #[error("cannot write reports to {path}: {source}")]
     Reports {
         path: PathBuf,
@@ -264,7 +270,12 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         .iter()
         .map(FeatureFile::parse)
         .collect::<Result<Vec<_>, _>>()?;
-    let selected = plan.select(tag_op.as_ref(), opts.ids.as_deref())?;
+    let consumer_run = opts.target == Target::Consumer;
+    let selected: Vec<&TestCase> = plan
+        .select(tag_op.as_ref(), opts.ids.as_deref())?
+        .into_iter()
+        .filter(|c| consumer::selects(c, consumer_run, &opts.config.consumer))
+        .collect();
     if selected.is_empty() {
         let mut what = Vec::new();
         if let Some(t) = &opts.tags {
@@ -294,7 +305,17 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     let (error_system, error_displays) = definitions(&index)?;
     let has_tag = |tag: &str| selected.iter().any(|c| c.tags.iter().any(|t| t == tag));
     let (security_tests, ssp_tests) = (has_tag("security"), has_tag("ssp"));
+    let mut consumer_harness = None;
     let (base_url, embedded, transport) = match &opts.target {
+        Target::Consumer => {
+            let (p, harness) = consumer::start(&opts, index.clone()).await?;
+            consumer_harness = Some(harness);
+            (
+                p.base_url.clone(),
+                Some(p),
+                (TransportTarget::default(), None),
+            )
+        }
         Target::Embedded(faults) => {
             // The provider's TLS addresses (and the test PKI, generated once per process) only when a test uses
             // them or the whole run goes over TLS.
@@ -320,6 +341,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     index: Some(index.clone()),
                     disabled_areas: Vec::new(),
                     tls: tls.as_ref().map(|(_, serving)| serving.clone()),
+                    inspector: None,
                 },
             )
             .await?;
@@ -387,8 +409,10 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             opts.clock,
         )
         .with_validators(validators)
-        .with_transport(transport),
+        .with_transport(transport)
+        .with_consumer(consumer_harness.clone()),
     );
+    let captured = consumer::Captured::default();
     let finished: Arc<Mutex<Vec<Finished>>> = Arc::new(Mutex::new(Vec::new()));
     let json_path = opts.report_dir.join("cucumber.json");
     let json_file = std::fs::File::create(&json_path).map_err(|source| RunError::Reports {
@@ -403,7 +427,9 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     let quiet_steps = QuietStepPanics::install();
     let before_ctx = ctx.clone();
     let after_finished = finished.clone();
+    let after_captured = captured.clone();
     let after_cases = by_location.clone();
+    let before_cases = by_location.clone();
     let filter_cases = by_location.clone();
     GpcWorld::cucumber::<PathBuf>()
         .with_parser(MemoryParser)
@@ -414,7 +440,8 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             ),
         ))
         .with_cli(cli)
-        .max_concurrent_scenarios(opts.config.concurrency)
+        // One consumer acts at a time: a scenario's requests are those the inspector logs while it acts.
+        .max_concurrent_scenarios(if consumer_run { 1 } else { opts.config.concurrency })
         .which_scenario(|_, _, s| {
             if s.tags.iter().any(|t| t == "serial") {
                 cucumber::ScenarioType::Serial
@@ -422,8 +449,15 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                 cucumber::ScenarioType::Concurrent
             }
         })
-        .before(move |_, _, _, world| {
+        .before(move |feature, _, scenario, world| {
             world.ctx = before_ctx.clone();
+            let file = feature.path.clone().unwrap_or_default();
+            if let Some(case) = before_cases.get(&(file, scenario.position.line)) {
+                world.stored.insert(
+                    crate::steps::consumer::TEST_ID_KEY.to_string(),
+                    case.id.clone(),
+                );
+            }
             world.started = Some(Instant::now());
             async {}.boxed_local()
         })
@@ -458,6 +492,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     tags: scenario.tags.clone(),
                     specs: Vec::new(),
                     guards: Vec::new(),
+                    row: Vec::new(),
                     derived_id: true,
                 });
             let evidence_dir = report_dir.join(evidence_folder(&case.id));
@@ -487,6 +522,9 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                 }
                 None => (0.0, None, 0),
             };
+            if let Some(w) = world.as_deref() {
+                after_captured.add(&case, w);
+            }
             let done = Finished {
                 case,
                 passed,
@@ -509,6 +547,9 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         .await;
     drop(quiet_steps);
     drop(pki_files);
+    if let Some(path) = &opts.config.consumer.capture {
+        captured.write(path)?;
+    }
     if let Some(ssp) = ssp_stand_in {
         ssp.stop().await;
     }

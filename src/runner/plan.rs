@@ -50,6 +50,8 @@ pub struct TestCase {
     pub specs: Vec<String>,
     /// Faults this test guards (`@guards:`).
     pub guards: Vec<String>,
+    /// The Examples row of an outline's test: (column, value), without the `guards` column.
+    pub row: Vec<(String, String)>,
     /// Whether the id was derived from file and line because the scenario has no `@id` tag.
     pub derived_id: bool,
 }
@@ -211,7 +213,8 @@ impl Plan {
                         rule: String,
                         line: usize,
                         tags: Vec<String>,
-                        row_guards: Vec<String>| {
+                        row_guards: Vec<String>,
+                        row: Vec<(String, String)>| {
                 let guards = tagged(&tags, GUARDS_TAG)
                     .map(String::from)
                     .chain(row_guards)
@@ -228,6 +231,7 @@ impl Plan {
                     tags,
                     specs: specs.clone(),
                     guards,
+                    row,
                     derived_id: derived,
                 }
             };
@@ -238,6 +242,7 @@ impl Plan {
                     s.name.clone(),
                     s.position.line,
                     base_tags,
+                    Vec::new(),
                     Vec::new(),
                 ));
                 continue;
@@ -277,6 +282,12 @@ impl Plan {
                         line,
                         tags,
                         row_guards,
+                        header
+                            .iter()
+                            .zip(row)
+                            .filter(|(k, _)| *k != GUARDS_COLUMN)
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
                     ));
                 }
             }

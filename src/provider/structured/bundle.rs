@@ -23,7 +23,7 @@ const WARNING_EXTENSION: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ListWarningCode-1";
 const EMPTY_REASON_SYSTEM: &str =
     "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-ListEmptyReasonCode-1";
-const RELATED_CONTENT: &str =
+pub(crate) const RELATED_CONTENT: &str =
     "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1";
 const RELATED_PROBLEM: &str =
     "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1";
@@ -311,6 +311,26 @@ fn add_item(out: &mut Out, src: &Sources, item: &Value, req: &StructuredRequest)
             .collect();
         for o in orders {
             add_with_support(out, src, o, &["MedicationRequest"]);
+        }
+    }
+    if resource_type(item) == "List" {
+        // A consultation topic or category linked from a problem brings the Lists and items it holds, so that
+        // its entries resolve inside the Bundle.
+        let entries: Vec<String> = item
+            .get("entry")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.pointer("/item/reference").and_then(Value::as_str))
+            .map(String::from)
+            .collect();
+        for key in entries {
+            if out.keys.contains(&key) {
+                continue;
+            }
+            if let Some(found) = src.record.resources.iter().find(|r| key_of(r) == key) {
+                add_item(out, src, found, req);
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod areas;
 pub mod bundle;
 pub mod capability;
+pub mod consumer_support;
 mod migrate;
 pub mod params;
 pub mod record;
@@ -114,11 +115,7 @@ pub(crate) fn bundle_for(
 ) -> Result<Value, ApiError> {
     let today = super::uktime::local_date(st.clock.now());
     let patient = find_patient(st, &request.nhs_number)?;
-    let pack = DEFAULT_PATIENTS
-        .iter()
-        .find(|(_, nhs)| *nhs == patient.nhs_number)
-        .map_or("", |(name, _)| name);
-    let mut record = st.records.patient(pack, &patient.id, today);
+    let mut record = patient_record(st, &patient, today)?;
     if withhold {
         withhold_confidential(&mut record);
     }
@@ -142,6 +139,32 @@ pub(crate) fn bundle_for(
         no_ended_list: st.fault(Fault::StructNoEndedAllergiesList),
     };
     Ok(bundle::build(request, &src, quirks, disabled))
+}
+
+/// The structured record of a patient on `today`: a pack patient's own record file, or what a consumer test
+/// patient's entry in `data::consumer` names (a pack patient's record, none, or consumer support records).
+fn patient_record(
+    st: &ProviderState,
+    patient: &data::PatientRecord,
+    today: chrono::NaiveDate,
+) -> Result<record::PatientRecord, ApiError> {
+    use data::consumer::RecordSource;
+    let Some(consumer) = data::consumer::by_nhs_number(&patient.nhs_number) else {
+        let pack = DEFAULT_PATIENTS
+            .iter()
+            .find(|(_, nhs)| *nhs == patient.nhs_number)
+            .map_or("", |(name, _)| name);
+        return Ok(st.records.patient(pack, &patient.id, today));
+    };
+    match consumer.record {
+        RecordSource::Empty => Ok(record::PatientRecord::default()),
+        RecordSource::Record(name) => Ok(st.records.patient(name, &patient.id, today)),
+        RecordSource::ConsumerSupport(files) => {
+            consumer_support::load(&st.fhir_path, files, &patient.id)
+                .map(|c| c.record)
+                .map_err(|e| api_error("INTERNAL_SERVER_ERROR", e.to_string()))
+        }
+    }
 }
 
 /// Leaves out the items marked confidential; each List an item would have been in gets the confidential-items
