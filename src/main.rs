@@ -534,6 +534,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 disabled_areas,
                 tls: serving,
                 inspector,
+                upstream: None,
             };
             let running = provider::start(&listen, options)
                 .await

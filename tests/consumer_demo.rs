@@ -124,6 +124,12 @@ async fn every_task_completes_against_the_reference_provider() {
     }
     let o = completes(&p, Task::FindPatient, &[("nhs_number", PATIENT2)]).await;
     assert_eq!(number(&o, "patients"), 1);
+    let printed = serde_json::to_value(&o).expect("an outcome is JSON");
+    assert_eq!(printed["task"], "find_patient");
+    assert_eq!(printed["completed"], true);
+    assert_eq!(printed["requests"][0]["interaction"], "PatientSearch");
+    assert_eq!(printed["requests"][0]["status"], 200);
+    assert!(printed.get("failures").is_none(), "{printed}");
     outcomes.push(o);
     let o = completes(
         &p,

@@ -63,8 +63,8 @@ Feature: Foundations consumer: finding patients, practitioners, organisations an
       And the consumer's requests broke no "params" rule
     Examples:
       | patient  | guards                                                       |
-      | patient2 | bad-nhs-identifier-system, wrong-interaction-id             |
-      | patient4 | bad-nhs-identifier-system, wrong-interaction-id             |
+      | patient2 | bad-nhs-identifier-system, unencoded-pipe |
+      | patient4 | bad-nhs-identifier-system, unencoded-pipe |
 
   @id:consumer.fou.05 @spec:foundations_use_case_find_a_practitioner
   Scenario Outline: The consumer's searches for <task> use the identifier forms of the specification
@@ -73,9 +73,9 @@ Feature: Foundations consumer: finding patients, practitioners, organisations an
     Then the consumer's requests broke no "params" rule
       And the consumer's requests were "<interaction>"
     Examples:
-      | task              | interaction        | guards               |
-      | find_practitioner | PractitionerSearch | wrong-interaction-id |
-      | find_organization | OrganizationSearch | wrong-interaction-id |
+      | task              | interaction        | guards         |
+      | find_practitioner | PractitionerSearch | unencoded-pipe |
+      | find_organization | OrganizationSearch | unencoded-pipe |
 
   @id:consumer.fou.06 @spec:foundations_use_case_register_a_patient
   @guards:bad-nhs-identifier-system @guards:wrong-interaction-id

@@ -51,6 +51,10 @@ pub struct Inspected {
     pub response: Option<InspectedResponse>,
     /// The Spine error code a scenario scripted for this request, when one was answered.
     pub scripted: Option<String>,
+    /// What the provider rules found wrong with the answer of the real provider the request was forwarded to
+    /// (proxy driver; empty otherwise).
+    #[serde(default)]
+    pub provider_findings: Vec<Finding>,
 }
 
 impl Inspected {
@@ -152,6 +156,7 @@ impl Inspector {
             request: req,
             response: None,
             scripted: None,
+            provider_findings: Vec::new(),
         });
         (seq, judgement)
     }
@@ -162,6 +167,14 @@ impl Inspector {
         if let Some(e) = log.entries.iter_mut().find(|e| e.seq == seq) {
             e.response = Some(response);
             e.scripted = scripted;
+        }
+    }
+
+    /// Records what the provider rules found in the answer a real provider gave request `seq` (proxy driver).
+    pub fn provider_judged(&self, seq: u64, findings: Vec<Finding>) {
+        let mut log = self.lock();
+        if let Some(e) = log.entries.iter_mut().find(|e| e.seq == seq) {
+            e.provider_findings = findings;
         }
     }
 

@@ -6,6 +6,7 @@ mod appointments;
 pub mod data;
 pub mod documents;
 pub mod faults;
+mod forward;
 mod foundations;
 mod inspect;
 pub mod negotiate;
@@ -30,6 +31,7 @@ use crate::spine::errors;
 use crate::spine::headers::{self, profile, system};
 use crate::spine::jwt::{self, CheckOptions, Jwt};
 pub use faults::{Fault, FaultSet};
+pub use forward::{Upstream, UpstreamError};
 use negotiate::Format;
 
 /// Largest request body the provider reads.
@@ -54,6 +56,10 @@ pub struct ProviderOptions {
     /// Inspect every request against the consumer rules (`serve --inspect`, consumer runs), and answer the
     /// `/_gpc-assure/` endpoints.
     pub inspector: Option<Arc<crate::consumer::Inspector>>,
+    /// The real provider requests are forwarded to instead of being answered (the proxy driver of consumer
+    /// runs: `consumer.proxy.upstream`); its answers are judged with the provider rules. Scripted errors and the
+    /// `/_gpc-assure/` endpoints are still answered here.
+    pub upstream: Option<forward::Upstream>,
 }
 
 impl Default for ProviderOptions {
@@ -68,6 +74,7 @@ impl Default for ProviderOptions {
             disabled_areas: Vec::new(),
             tls: None,
             inspector: None,
+            upstream: None,
         }
     }
 }
@@ -125,6 +132,8 @@ pub struct ProviderState {
     pub(crate) documents: Arc<documents::Library>,
     /// The consumer inspector (`serve --inspect`).
     pub(crate) inspector: Option<Arc<crate::consumer::Inspector>>,
+    /// The real provider requests are forwarded to (proxy driver).
+    pub(crate) upstream: Option<forward::Upstream>,
 }
 
 impl ProviderState {
@@ -182,6 +191,7 @@ impl ProviderState {
                 .collect::<Result<_, _>>()?,
             documents: documents::Library::embedded()?,
             inspector: options.inspector,
+            upstream: options.upstream,
         })
     }
 
@@ -534,21 +544,30 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
     let bytes = axum::body::to_bytes(body, MAX_REQUEST_BODY).await;
     let inspected = st.inspector.as_ref().map(|inspector| {
         let (seq, judgement) = inspect::judge(&st, inspector, &parts, bytes.as_deref().unwrap_or_default());
-        let scripted = judgement
-            .interaction()
-            .and_then(|i| inspector.take_script(i));
-        (inspector, seq, scripted)
+        let interaction = judgement.interaction();
+        let scripted = interaction.and_then(|i| inspector.take_script(i));
+        (inspector, seq, scripted, interaction)
     });
     let result = match (&inspected, bytes) {
-        (Some((_, _, Some(code))), _) => Err(inspect::scripted_error(code)),
-        (_, Ok(bytes)) => process(&st, &parts, &params, format, &bytes).await,
+        (Some((_, _, Some(code), _)), _) => Err(inspect::scripted_error(code)),
+        (_, Ok(bytes)) => match &st.upstream {
+            Some(upstream) => {
+                let judged = inspected.as_ref().map(|(inspector, seq, _, interaction)| forward::Judged {
+                    inspector,
+                    seq: *seq,
+                    interaction: *interaction,
+                });
+                return forward::forward(&st, upstream, judged, &parts, &bytes, out_format, gzip).await;
+            }
+            None => process(&st, &parts, &params, format, &bytes).await,
+        },
         (_, Err(_)) => Err(api_error(
             "BAD_REQUEST",
             format!("request body larger than {MAX_REQUEST_BODY} bytes"),
         )),
     };
     let reply = result.unwrap_or_else(|e| outcome_reply(&st, &e));
-    if let Some((inspector, seq, scripted)) = inspected {
+    if let Some((inspector, seq, scripted, _)) = inspected {
         inspect::record_reply(inspector, seq, &reply, scripted);
     }
     finish(&st, reply, out_format, gzip)

@@ -63,6 +63,8 @@ pub(super) async fn start(
             clock: opts.clock,
             index: Some(index),
             inspector: Some(inspector.clone()),
+            upstream: provider::Upstream::from_config(config)
+                .map_err(|e| RunError::Consumer(e.to_string()))?,
             ..ProviderOptions::default()
         },
     )

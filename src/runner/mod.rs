@@ -342,6 +342,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     disabled_areas: Vec::new(),
                     tls: tls.as_ref().map(|(_, serving)| serving.clone()),
                     inspector: None,
+                    upstream: None,
                 },
             )
             .await?;

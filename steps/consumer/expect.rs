@@ -159,7 +159,8 @@ fn response_json(r: &Inspected) -> Option<Value> {
     r.response.as_ref().and_then(|resp| serde_json::from_str(&resp.body).ok())
 }
 
-/// The NHS numbers a request names: a search's `identifier`, a Parameters body's `patientNHSNumber`.
+/// The NHS numbers a request names: a search's `identifier`, a Parameters body's `patientNHSNumber`, the
+/// Patient of a `registerPatient` parameter.
 fn nhs_numbers(r: &Inspected) -> Vec<String> {
     let prefix = format!("{}|", system::NHS_NUMBER);
     let mut out: Vec<String> = r
@@ -170,10 +171,24 @@ fn nhs_numbers(r: &Inspected) -> Vec<String> {
         .collect();
     if let Some(body) = json_body(r) {
         for p in body.get("parameter").and_then(Value::as_array).into_iter().flatten() {
-            if p.get("name").and_then(Value::as_str) == Some("patientNHSNumber") {
-                if let Some(v) = p.pointer("/valueIdentifier/value").and_then(Value::as_str) {
-                    out.push(v.to_string());
+            match p.get("name").and_then(Value::as_str) {
+                Some("patientNHSNumber") => {
+                    if let Some(v) = p.pointer("/valueIdentifier/value").and_then(Value::as_str) {
+                        out.push(v.to_string());
+                    }
                 }
+                // Register patient: the NHS number identifier of the Patient to register.
+                Some("registerPatient") => {
+                    let ids = p.pointer("/resource/identifier").and_then(Value::as_array);
+                    for id in ids.into_iter().flatten() {
+                        if id.get("system").and_then(Value::as_str) == Some(system::NHS_NUMBER) {
+                            if let Some(v) = id.get("value").and_then(Value::as_str) {
+                                out.push(v.to_string());
+                            }
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }

@@ -44,3 +44,20 @@ pub fn options(target: Target, report: &str) -> RunOptions {
 pub fn discard_reports(summary: &gpc_assure::runner::RunSummary) {
     let _ = std::fs::remove_dir_all(&summary.report_dir);
 }
+
+/// Options of a consumer run whose consumer is the reference consumer (`gpc-assure consumer demo`) driven by the
+/// command driver, with `extra` appended to its command line (`--fault reused-trace-id`).
+pub fn consumer_options(report: &str, extra: &str) -> RunOptions {
+    let mut opts = options(Target::Consumer, report);
+    opts.config.consumer.driver = gpc_assure::consumer::config::DriverKind::Command;
+    opts.config.consumer.command = Some(gpc_assure::consumer::config::CommandSettings {
+        template: Some(format!(
+            "{} consumer demo {{task}} {extra}",
+            env!("CARGO_BIN_EXE_gpc-assure")
+        )),
+        tasks: Default::default(),
+        timeout_secs: 60,
+        working_dir: None,
+    });
+    opts
+}

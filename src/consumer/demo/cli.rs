@@ -220,6 +220,33 @@ mod tests {
         );
     }
 
+    #[derive(clap::Parser, Debug)]
+    struct Wrapper {
+        #[command(flatten)]
+        demo: DemoArgs,
+    }
+
+    #[test]
+    fn the_arguments_flatten_into_a_command() {
+        use clap::{CommandFactory, Parser};
+        Wrapper::command().debug_assert();
+        let w = Wrapper::try_parse_from([
+            "demo",
+            "book_appointment",
+            "--set",
+            "nhs_number=9690937278",
+            "--fault",
+            "blind-retry",
+            "--fault",
+            "wrong-scope",
+        ])
+        .expect("parses");
+        assert_eq!(w.demo.task.as_deref(), Some("book_appointment"));
+        assert_eq!(w.demo.faults, ["blind-retry", "wrong-scope"]);
+        assert!(Wrapper::try_parse_from(["demo", "--list"]).is_ok());
+        assert!(Wrapper::try_parse_from(["demo"]).is_err());
+    }
+
     #[test]
     fn bad_usage_is_one_sentence() {
         let none = |_: &str| None;

@@ -220,7 +220,20 @@ pub async fn register_patient(s: &mut Session, p: &Params<'_>) -> Done {
             "resource": {
                 "resourceType": "Patient",
                 "meta": { "profile": [profile::PATIENT] },
-                "identifier": [{ "system": nhs_system(s), "value": nhs }],
+                // The consumer traced the patient on PDS before registering: the number is verified
+                // (CareConnect-GPC-Patient-1 requires the verification status on the NHS number).
+                "identifier": [{
+                    "extension": [{
+                        "url": profile::EXT_NHS_NUMBER_VERIFICATION,
+                        "valueCodeableConcept": { "coding": [{
+                            "system": system::NHS_NUMBER_VERIFICATION,
+                            "code": "01",
+                            "display": "Number present and verified"
+                        }] }
+                    }],
+                    "system": nhs_system(s),
+                    "value": nhs
+                }],
                 "name": [{ "use": "official", "family": family, "given": [given] }],
                 "gender": gender,
                 "birthDate": birth_date

@@ -14,6 +14,7 @@ mod structured;
 pub(crate) mod values;
 
 use std::io::Read as _;
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -22,6 +23,7 @@ use super::{Route, RuleContext};
 use crate::consumer::finding::{Finding, Rule};
 use crate::consumer::request::InboundRequest;
 use crate::fhir::model::ElementModel;
+use crate::fhir::FhirPath;
 use crate::spine::catalogue::{Capability, Interaction};
 use crate::spine::headers::profile;
 use crate::validate::{Issue, Severity};
@@ -289,8 +291,10 @@ fn decoded(req: &InboundRequest) -> Result<Vec<u8>, String> {
     }
 }
 
-/// The STU3 element model that reads FHIR XML: from the folder of the definitions the validators use, else from
-/// the default definition path (loaded once per process).
+/// The STU3 element model that reads FHIR XML: from the folder of the definitions the validators use, then the
+/// default definition path. The model is loaded once per process and shared with everything else that reads
+/// XML, so it is only asked for when one of these folders holds the STU3 core definitions (a failed first load
+/// would be kept for the whole process).
 fn xml_model(ctx: &RuleContext<'_>) -> Option<Arc<ElementModel>> {
     const PATIENT: &str = "http://hl7.org/fhir/StructureDefinition/Patient";
     let from_validators = ctx
@@ -305,13 +309,16 @@ fn xml_model(ctx: &RuleContext<'_>) -> Option<Arc<ElementModel>> {
                     e.path
                         .parent()
                         .and_then(|p| p.parent())
-                        .map(std::path::Path::to_path_buf)
+                        .map(Path::to_path_buf)
                 })
-        })
-        .map(|folder| crate::fhir::FhirPath {
-            folders: vec![folder],
         });
-    let path = from_validators.unwrap_or_else(|| crate::fhir::FhirPath::resolve(&[], &[]));
+    let path = FhirPath {
+        folders: from_validators
+            .into_iter()
+            .chain(FhirPath::resolve(&[], &[]).folders)
+            .collect(),
+    };
+    path.stu3_core_structure_definitions().ok()?;
     crate::fhir::stu3_model(&path).ok()
 }
 

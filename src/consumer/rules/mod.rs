@@ -6,13 +6,19 @@
 //! - [`jwt`]: the bearer token (unsigned, its claims, lifetime, audience, scope, reason, embedded resources);
 //! - [`format`]: `Accept`, `_format` and `Content-Type`;
 //! - [`body`]: the request body against its profile and the interaction's rules (with `If-Match`);
-//! - [`params`]: the query parameters of searches.
+//! - [`params`]: the query parameters of searches;
+//! - [`target`]: the request target's percent-encoding.
+//!
+//! [`provider`] holds the provider rules the proxy driver judges a real provider's answers with; they are not
+//! consumer rules and are not in [`rules`].
 
 pub mod body;
 pub mod format;
 pub mod jwt;
 pub mod params;
+pub mod provider;
 pub mod ssp;
+pub mod target;
 
 use std::collections::HashSet;
 
@@ -69,6 +75,7 @@ pub fn judge(req: &InboundRequest, ctx: &RuleContext<'_>) -> Judgement {
     let route = ssp::judge(req, ctx, &mut findings);
     jwt::judge(req, ctx, route.as_ref(), &mut findings);
     format::judge(req, route.as_ref(), &mut findings);
+    target::judge(req, &mut findings);
     if let Some(route) = &route {
         body::judge(req, ctx, route, &mut findings);
         params::judge(req, ctx, route, &mut findings);
@@ -84,6 +91,7 @@ pub fn rules() -> Vec<&'static Rule> {
         .chain(format::RULES)
         .chain(body::RULES)
         .chain(params::RULES)
+        .chain(target::RULES)
         .collect()
 }
 

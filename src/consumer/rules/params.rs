@@ -41,10 +41,15 @@ pub const PATIENT_NHS_NUMBER: Rule = Rule {
         "A patient search uses the system https://fhir.nhs.uk/Id/nhs-number and a valid NHS number",
     page: FIND_PATIENT,
 };
-pub const IDENTIFIER_SYSTEM: Rule = Rule {
-    id: "params.identifier-system",
-    requirement: "A practitioner or organisation search uses a valid identifier system of the resource: SDS user id (or role profile id) for a practitioner, ODS organisation code for an organisation",
+pub const PRACTITIONER_SYSTEM: Rule = Rule {
+    id: "params.practitioner-identifier-system",
+    requirement: "A practitioner search uses a valid practitioner identifier system: the SDS user id (or the SDS role profile id)",
     page: "foundations_use_case_find_a_practitioner",
+};
+pub const ORGANIZATION_SYSTEM: Rule = Rule {
+    id: "params.organization-identifier-system",
+    requirement: "An organisation search uses a valid organisation identifier system: the ODS organisation code",
+    page: "foundations_use_case_find_an_organisation",
 };
 pub const SLOT_START: Rule = Rule {
     id: "params.slot-start",
@@ -101,7 +106,8 @@ pub static RULES: &[Rule] = &[
     IDENTIFIER,
     IDENTIFIER_ENCODED,
     PATIENT_NHS_NUMBER,
-    IDENTIFIER_SYSTEM,
+    PRACTITIONER_SYSTEM,
+    ORGANIZATION_SYSTEM,
     SLOT_START,
     SLOT_END,
     SLOT_RANGE,
@@ -222,7 +228,7 @@ fn identifier(req: &InboundRequest, identifies: Identifies, findings: &mut Vec<F
         }
         Identifies::Practitioner => {
             if sys != system::SDS_USER && sys != system::SDS_ROLE_PROFILE {
-                findings.push(IDENTIFIER_SYSTEM.finding(
+                findings.push(PRACTITIONER_SYSTEM.finding(
                     at,
                     format!("system {}", system::SDS_USER),
                     shown(sys),
@@ -231,7 +237,7 @@ fn identifier(req: &InboundRequest, identifies: Identifies, findings: &mut Vec<F
         }
         Identifies::Organization => {
             if sys != system::ODS_ORGANIZATION {
-                findings.push(IDENTIFIER_SYSTEM.finding(
+                findings.push(ORGANIZATION_SYSTEM.finding(
                     at,
                     format!("system {}", system::ODS_ORGANIZATION),
                     shown(sys),

@@ -96,7 +96,7 @@ fn practitioner_and_organisation_searches() {
             Interaction::PractitionerSearch,
             "/Practitioner?identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C1"
         ),
-        vec![IDENTIFIER_SYSTEM.id]
+        vec![PRACTITIONER_SYSTEM.id]
     );
     let org =
         "/Organization?identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fods-organization-code%7CB82617";
@@ -106,7 +106,7 @@ fn practitioner_and_organisation_searches() {
             Interaction::OrganizationSearch,
             "/Organization?identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fsds-user-id%7CB82617"
         ),
-        vec![IDENTIFIER_SYSTEM.id]
+        vec![ORGANIZATION_SYSTEM.id]
     );
 }
 
