@@ -127,7 +127,10 @@ async fn every_task_completes_against_the_reference_provider() {
     let printed = serde_json::to_value(&o).expect("an outcome is JSON");
     assert_eq!(printed["task"], "find_patient");
     assert_eq!(printed["completed"], true);
-    assert_eq!(printed["requests"][0]["interaction"], "PatientSearch");
+    assert_eq!(
+        printed["requests"][0]["interaction"],
+        gpc_assure::spine::catalogue::Interaction::PatientSearch.name()
+    );
     assert_eq!(printed["requests"][0]["status"], 200);
     assert!(printed.get("failures").is_none(), "{printed}");
     outcomes.push(o);
@@ -415,7 +418,10 @@ async fn behaviour_faults_retry_carry_on_and_leave_out_if_match() {
     )
     .await;
     assert_eq!(o.requests.len(), 3, "{:?}", o.requests);
-    assert_eq!(o.requests[2].interaction, "AppointmentCreate");
+    assert_eq!(
+        o.requests[2].interaction,
+        gpc_assure::spine::catalogue::Interaction::AppointmentCreate.name()
+    );
     assert!(o.failures.len() >= 2, "{:?}", o.failures);
 
     // amend without If-Match: the provider refuses (409); the consumer reads again once and gives up.

@@ -26,9 +26,15 @@ async fn every_consumer_fault_is_killed_by_its_guards_and_every_consumer_test_is
     for case in &cases {
         for g in &case.guards {
             if ConsumerFault::from_name(g).is_none() {
-                problems.push(format!("{}: guards `{g}`, which is no consumer fault", case.id));
+                problems.push(format!(
+                    "{}: guards `{g}`, which is no consumer fault",
+                    case.id
+                ));
             }
-            guards.entry(g.as_str()).or_default().insert(case.id.as_str());
+            guards
+                .entry(g.as_str())
+                .or_default()
+                .insert(case.id.as_str());
         }
     }
     for f in ConsumerFault::ALL {
@@ -81,7 +87,9 @@ async fn every_consumer_fault_is_killed_by_its_guards_and_every_consumer_test_is
         .filter(|id| !killed.contains(*id))
         .collect();
     for id in &never {
-        problems.push(format!("{id}: no consumer fault fails it (a test that cannot fail)"));
+        problems.push(format!(
+            "{id}: no consumer fault fails it (a test that cannot fail)"
+        ));
     }
     eprintln!("{}", lines.join("\n"));
     eprintln!(

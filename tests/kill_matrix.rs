@@ -20,7 +20,11 @@ async fn every_fault_is_killed_by_its_guards_and_every_test_is_killable() {
     let mut problems = Vec::new();
     let mut guards: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     // The consumer suite has its own kill matrix (tests/consumer_kill_matrix.rs).
-    for case in plan.cases.iter().filter(|c| !c.tags.iter().any(|t| t == "consumer")) {
+    for case in plan
+        .cases
+        .iter()
+        .filter(|c| !c.tags.iter().any(|t| t == "consumer"))
+    {
         for g in &case.guards {
             if g.parse::<Fault>().is_err() {
                 problems.push(format!("{}: guards `{g}`, which is no fault", case.id));

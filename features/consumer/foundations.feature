@@ -78,7 +78,7 @@ Feature: Foundations consumer: finding patients, practitioners, organisations an
       | find_organization | OrganizationSearch | unencoded-pipe |
 
   @id:consumer.fou.06 @spec:foundations_use_case_register_a_patient
-  @guards:bad-nhs-identifier-system @guards:wrong-interaction-id
+  @guards:bad-nhs-identifier-system
   Scenario: The consumer registers a patient with a valid registerPatient Parameters body
     Given the consumer is asked to "register_patient"
     When the consumer performs the task

@@ -179,7 +179,10 @@ impl ConsumerConfig {
         }
         for name in self.tasks.iter().flatten() {
             if Task::from_name(name).is_none() {
-                problem("tasks", format!("`{name}` is not a task; use one of {}", task_names()));
+                problem(
+                    "tasks",
+                    format!("`{name}` is not a task; use one of {}", task_names()),
+                );
             }
         }
         if let Some(c) = &self.command {
@@ -209,41 +212,59 @@ impl ConsumerConfig {
             })
         };
         let trigger = match self.driver {
-            DriverKind::Proxy => match &self.proxy {
-                None => {
-                    problem("proxy", "the proxy driver needs `proxy.upstream` (the real provider's base URL)".into());
-                    None
-                }
-                Some(p) => {
-                    if !(p.upstream.starts_with("http://") || p.upstream.starts_with("https://")) {
-                        problem("proxy.upstream", format!("`{}` is not an http:// or https:// URL", p.upstream));
+            DriverKind::Proxy => {
+                match &self.proxy {
+                    None => {
+                        problem("proxy", "the proxy driver needs `proxy.upstream` (the real provider's base URL)".into());
+                        None
                     }
-                    if matches!(p.trigger, DriverKind::Proxy | DriverKind::Replay) {
-                        problem("proxy.trigger", "must be command, http or manual".into());
+                    Some(p) => {
+                        if !(p.upstream.starts_with("http://")
+                            || p.upstream.starts_with("https://"))
+                        {
+                            problem(
+                                "proxy.upstream",
+                                format!("`{}` is not an http:// or https:// URL", p.upstream),
+                            );
+                        }
+                        if matches!(p.trigger, DriverKind::Proxy | DriverKind::Replay) {
+                            problem("proxy.trigger", "must be command, http or manual".into());
+                        }
+                        Some(p.trigger)
                     }
-                    Some(p.trigger)
                 }
-            },
+            }
             other => Some(other),
         };
         match trigger {
             Some(DriverKind::Command) => match &self.command {
-                None => problem("command", "the command driver needs `command.template` or `command.tasks`".into()),
-                Some(c) if c.template.is_none() && c.tasks.is_empty() => {
-                    problem("command", "give `template` (every task) or `tasks` (a command per task)".into())
-                }
+                None => problem(
+                    "command",
+                    "the command driver needs `command.template` or `command.tasks`".into(),
+                ),
+                Some(c) if c.template.is_none() && c.tasks.is_empty() => problem(
+                    "command",
+                    "give `template` (every task) or `tasks` (a command per task)".into(),
+                ),
                 Some(_) => {}
             },
             Some(DriverKind::Http) => match &self.http {
-                None => problem("http", "the http driver needs `http.url` (the consumer's test hook)".into()),
+                None => problem(
+                    "http",
+                    "the http driver needs `http.url` (the consumer's test hook)".into(),
+                ),
                 Some(h) if !(h.url.starts_with("http://") || h.url.starts_with("https://")) => {
-                    problem("http.url", format!("`{}` is not an http:// or https:// URL", h.url))
+                    problem(
+                        "http.url",
+                        format!("`{}` is not an http:// or https:// URL", h.url),
+                    )
                 }
                 Some(_) => {}
             },
-            Some(DriverKind::Replay) if self.replay.is_none() => {
-                problem("replay", "the replay driver needs `replay.from` (a HAR file or a folder)".into())
-            }
+            Some(DriverKind::Replay) if self.replay.is_none() => problem(
+                "replay",
+                "the replay driver needs `replay.from` (a HAR file or a folder)".into(),
+            ),
             _ => {}
         }
         out

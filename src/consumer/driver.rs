@@ -54,7 +54,10 @@ impl Driver {
             });
         }
         let kind = match config.driver {
-            DriverKind::Proxy => config.proxy.as_ref().map_or(DriverKind::Command, |p| p.trigger),
+            DriverKind::Proxy => config
+                .proxy
+                .as_ref()
+                .map_or(DriverKind::Command, |p| p.trigger),
             other => other,
         };
         let missing = |key: &str| DriverSetupError::Config {
@@ -62,7 +65,9 @@ impl Driver {
             message: "missing".into(),
         };
         Ok(match kind {
-            DriverKind::Command => Self::Command(config.command.clone().ok_or_else(|| missing("command"))?),
+            DriverKind::Command => {
+                Self::Command(config.command.clone().ok_or_else(|| missing("command"))?)
+            }
             DriverKind::Http => {
                 let settings = config.http.clone().ok_or_else(|| missing("http"))?;
                 let client = reqwest::Client::builder()
@@ -73,7 +78,8 @@ impl Driver {
             }
             DriverKind::Manual => Self::Manual(config.manual.clone().unwrap_or_default()),
             DriverKind::Replay => {
-                let ReplaySettings { from } = config.replay.clone().ok_or_else(|| missing("replay"))?;
+                let ReplaySettings { from } =
+                    config.replay.clone().ok_or_else(|| missing("replay"))?;
                 Self::replay_from(&from)?
             }
             DriverKind::Proxy => return Err(missing("proxy.trigger")),
@@ -135,12 +141,20 @@ fn tail(bytes: &[u8], max: usize) -> String {
     }
 }
 
-async fn run_command(settings: &CommandSettings, task: &TaskRequest) -> Result<DriverReport, String> {
+async fn run_command(
+    settings: &CommandSettings,
+    task: &TaskRequest,
+) -> Result<DriverReport, String> {
     let template = settings
         .tasks
         .get(task.task.name())
         .or(settings.template.as_ref())
-        .ok_or_else(|| format!("consumer.command has no command for the task `{}`", task.task))?;
+        .ok_or_else(|| {
+            format!(
+                "consumer.command has no command for the task `{}`",
+                task.task
+            )
+        })?;
     let quoted = TaskRequest {
         task: task.task,
         params: task
@@ -180,10 +194,10 @@ async fn run_command(settings: &CommandSettings, task: &TaskRequest) -> Result<D
     .map_err(|e| format!("cannot run the consumer command `{line}`: {e}"))?;
     let mut log = vec![format!(
         "$ {line}  -> {} in {} ms",
-        output
-            .status
-            .code()
-            .map_or_else(|| "killed by a signal".to_string(), |c| format!("exit status {c}")),
+        output.status.code().map_or_else(
+            || "killed by a signal".to_string(),
+            |c| format!("exit status {c}")
+        ),
         started.elapsed().as_millis()
     )];
     for (name, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
@@ -202,7 +216,8 @@ async fn post_hook(
     client: &reqwest::Client,
     task: &TaskRequest,
 ) -> Result<DriverReport, String> {
-    let body = serde_json::to_vec(task).map_err(|e| format!("cannot write the task as JSON: {e}"))?;
+    let body =
+        serde_json::to_vec(task).map_err(|e| format!("cannot write the task as JSON: {e}"))?;
     let mut request = client
         .post(&settings.url)
         .header("content-type", "application/json")
@@ -227,7 +242,11 @@ async fn post_hook(
         ));
     }
     Ok(DriverReport {
-        log: vec![format!("POST {} -> {status}: {}", settings.url, tail(&body, 2000))],
+        log: vec![format!(
+            "POST {} -> {status}: {}",
+            settings.url,
+            tail(&body, 2000)
+        )],
         replayed_task: None,
     })
 }

@@ -255,7 +255,10 @@ pub fn for_config(
             .iter()
             .map(|(c, r)| (c, r.clone()))
             .collect(),
-        validators: Some(crate::validate::Validators::new(&store, &config.definitions)),
+        validators: Some(crate::validate::Validators::new(
+            &store,
+            &config.definitions,
+        )),
         clock_skew_secs: DEFAULT_CLOCK_SKEW_SECS,
     })
 }

@@ -8,8 +8,8 @@
 //! - [`inspector`]: the log of inspected requests and their findings, and the provider errors a scenario scripts.
 
 pub mod capture;
-pub mod demo;
 pub mod config;
+pub mod demo;
 pub mod driver;
 pub mod finding;
 pub mod inspector;

@@ -156,6 +156,8 @@ mod tests {
             r.expand("./c {task} --nhs {nhs_number} {slot}"),
             "./c book_appointment --nhs 9690937286 {slot}"
         );
-        assert!(r.env().contains(&("GPC_NHS_NUMBER".into(), "9690937286".into())));
+        assert!(r
+            .env()
+            .contains(&("GPC_NHS_NUMBER".into(), "9690937286".into())));
     }
 }

@@ -72,12 +72,18 @@ impl Upstream {
     /// The upstream of a proxy-driver config (`None` for every other driver), with the run's client settings.
     pub fn from_config(config: &Config) -> Result<Option<Self>, UpstreamError> {
         let consumer = &config.consumer;
-        let Some(proxy) = consumer.proxy.as_ref().filter(|_| consumer.driver == DriverKind::Proxy) else {
+        let Some(proxy) = consumer
+            .proxy
+            .as_ref()
+            .filter(|_| consumer.driver == DriverKind::Proxy)
+        else {
             return Ok(None);
         };
-        let client = HttpClient::from_config(config, &proxy.upstream).map_err(|source| UpstreamError::Client {
-            url: proxy.upstream.clone(),
-            source,
+        let client = HttpClient::from_config(config, &proxy.upstream).map_err(|source| {
+            UpstreamError::Client {
+                url: proxy.upstream.clone(),
+                source,
+            }
         })?;
         Self::new(&proxy.upstream, client).map(Some)
     }
@@ -119,15 +125,16 @@ fn connection_listed(headers: &axum::http::HeaderMap) -> Vec<String> {
 }
 
 fn hop_by_hop(name: &str, listed: &[String]) -> bool {
-    HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)) || listed.iter().any(|l| name.eq_ignore_ascii_case(l))
+    HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))
+        || listed.iter().any(|l| name.eq_ignore_ascii_case(l))
 }
 
 /// The consumer's request as it goes upstream.
 fn upstream_request(upstream: &Upstream, parts: &Parts, body: &[u8]) -> OutgoingRequest {
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| parts.uri.path().to_string(), |pq| pq.as_str().to_string());
+    let target = parts.uri.path_and_query().map_or_else(
+        || parts.uri.path().to_string(),
+        |pq| pq.as_str().to_string(),
+    );
     let listed = connection_listed(&parts.headers);
     let headers = parts
         .headers
@@ -136,7 +143,12 @@ fn upstream_request(upstream: &Upstream, parts: &Parts, body: &[u8]) -> Outgoing
             let name = k.as_str();
             !hop_by_hop(name, &listed) && name != "host" && name != "content-length"
         })
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     OutgoingRequest {
         method: parts.method.as_str().to_string(),
@@ -214,9 +226,9 @@ pub(super) async fn forward(
 /// The answer to the consumer: the upstream's status, headers and body (gzipped again when it came gzipped: the
 /// client inflated it to judge it).
 fn respond(status: u16, mut headers: Vec<(String, String)>, body: Vec<u8>) -> Response<Body> {
-    let gzipped = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("content-encoding") && v.to_ascii_lowercase().contains("gzip"));
+    let gzipped = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("content-encoding") && v.to_ascii_lowercase().contains("gzip")
+    });
     let body = if gzipped && !body.is_empty() {
         match negotiate::gzip(&body) {
             Ok(z) => z,
@@ -233,7 +245,10 @@ fn respond(status: u16, mut headers: Vec<(String, String)>, body: Vec<u8>) -> Re
     *response.status_mut() = status;
     let map = response.headers_mut();
     for (k, v) in headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_bytes(v.as_bytes())) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_bytes(v.as_bytes()),
+        ) {
             map.append(name, value);
         }
     }
@@ -251,7 +266,10 @@ fn unanswered(
 ) -> Response<Body> {
     let error = api_error(
         "INTERNAL_SERVER_ERROR",
-        format!("the upstream provider {} did not answer: {reason}", upstream.base),
+        format!(
+            "the upstream provider {} did not answer: {reason}",
+            upstream.base
+        ),
     );
     let mut reply = outcome_reply(st, &error);
     reply.status = StatusCode::BAD_GATEWAY.as_u16();
@@ -275,7 +293,10 @@ mod tests {
             up.url_for("/gpconnect/fhir/Patient?identifier=a%7C1"),
             "https://p.example:8443/gpconnect/fhir/Patient?identifier=a%7C1"
         );
-        assert!(matches!(Upstream::new("ftp://x", client), Err(UpstreamError::Url(_))));
+        assert!(matches!(
+            Upstream::new("ftp://x", client),
+            Err(UpstreamError::Url(_))
+        ));
     }
 
     #[test]
@@ -312,7 +333,26 @@ mod tests {
             body: Vec::new(),
             wire_bytes: 0,
         };
-        let kept: Vec<String> = returned_headers(&resp).into_iter().map(|(k, _)| k).collect();
+        let kept: Vec<String> = returned_headers(&resp)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         assert_eq!(kept, ["cache-control", "content-encoding"]);
+    }
+
+    #[tokio::test]
+    async fn a_gzip_answer_goes_back_gzipped() {
+        use std::io::Read as _;
+        let headers = vec![("content-encoding".to_string(), "gzip".to_string())];
+        let response = respond(200, headers, b"{\"resourceType\":\"Bundle\"}".to_vec());
+        assert_eq!(response.headers()["content-encoding"], "gzip");
+        let wire = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&wire[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "{\"resourceType\":\"Bundle\"}");
     }
 }

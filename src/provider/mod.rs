@@ -543,7 +543,8 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
             .is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
     let bytes = axum::body::to_bytes(body, MAX_REQUEST_BODY).await;
     let inspected = st.inspector.as_ref().map(|inspector| {
-        let (seq, judgement) = inspect::judge(&st, inspector, &parts, bytes.as_deref().unwrap_or_default());
+        let (seq, judgement) =
+            inspect::judge(&st, inspector, &parts, bytes.as_deref().unwrap_or_default());
         let interaction = judgement.interaction();
         let scripted = interaction.and_then(|i| inspector.take_script(i));
         (inspector, seq, scripted, interaction)
@@ -552,12 +553,16 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
         (Some((_, _, Some(code), _)), _) => Err(inspect::scripted_error(code)),
         (_, Ok(bytes)) => match &st.upstream {
             Some(upstream) => {
-                let judged = inspected.as_ref().map(|(inspector, seq, _, interaction)| forward::Judged {
-                    inspector,
-                    seq: *seq,
-                    interaction: *interaction,
-                });
-                return forward::forward(&st, upstream, judged, &parts, &bytes, out_format, gzip).await;
+                let judged =
+                    inspected
+                        .as_ref()
+                        .map(|(inspector, seq, _, interaction)| forward::Judged {
+                            inspector,
+                            seq: *seq,
+                            interaction: *interaction,
+                        });
+                return forward::forward(&st, upstream, judged, &parts, &bytes, out_format, gzip)
+                    .await;
             }
             None => process(&st, &parts, &params, format, &bytes).await,
         },

@@ -46,7 +46,8 @@ pub(super) async fn start(
     index: Arc<DefinitionIndex>,
 ) -> Result<(RunningProvider, Arc<Harness>), RunError> {
     let config = &opts.config;
-    let driver = Driver::from_config(&config.consumer).map_err(|e| RunError::Consumer(e.to_string()))?;
+    let driver =
+        Driver::from_config(&config.consumer).map_err(|e| RunError::Consumer(e.to_string()))?;
     let inspector = Arc::new(crate::consumer::inspector::for_config(
         config,
         &opts.fhir_path,

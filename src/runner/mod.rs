@@ -442,7 +442,11 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         ))
         .with_cli(cli)
         // One consumer acts at a time: a scenario's requests are those the inspector logs while it acts.
-        .max_concurrent_scenarios(if consumer_run { 1 } else { opts.config.concurrency })
+        .max_concurrent_scenarios(if consumer_run {
+            1
+        } else {
+            opts.config.concurrency
+        })
         .which_scenario(|_, _, s| {
             if s.tags.iter().any(|t| t == "serial") {
                 cucumber::ScenarioType::Serial

@@ -20,23 +20,38 @@ fn requests(w: &GpcWorld) -> Result<&[Inspected], String> {
 }
 
 fn interaction(name: &str) -> Result<Interaction, String> {
-    Interaction::from_name(name).ok_or_else(|| format!("`{name}` is not an interaction of the catalogue"))
+    Interaction::from_name(name)
+        .ok_or_else(|| format!("`{name}` is not an interaction of the catalogue"))
 }
 
 fn names(rs: &[Inspected]) -> String {
     rs.iter()
-        .map(|r| r.interaction.clone().unwrap_or_else(|| format!("({})", r.request.line())))
+        .map(|r| {
+            r.interaction
+                .clone()
+                .unwrap_or_else(|| format!("({})", r.request.line()))
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// The first request of `name`.
 fn first<'a>(w: &'a GpcWorld, name: &str) -> Result<&'a Inspected, String> {
-    let i = interaction(name)?;
+    first_of(w, interaction(name)?)
+}
+
+/// The first request of an interaction.
+fn first_of(w: &GpcWorld, i: Interaction) -> Result<&Inspected, String> {
+    let name = i.name();
     let rs = requests(w)?;
-    rs.iter().find(|r| r.interaction() == Some(i)).ok_or_else(|| {
-        format!("the consumer's requests: expected a {name} request, got {}", names(rs))
-    })
+    rs.iter()
+        .find(|r| r.interaction() == Some(i))
+        .ok_or_else(|| {
+            format!(
+                "the consumer's requests: expected a {name} request, got {}",
+                names(rs)
+            )
+        })
 }
 
 /// A finding in the sentence form the failure blocks split, with the request it came from.
@@ -76,8 +91,13 @@ fn no_findings(w: &GpcWorld, group: Option<&str>) -> Step {
 
 #[then(expr = "the consumer's requests broke no {string} rule")]
 fn no_group_findings(w: &mut GpcWorld, group: String) -> Step {
-    if !crate::consumer::rules::rules().iter().any(|r| r.group() == group) {
-        return Err(format!("`{group}` is not a rule group (ssp, jwt, format, body, params)"));
+    if !crate::consumer::rules::rules()
+        .iter()
+        .any(|r| r.group() == group)
+    {
+        return Err(format!(
+            "`{group}` is not a rule group (ssp, jwt, format, body, params)"
+        ));
     }
     no_findings(w, Some(&group))
 }
@@ -108,19 +128,31 @@ fn made_none(w: &mut GpcWorld, name: String) -> Step {
 #[then(expr = "the consumer's requests were {string}")]
 fn were(w: &mut GpcWorld, expected: String) -> Step {
     let rs = requests(w)?;
-    let want: Vec<&str> = expected.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let want: Vec<&str> = expected
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     for name in &want {
         interaction(name)?;
     }
     let got: Vec<String> = rs
         .iter()
-        .map(|r| r.interaction.clone().unwrap_or_else(|| format!("({})", r.request.line())))
+        .map(|r| {
+            r.interaction
+                .clone()
+                .unwrap_or_else(|| format!("({})", r.request.line()))
+        })
         .collect();
     if got != want {
         return Err(format!(
             "the consumer's requests: expected {}, got {}",
             want.join(", "),
-            if got.is_empty() { "none".to_string() } else { got.join(", ") }
+            if got.is_empty() {
+                "none".to_string()
+            } else {
+                got.join(", ")
+            }
         ));
     }
     Ok(())
@@ -134,7 +166,11 @@ fn query_is(w: &mut GpcWorld, name: String, param: String, value: String) -> Ste
     if got.len() != 1 || got[0] != want {
         return Err(format!(
             "query {param} of the {name} request: expected `{want}`, got {}",
-            if got.is_empty() { "it is absent".to_string() } else { format!("`{}`", got.join("`, `")) }
+            if got.is_empty() {
+                "it is absent".to_string()
+            } else {
+                format!("`{}`", got.join("`, `"))
+            }
         ));
     }
     Ok(())
@@ -156,7 +192,9 @@ fn json_body(r: &Inspected) -> Option<Value> {
 }
 
 fn response_json(r: &Inspected) -> Option<Value> {
-    r.response.as_ref().and_then(|resp| serde_json::from_str(&resp.body).ok())
+    r.response
+        .as_ref()
+        .and_then(|resp| serde_json::from_str(&resp.body).ok())
 }
 
 /// The NHS numbers a request names: a search's `identifier`, a Parameters body's `patientNHSNumber`, the
@@ -170,7 +208,12 @@ fn nhs_numbers(r: &Inspected) -> Vec<String> {
         .filter_map(|v| v.strip_prefix(&prefix).map(String::from))
         .collect();
     if let Some(body) = json_body(r) {
-        for p in body.get("parameter").and_then(Value::as_array).into_iter().flatten() {
+        for p in body
+            .get("parameter")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             match p.get("name").and_then(Value::as_str) {
                 Some("patientNHSNumber") => {
                     if let Some(v) = p.pointer("/valueIdentifier/value").and_then(Value::as_str) {
@@ -236,10 +279,17 @@ fn bundle_ids(bundle: &Value, resource_type: &str) -> Vec<String> {
 
 #[then("the consumer booked a slot its slot search offered")]
 fn booked_offered_slot(w: &mut GpcWorld) -> Step {
-    let search = first(w, "SearchForFreeSlots")?;
-    let offered = response_json(search).map(|b| bundle_ids(&b, "Slot")).unwrap_or_default();
-    let create = first(w, "AppointmentCreate")?;
-    let body = json_body(create).ok_or("the AppointmentCreate request's body is not JSON")?;
+    let search = first_of(w, Interaction::SearchForFreeSlots)?;
+    let offered = response_json(search)
+        .map(|b| bundle_ids(&b, "Slot"))
+        .unwrap_or_default();
+    let create = first_of(w, Interaction::AppointmentCreate)?;
+    let body = json_body(create).ok_or_else(|| {
+        format!(
+            "the {} request's body is not JSON",
+            Interaction::AppointmentCreate
+        )
+    })?;
     let slots: Vec<String> = body
         .get("slot")
         .and_then(Value::as_array)
@@ -250,7 +300,8 @@ fn booked_offered_slot(w: &mut GpcWorld) -> Step {
         .collect();
     if slots.is_empty() || slots.iter().any(|s| !offered.contains(s)) {
         return Err(format!(
-            "body Appointment.slot of the AppointmentCreate request: expected slots the search offered ({} offered), got {}",
+            "body Appointment.slot of the {} request: expected slots the search offered ({} offered), got {}",
+            Interaction::AppointmentCreate,
             offered.len(),
             if slots.is_empty() { "none".to_string() } else { slots.join(", ") }
         ));
@@ -268,7 +319,12 @@ fn patient_ids(r: &Inspected) -> Vec<String> {
         .into_iter()
         .collect();
     if let Some(body) = json_body(r) {
-        for p in body.get("participant").and_then(Value::as_array).into_iter().flatten() {
+        for p in body
+            .get("participant")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(id) = p
                 .pointer("/actor/reference")
                 .and_then(Value::as_str)
@@ -292,8 +348,15 @@ fn used_found_patient(w: &mut GpcWorld) -> Step {
                 Some(Interaction::PatientSearch | Interaction::DocumentsPatientSearch)
             )
         })
-        .ok_or_else(|| format!("the consumer's requests: expected a patient search, got {}", names(rs)))?;
-    let found = response_json(search).map(|b| bundle_ids(&b, "Patient")).unwrap_or_default();
+        .ok_or_else(|| {
+            format!(
+                "the consumer's requests: expected a patient search, got {}",
+                names(rs)
+            )
+        })?;
+    let found = response_json(search)
+        .map(|b| bundle_ids(&b, "Patient"))
+        .unwrap_or_default();
     let mut named = 0;
     for r in rs.iter().filter(|r| r.seq > search.seq) {
         for id in patient_ids(r) {
@@ -327,7 +390,8 @@ fn first_error(rs: &[Inspected]) -> Option<(usize, u16)> {
 #[then("the consumer made no request after the error")]
 fn nothing_after_error(w: &mut GpcWorld) -> Step {
     let rs = requests(w)?;
-    let (i, status) = first_error(rs).ok_or("no request of the consumer was answered with an error")?;
+    let (i, status) =
+        first_error(rs).ok_or("no request of the consumer was answered with an error")?;
     match rs.get(i + 1) {
         None => Ok(()),
         Some(next) => Err(format!(
@@ -342,7 +406,8 @@ fn nothing_after_error(w: &mut GpcWorld) -> Step {
 #[then("the consumer did not repeat the failed request")]
 fn no_blind_retry(w: &mut GpcWorld) -> Step {
     let rs = requests(w)?;
-    let (i, status) = first_error(rs).ok_or("no request of the consumer was answered with an error")?;
+    let (i, status) =
+        first_error(rs).ok_or("no request of the consumer was answered with an error")?;
     let failed = &rs[i];
     let repeat = rs[i + 1..].iter().find(|r| {
         r.request.method == failed.request.method
@@ -375,12 +440,17 @@ fn own_trace_ids(w: &mut GpcWorld) -> Step {
     Ok(())
 }
 
-#[then(expr = "after the conflict the consumer read the appointment again and sent its new version in If-Match")]
+#[then(
+    expr = "after the conflict the consumer read the appointment again and sent its new version in If-Match"
+)]
 fn reread_after_conflict(w: &mut GpcWorld) -> Step {
     let rs = requests(w)?;
-    let (i, status) = first_error(rs).ok_or("no request of the consumer was answered with an error")?;
+    let (i, status) =
+        first_error(rs).ok_or("no request of the consumer was answered with an error")?;
     if status != 409 {
-        return Err(format!("the consumer's first error: expected a 409 conflict, got {status}"));
+        return Err(format!(
+            "the consumer's first error: expected a 409 conflict, got {status}"
+        ));
     }
     let read = rs[i + 1..]
         .iter()
@@ -395,13 +465,22 @@ fn reread_after_conflict(w: &mut GpcWorld) -> Step {
     let etag = rs[read]
         .response
         .as_ref()
-        .and_then(|resp| resp.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("etag")))
+        .and_then(|resp| {
+            resp.headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("etag"))
+        })
         .map(|(_, v)| v.clone())
         .ok_or("the AppointmentRead after the conflict got no ETag")?;
     let update = rs[read + 1..]
         .iter()
         .find(|r| r.request.method == "PUT")
-        .ok_or_else(|| format!("the requests after the re-read: expected the update again, got {}", names(&rs[read + 1..])))?;
+        .ok_or_else(|| {
+            format!(
+                "the requests after the re-read: expected the update again, got {}",
+                names(&rs[read + 1..])
+            )
+        })?;
     let sent = update.request.header("if-match").unwrap_or_default();
     if sent.trim() != etag {
         return Err(format!(

@@ -32,17 +32,15 @@ pub struct ConsumerState {
 }
 
 fn harness(w: &GpcWorld) -> Result<std::sync::Arc<Harness>, String> {
-    w.ctx
-        .consumer
-        .clone()
-        .ok_or_else(|| "consumer steps run in a consumer run only (`gpc-assure consumer run`)".to_string())
+    w.ctx.consumer.clone().ok_or_else(|| {
+        "consumer steps run in a consumer run only (`gpc-assure consumer run`)".to_string()
+    })
 }
 
 fn task_mut(w: &mut GpcWorld) -> Result<&mut TaskRequest, String> {
-    w.consumer
-        .task
-        .as_mut()
-        .ok_or_else(|| "no task yet: start with `Given the consumer is asked to \"<task>\"`".to_string())
+    w.consumer.task.as_mut().ok_or_else(|| {
+        "no task yet: start with `Given the consumer is asked to \"<task>\"`".to_string()
+    })
 }
 
 /// The parameters the harness gives a task unless the scenario says otherwise (resolved through the test-data
@@ -74,7 +72,10 @@ async fn default_params(w: &mut GpcWorld, task: Task) -> Result<BTreeMap<String,
         Task::ReadPractitioner => {
             let sds = w.expand("{sds:practitioner1}")?;
             let found = w
-                .search_one(Interaction::PractitionerSearch, format!("{}|{sds}", system::SDS_USER))
+                .search_one(
+                    Interaction::PractitionerSearch,
+                    format!("{}|{sds}", system::SDS_USER),
+                )
                 .await?;
             set("practitioner_id", id_of(&found)?);
         }
@@ -110,7 +111,9 @@ async fn default_params(w: &mut GpcWorld, task: Task) -> Result<BTreeMap<String,
             )?;
             set("appointment_id", id);
             match task {
-                Task::AmendAppointment => set("comment", "Please bring your repeat medication list".into()),
+                Task::AmendAppointment => {
+                    set("comment", "Please bring your repeat medication list".into())
+                }
                 Task::CancelAppointment => set("reason", "The patient has recovered".into()),
                 _ => {}
             }
@@ -136,7 +139,11 @@ async fn asked_to(w: &mut GpcWorld, name: String) -> Step {
     let task = Task::from_name(&name).ok_or_else(|| {
         format!(
             "`{name}` is not a consumer task; use one of {}",
-            Task::ALL.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+            Task::ALL
+                .iter()
+                .map(|t| t.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })?;
     h.inspector.clear_scripts();
@@ -194,6 +201,7 @@ async fn performs(w: &mut GpcWorld) -> Step {
             "request": r.request.line(),
             "interaction": r.interaction,
             "findings": r.findings,
+            "provider_findings": r.provider_findings,
         }));
     }
     w.consumer.requests = requests;
@@ -202,6 +210,7 @@ async fn performs(w: &mut GpcWorld) -> Step {
     if let Some(captured) = report.replayed_task {
         w.consumer.task = Some(captured);
     }
+    provider_side(&w.consumer.requests)?;
     if w.consumer.requests.is_empty() {
         return Err(format!(
             "the consumer made no request to the provider while performing `{}` ({})",
@@ -210,6 +219,41 @@ async fn performs(w: &mut GpcWorld) -> Step {
         ));
     }
     Ok(())
+}
+
+/// Fails with the first provider finding (proxy driver: the real provider's answers are judged too), in the
+/// sentence form of consumer findings, and the count of the others.
+fn provider_side(requests: &[Inspected]) -> Step {
+    let mut all = requests
+        .iter()
+        .flat_map(|r| r.provider_findings.iter().map(move |f| (r, f)));
+    let Some((r, f)) = all.next() else {
+        return Ok(());
+    };
+    let more = all.count();
+    let mut text = if f.rule == crate::consumer::rules::provider::UPSTREAM_ANSWERS.id {
+        format!(
+            "provider side: the {} did not answer: {} (rule {}; response to {} {})",
+            f.at, f.actual, f.rule, r.request.method, r.url
+        )
+    } else {
+        format!(
+            "provider side: {}: expected {}, got {} (rule {}; response to {} {}; {})",
+            f.at,
+            f.expected,
+            f.actual,
+            f.rule,
+            r.request.method,
+            r.url,
+            f.requirement.replace('\n', " ")
+        )
+    };
+    if more > 0 {
+        text.push_str(&format!(
+            "\n(and {more} more provider findings: see the evidence)"
+        ));
+    }
+    Err(text)
 }
 
 /// Where the runner leaves the test id for the driver (`stored` is scenario-local).

@@ -9,7 +9,8 @@ const PAGE: &str = "development_general_api_guidance";
 
 pub static ACCEPT: Rule = Rule {
     id: "format.accept",
-    requirement: "Accept names the FHIR STU3 media types application/fhir+json or application/fhir+xml",
+    requirement:
+        "Accept names the FHIR STU3 media types application/fhir+json or application/fhir+xml",
     page: PAGE,
 };
 pub static FORMAT_PARAM: Rule = Rule {
@@ -19,7 +20,8 @@ pub static FORMAT_PARAM: Rule = Rule {
 };
 pub static CONTENT_TYPE: Rule = Rule {
     id: "format.content-type",
-    requirement: "A request body is sent with Content-Type application/fhir+json or application/fhir+xml",
+    requirement:
+        "A request body is sent with Content-Type application/fhir+json or application/fhir+xml",
     page: PAGE,
 };
 pub static CHARSET: Rule = Rule {

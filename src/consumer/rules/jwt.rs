@@ -85,7 +85,11 @@ pub fn judge(
     };
     let at = format!("header {}", headers::AUTHORIZATION);
     let Some(token) = auth.strip_prefix("Bearer ") else {
-        findings.push(BEARER.finding(at, "`Bearer <JWT>`", describe(Some(&Value::String(auth.chars().take(20).collect())))));
+        findings.push(BEARER.finding(
+            at,
+            "`Bearer <JWT>`",
+            describe(Some(&Value::String(auth.chars().take(20).collect()))),
+        ));
         return;
     };
     let (jwt, signature) = match Jwt::decode(token.trim()) {
@@ -257,7 +261,11 @@ fn judge_claims(
                 describe(org.get("identifier")),
             ));
         }
-        if org.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
+        if org
+            .get("name")
+            .and_then(Value::as_str)
+            .is_none_or(|n| n.trim().is_empty())
+        {
             findings.push(ORGANIZATION.finding(
                 format!("{} name", claim_at("requesting_organization")),
                 "a name",
@@ -288,7 +296,10 @@ fn judge_claims(
                 }
             }
         }
-        if !prac.get("name").is_some_and(|n| n.is_array() || n.is_object()) {
+        if !prac
+            .get("name")
+            .is_some_and(|n| n.is_array() || n.is_object())
+        {
             findings.push(PRACTITIONER.finding(
                 format!("{} name", claim_at("requesting_practitioner")),
                 "a name",

@@ -107,9 +107,12 @@ pub fn judge(resp: &ProviderResponse<'_>, ctx: &ProviderContext<'_>) -> Vec<Find
     cache_control(resp, &mut findings);
     // A body in an encoding the client does not inflate (only gzip is) cannot be read: its media type is still
     // judged, its content is not.
-    let readable = resp
-        .header("content-encoding")
-        .is_none_or(|e| matches!(e.trim().to_ascii_lowercase().as_str(), "" | "identity" | "gzip"));
+    let readable = resp.header("content-encoding").is_none_or(|e| {
+        matches!(
+            e.trim().to_ascii_lowercase().as_str(),
+            "" | "identity" | "gzip"
+        )
+    });
     let has_body = !resp.body.is_empty();
     if has_body {
         content_type(resp, ctx, &mut findings);
@@ -120,7 +123,12 @@ pub fn judge(resp: &ProviderResponse<'_>, ctx: &ProviderContext<'_>) -> Vec<Find
             success_body(resp, ctx, interaction, &mut findings);
         }
     } else if resp.status >= 400 && readable {
-        error_body(resp, ctx, capability.unwrap_or(Capability::Foundations), &mut findings);
+        error_body(
+            resp,
+            ctx,
+            capability.unwrap_or(Capability::Foundations),
+            &mut findings,
+        );
     }
     findings
 }
@@ -162,15 +170,24 @@ fn media_type(value: &str) -> (String, Option<String>) {
     (mime, charset)
 }
 
-fn content_type(resp: &ProviderResponse<'_>, ctx: &ProviderContext<'_>, findings: &mut Vec<Finding>) {
+fn content_type(
+    resp: &ProviderResponse<'_>,
+    ctx: &ProviderContext<'_>,
+    findings: &mut Vec<Finding>,
+) {
     let types = media_types(ctx.interaction.map(Interaction::capability));
-    let expected = format!("`{};charset=utf-8` or `{};charset=utf-8`", types[0], types[1]);
+    let expected = format!(
+        "`{};charset=utf-8` or `{};charset=utf-8`",
+        types[0], types[1]
+    );
     let Some(ct) = resp.header("content-type") else {
         findings.push(CONTENT_TYPE.finding("header Content-Type", expected, "it is absent"));
         return;
     };
     let (mime, charset) = media_type(ct);
-    let utf8 = charset.as_deref().is_some_and(|c| c.eq_ignore_ascii_case("utf-8"));
+    let utf8 = charset
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case("utf-8"));
     if !types.contains(&mime.as_str()) || !utf8 {
         findings.push(CONTENT_TYPE.finding("header Content-Type", expected, format!("`{ct}`")));
     }
@@ -178,7 +195,8 @@ fn content_type(resp: &ProviderResponse<'_>, ctx: &ProviderContext<'_>, findings
 
 /// The body as a FHIR resource: JSON, or XML when the Content-Type says so.
 fn parse(resp: &ProviderResponse<'_>, ctx: &ProviderContext<'_>) -> Result<Value, String> {
-    let text = std::str::from_utf8(resp.body).map_err(|_| "a body that is not UTF-8".to_string())?;
+    let text =
+        std::str::from_utf8(resp.body).map_err(|_| "a body that is not UTF-8".to_string())?;
     let xml = resp
         .header("content-type")
         .is_some_and(|ct| media_type(ct).0.contains("xml"));
@@ -248,7 +266,12 @@ fn success_body(
         return;
     };
     let issues = validator.validate_expecting(&resource, &profiles);
-    profile_findings(&RESPONSE_PROFILE, &issues, &format!("conformance to {described}"), findings);
+    profile_findings(
+        &RESPONSE_PROFILE,
+        &issues,
+        &format!("conformance to {described}"),
+        findings,
+    );
 }
 
 fn error_body(
@@ -292,12 +315,20 @@ fn error_body(
         return;
     };
     let issues = validator.validate(&resource, &[oo_profile]);
-    profile_findings(&ERROR_OUTCOME, &issues, &format!("conformance to {name}"), findings);
+    profile_findings(
+        &ERROR_OUTCOME,
+        &issues,
+        &format!("conformance to {name}"),
+        findings,
+    );
 }
 
 /// The error-severity issues as findings of `rule`, at most [`MAX_PROFILE_FINDINGS`] and one that counts the rest.
 fn profile_findings(rule: &Rule, issues: &[Issue], expected: &str, findings: &mut Vec<Finding>) {
-    let errors: Vec<&Issue> = issues.iter().filter(|i| i.severity == Severity::Error).collect();
+    let errors: Vec<&Issue> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .collect();
     for issue in errors.iter().take(MAX_PROFILE_FINDINGS) {
         findings.push(rule.finding(
             format!("body {}", issue.expression),
@@ -309,14 +340,21 @@ fn profile_findings(rule: &Rule, issues: &[Issue], expected: &str, findings: &mu
         findings.push(rule.finding(
             "body",
             expected,
-            format!("{} more errors not listed", errors.len() - MAX_PROFILE_FINDINGS),
+            format!(
+                "{} more errors not listed",
+                errors.len() - MAX_PROFILE_FINDINGS
+            ),
         ));
     }
 }
 
 /// The finding of a forwarded request the provider did not answer (refused, timed out, body too large).
 pub fn unanswered(upstream: &str, reason: &str) -> Finding {
-    UPSTREAM_ANSWERS.finding(format!("upstream provider {upstream}"), "an HTTP response", reason)
+    UPSTREAM_ANSWERS.finding(
+        format!("upstream provider {upstream}"),
+        "an HTTP response",
+        reason,
+    )
 }
 
 #[cfg(test)]
@@ -324,7 +362,9 @@ mod tests {
     use super::*;
 
     fn headers(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn ctx() -> ProviderContext<'static> {
@@ -346,7 +386,11 @@ mod tests {
             ("Cache-Control", "no-store"),
         ]);
         let body = br#"{"resourceType":"Bundle","type":"searchset"}"#;
-        let resp = ProviderResponse { status: 200, headers: &h, body };
+        let resp = ProviderResponse {
+            status: 200,
+            headers: &h,
+            body,
+        };
         assert_eq!(judge(&resp, &ctx()), Vec::<Finding>::new());
     }
 
@@ -354,7 +398,11 @@ mod tests {
     fn missing_cache_control_and_charset_are_found() {
         let h = headers(&[("content-type", "application/json")]);
         let body = br#"{"resourceType":"Bundle"}"#;
-        let resp = ProviderResponse { status: 200, headers: &h, body };
+        let resp = ProviderResponse {
+            status: 200,
+            headers: &h,
+            body,
+        };
         assert_eq!(
             ids(&judge(&resp, &ctx())),
             ["provider.cache-control", "provider.content-type"]
@@ -364,13 +412,21 @@ mod tests {
     #[test]
     fn an_error_must_carry_an_operation_outcome() {
         let h = headers(&[("cache-control", "no-store")]);
-        let resp = ProviderResponse { status: 500, headers: &h, body: b"" };
+        let resp = ProviderResponse {
+            status: 500,
+            headers: &h,
+            body: b"",
+        };
         assert_eq!(ids(&judge(&resp, &ctx())), ["provider.error-outcome"]);
         let h = headers(&[
             ("cache-control", "private, no-store"),
             ("content-type", "application/fhir+json; charset=UTF-8"),
         ]);
-        let resp = ProviderResponse { status: 400, headers: &h, body: br#"{"resourceType":"Bundle"}"# };
+        let resp = ProviderResponse {
+            status: 400,
+            headers: &h,
+            body: br#"{"resourceType":"Bundle"}"#,
+        };
         let found = judge(&resp, &ctx());
         assert_eq!(ids(&found), ["provider.error-outcome"]);
         assert_eq!(found[0].actual, "`Bundle`");
@@ -382,10 +438,18 @@ mod tests {
             ("cache-control", "no-store"),
             ("content-type", "application/fhir+json;charset=utf-8"),
         ]);
-        let resp = ProviderResponse { status: 200, headers: &h, body: b"not json" };
+        let resp = ProviderResponse {
+            status: 200,
+            headers: &h,
+            body: b"not json",
+        };
         let found = judge(&resp, &ctx());
         assert_eq!(ids(&found), ["provider.response-profile"]);
-        assert!(found[0].actual.starts_with("a body that is not JSON"), "{}", found[0].actual);
+        assert!(
+            found[0].actual.starts_with("a body that is not JSON"),
+            "{}",
+            found[0].actual
+        );
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub static TRACE_ID_UUID: Rule = Rule {
 };
 pub static TRACE_ID_NEW: Rule = Rule {
     id: "ssp.trace-id-new",
-    requirement: "Ssp-TraceID is new for every request (a retry is a new request with a new TraceID)",
+    requirement:
+        "Ssp-TraceID is new for every request (a retry is a new request with a new TraceID)",
     page: PAGE,
 };
 pub static ASID_FORMAT: Rule = Rule {
@@ -37,7 +38,8 @@ pub static ASID_FORMAT: Rule = Rule {
 };
 pub static TO_PROVIDER: Rule = Rule {
     id: "ssp.to-provider",
-    requirement: "Ssp-To is the provider's ASID for the endpoint (from the Spine Directory Service)",
+    requirement:
+        "Ssp-To is the provider's ASID for the endpoint (from the Spine Directory Service)",
     page: "integration_spine_directory_service",
 };
 pub static FROM_CONSUMER: Rule = Rule {
@@ -47,7 +49,8 @@ pub static FROM_CONSUMER: Rule = Rule {
 };
 pub static INTERACTION_ID: Rule = Rule {
     id: "ssp.interaction-id",
-    requirement: "Ssp-InteractionID is the interaction ID of the operation requested (its method and path)",
+    requirement:
+        "Ssp-InteractionID is the interaction ID of the operation requested (its method and path)",
     page: PAGE,
 };
 
@@ -122,11 +125,7 @@ pub fn judge(
     for name in [headers::SSP_FROM, headers::SSP_TO] {
         if let Some(v) = req.header(name).map(str::trim) {
             if !v.is_empty() && !is_asid(v) {
-                findings.push(ASID_FORMAT.finding(
-                    format!("header {name}"),
-                    "12 digits",
-                    shown(v),
-                ));
+                findings.push(ASID_FORMAT.finding(format!("header {name}"), "12 digits", shown(v)));
             }
         }
     }
@@ -155,7 +154,11 @@ pub fn judge(
 }
 
 /// The interaction of the method and path, checked against `Ssp-InteractionID`.
-fn route(req: &InboundRequest, ctx: &RuleContext<'_>, findings: &mut Vec<Finding>) -> Option<Route> {
+fn route(
+    req: &InboundRequest,
+    ctx: &RuleContext<'_>,
+    findings: &mut Vec<Finding>,
+) -> Option<Route> {
     let path = req.path();
     let line = format!("{} {}", req.method, path);
     // The longest root that prefixes the path (Foundations and Appointments may share one).

@@ -46,7 +46,10 @@ pub fn judge(req: &InboundRequest, findings: &mut Vec<Finding>) {
         } else {
             format!(
                 "unencoded {}",
-                bad.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                bad.iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         findings.push(PERCENT_ENCODING.finding(
@@ -75,9 +78,18 @@ mod tests {
 
     #[test]
     fn pipes_and_spaces_must_be_encoded() {
-        assert!(judged("/fhir/Patient?identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9690937286").is_empty());
-        assert!(judged("/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number%7C9690937286").is_empty());
-        assert_eq!(judged("/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9690937286").len(), 1);
+        assert!(judged(
+            "/fhir/Patient?identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9690937286"
+        )
+        .is_empty());
+        assert!(
+            judged("/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number%7C9690937286")
+                .is_empty()
+        );
+        assert_eq!(
+            judged("/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9690937286").len(),
+            1
+        );
         assert_eq!(judged("/fhir/Patient?x=%zz").len(), 1);
     }
 }
