@@ -181,7 +181,7 @@ impl ConsumerConfig {
             if Task::from_name(name).is_none() {
                 problem(
                     "tasks",
-                    format!("`{name}` is not a task; use one of {}", task_names()),
+                    format!("`{name}` is not a task; use one of {}", Task::names()),
                 );
             }
         }
@@ -190,7 +190,7 @@ impl ConsumerConfig {
                 if Task::from_name(name).is_none() {
                     problem(
                         &format!("command.tasks.{name}"),
-                        format!("`{name}` is not a task; use one of {}", task_names()),
+                        format!("`{name}` is not a task; use one of {}", Task::names()),
                     );
                 }
             }
@@ -276,12 +276,4 @@ impl ConsumerConfig {
             .as_ref()
             .is_none_or(|list| list.iter().any(|t| t == task.name()))
     }
-}
-
-fn task_names() -> String {
-    Task::ALL
-        .iter()
-        .map(|t| t.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

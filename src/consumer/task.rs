@@ -85,6 +85,25 @@ impl Task {
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|t| t.name() == name)
     }
+
+    /// Every task's name, comma-separated (for messages).
+    pub fn names() -> String {
+        Self::ALL
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The task of this name, or a sentence saying what the tasks are.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::from_name(name).ok_or_else(|| {
+            format!(
+                "`{name}` is not a consumer task; the tasks are {}",
+                Self::names()
+            )
+        })
+    }
 }
 
 impl std::fmt::Display for Task {

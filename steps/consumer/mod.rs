@@ -136,16 +136,7 @@ fn id_of(resource: &Value) -> Result<String, String> {
 #[given(expr = "the consumer is asked to {string}")]
 async fn asked_to(w: &mut GpcWorld, name: String) -> Step {
     let h = harness(w)?;
-    let task = Task::from_name(&name).ok_or_else(|| {
-        format!(
-            "`{name}` is not a consumer task; use one of {}",
-            Task::ALL
-                .iter()
-                .map(|t| t.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let task = Task::parse(&name)?;
     h.inspector.clear_scripts();
     let mut params = h.context_params(&w.ctx.clock.now().to_rfc3339());
     params.extend(default_params(w, task).await?);

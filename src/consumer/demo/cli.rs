@@ -53,16 +53,7 @@ pub fn resolve(
         .task
         .as_deref()
         .ok_or("name the task to perform (`--list` shows them)")?;
-    let task = Task::from_name(name).ok_or_else(|| {
-        format!(
-            "`{name}` is not a consumer task; the tasks are {}",
-            Task::ALL
-                .iter()
-                .map(|t| t.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let task = Task::parse(name)?;
     let known: Vec<&str> = task
         .parameters()
         .iter()

@@ -35,7 +35,7 @@ pub static RULES: &[Rule] = &[ACCEPT, FORMAT_PARAM, CONTENT_TYPE, CHARSET];
 const STU3_TYPES: [&str; 2] = ["application/fhir+json", "application/fhir+xml"];
 
 /// The media type without parameters, lower case, and its `charset` parameter.
-fn media_type(value: &str) -> (String, Option<String>) {
+pub(super) fn media_type(value: &str) -> (String, Option<String>) {
     let mut parts = value.split(';');
     let mime = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
     let charset = parts.find_map(|p| {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::format::media_type;
 use crate::consumer::finding::{Finding, Rule};
 use crate::fhir::model::ElementModel;
 use crate::fhir::FhirPath;
@@ -155,19 +156,6 @@ fn media_types(capability: Option<Capability>) -> &'static [&'static str] {
         Some(Capability::Html) => &["application/json+fhir", "application/xml+fhir"],
         _ => &["application/fhir+json", "application/fhir+xml"],
     }
-}
-
-/// The media type without parameters, lower case, and its `charset` parameter.
-fn media_type(value: &str) -> (String, Option<String>) {
-    let mut parts = value.split(';');
-    let mime = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-    let charset = parts.find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| v.trim().trim_matches('"').to_string())
-    });
-    (mime, charset)
 }
 
 fn content_type(
