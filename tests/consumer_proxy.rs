@@ -94,7 +94,7 @@ async fn a_provider_without_cache_control_fails_the_scenarios_on_the_provider_si
         );
         assert!(text.starts_with("provider side: "), "{}: {text}", o.id);
         assert!(
-            text.contains("(rule provider.cache-control; response to "),
+            text.contains("of the response to ") && text.contains("(rule provider.cache-control: "),
             "{}: {text}",
             o.id
         );
@@ -208,7 +208,7 @@ async fn each_provider_rule_catches_its_provider_fault() {
         let text = message(&summary, "consumer.fou.04.1");
         assert!(text.starts_with("provider side: "), "{fault:?}: {text}");
         assert!(
-            text.contains(&format!("(rule {rule}; response to GET ")),
+            text.contains("of the response to GET ") && text.contains(&format!("(rule {rule}: ")),
             "{fault:?}: {text}"
         );
         common::discard_reports(&summary);

@@ -54,17 +54,18 @@ fn first_of(w: &GpcWorld, i: Interaction) -> Result<&Inspected, String> {
         })
 }
 
-/// A finding in the sentence form the failure blocks split, with the request it came from.
+/// A finding in the sentence form the failure blocks split into Where (the element, the request and the rule
+/// with its requirement), Expected and Actual.
 fn finding_failure(r: &Inspected, f: &crate::consumer::Finding) -> String {
     format!(
-        "{}: expected {}, got {} (rule {}; request {} {}; {})",
+        "{} of {} {} (rule {}: {}): expected {}, got {}",
         f.at,
-        f.expected,
-        f.actual,
-        f.rule,
         r.request.method,
         r.url,
-        f.requirement.replace('\n', " ")
+        f.rule,
+        f.requirement.lines().next().unwrap_or_default(),
+        f.expected,
+        f.actual
     )
 }
 

@@ -229,14 +229,14 @@ fn provider_side(requests: &[Inspected]) -> Step {
         )
     } else {
         format!(
-            "provider side: {}: expected {}, got {} (rule {}; response to {} {}; {})",
+            "provider side: {} of the response to {} {} (rule {}: {}): expected {}, got {}",
             f.at,
-            f.expected,
-            f.actual,
-            f.rule,
             r.request.method,
             r.url,
-            f.requirement.replace('\n', " ")
+            f.rule,
+            f.requirement.lines().next().unwrap_or_default(),
+            f.expected,
+            f.actual
         )
     };
     if more > 0 {
