@@ -86,7 +86,7 @@ Feature: Appointment Management consumer: searching slots, booking, reading, ame
     Then the consumer's requests were "AppointmentRead, AppointmentCancel"
       And the consumer's requests broke no "body" rule
 
-  @id:consumer.appt.08 @spec:appointments_use_case_retrieve_an_appointment
+  @id:consumer.appt.08 @spec:appointments_use_case_retrieve_a_patients_appointments
   @guards:bad-nhs-identifier-system
   Scenario: The consumer finds the patient, then lists the appointments of the patient it found
     Given I have booked an appointment for patient "patient2"

@@ -1,4 +1,4 @@
-@consumer @documents @1.6.2 @spec:access_documents_development_search_documents
+@consumer @documents @1.6.2 @spec:access_documents_development_search_patient_documents
 Feature: Access Document consumer: finding and retrieving a patient's documents
   The consumer under test finds the patient on the documents service root, searches the patient's documents and
   opens one, against the inspecting provider.
@@ -44,7 +44,7 @@ Feature: Access Document consumer: finding and retrieving a patient's documents
       And the consumer's requests broke no "params" rule
       And every request that names a patient names the task's patient
 
-  @id:consumer.doc.05 @spec:access_documents_development_retrieve_documents
+  @id:consumer.doc.05 @spec:access_documents_development_retrieve_patient_documents
   @guards:documents-search-without-includes
   Scenario: The consumer opens a document its search found
     Given the consumer is asked to "retrieve_document"
