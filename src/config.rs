@@ -250,6 +250,8 @@ pub struct PoolPatient {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TestData {
     pub patients: BTreeMap<String, String>,
+    /// The Access Record HTML (0.7.x) pack's patients: a different pack, with its own roles.
+    pub html_patients: BTreeMap<String, String>,
     pub organizations: BTreeMap<String, String>,
     pub practitioners: BTreeMap<String, String>,
     pub locations: BTreeMap<String, String>,
@@ -265,6 +267,7 @@ pub struct TestData {
 #[serde(deny_unknown_fields)]
 struct TestDataFile {
     patients: Option<BTreeMap<String, String>>,
+    html_patients: Option<BTreeMap<String, String>>,
     organizations: Option<BTreeMap<String, String>>,
     practitioners: Option<BTreeMap<String, String>>,
     locations: Option<BTreeMap<String, String>>,
@@ -296,6 +299,31 @@ pub const DEFAULT_PATIENTS: &[(&str, &str)] = &[
     ("patient21", "9690938142"),
     ("patientNotInSystem", "9999999999"),
     ("patientNoAppointments", "9690938134"),
+];
+
+/// The Access Record HTML 0.7.x pack's NHS numbers (provider-testing `feature/0.7.4` `Data/NHSNoMap.csv`).
+/// `patient16` and `patient17` are not in that map; the numbers here are this project's choice (valid check
+/// digits, the same test range). Roles: `Data/Test Suite Required Patients.xlsx` (README, "Access Record HTML").
+pub const DEFAULT_HTML_PATIENTS: &[(&str, &str)] = &[
+    ("patient1", "9658218865"),
+    ("patient2", "9658218873"),
+    ("patient3", "9658218881"),
+    ("patient4", "9658218903"),
+    ("patient5", "9658218989"),
+    ("patient6", "9658218997"),
+    ("patient7", "9658219004"),
+    ("patient8", "9658219012"),
+    ("patient9", "9658220142"),
+    ("patient10", "9658220150"),
+    ("patient11", "9658220223"),
+    ("patient12", "9658220215"),
+    ("patient13", "9658219691"),
+    ("patient14", "9476718943"),
+    ("patient15", "9658220169"),
+    ("patient16", "9658220177"),
+    ("patient17", "9658220185"),
+    ("patient18", "9658220290"),
+    ("patientNotInSystem", "9999999999"),
 ];
 
 /// ODS codes (`Data/ODSCodeMap.csv`).
@@ -413,6 +441,7 @@ impl Default for TestData {
     fn default() -> Self {
         Self {
             patients: to_map(DEFAULT_PATIENTS),
+            html_patients: to_map(DEFAULT_HTML_PATIENTS),
             organizations: to_map(DEFAULT_ORGANIZATIONS),
             practitioners: to_map(DEFAULT_PRACTITIONERS),
             locations: to_map(DEFAULT_LOCATIONS),
@@ -437,6 +466,7 @@ impl TestData {
         let mut data = TestData::default();
         let sections = [
             ("patients", file.patients, &mut data.patients),
+            ("html_patients", file.html_patients, &mut data.html_patients),
             ("organizations", file.organizations, &mut data.organizations),
             ("practitioners", file.practitioners, &mut data.practitioners),
             ("locations", file.locations, &mut data.locations),
@@ -470,10 +500,15 @@ impl TestData {
             }
             data.register_pool = pool;
         }
-        for (name, nhs) in &data.patients {
+        let numbers = data
+            .patients
+            .iter()
+            .map(|p| ("patients", p))
+            .chain(data.html_patients.iter().map(|p| ("html_patients", p)));
+        for (section, (name, nhs)) in numbers {
             if !is_ten_digits(nhs) {
                 return Err(invalid(
-                    format!("test_data.patients.{name}"),
+                    format!("test_data.{section}.{name}"),
                     format!("`{nhs}` is not a 10-digit NHS number"),
                 ));
             }
@@ -498,6 +533,10 @@ impl TestData {
     /// Resolves a logical patient name (`patient2`) to its NHS number.
     pub fn patient(&self, name: &str) -> Option<&str> {
         self.patients.get(name).map(String::as_str)
+    }
+    /// Resolves a logical patient name of the Access Record HTML pack to its NHS number.
+    pub fn html_patient(&self, name: &str) -> Option<&str> {
+        self.html_patients.get(name).map(String::as_str)
     }
     pub fn organization(&self, name: &str) -> Option<&str> {
         self.organizations.get(name).map(String::as_str)

@@ -91,9 +91,11 @@ enum Command {
         /// Profile canonical URL to validate against (repeatable); default: the resource's meta.profile.
         #[arg(long = "profile")]
         profiles: Vec<String>,
-        /// FHIR version of the input.
-        #[arg(long, default_value = "3.0.1", value_parser = ["3.0.1", "1.0.2"])]
-        fhir_version: String,
+        /// FHIR version of the input; default: told by the input (a Conformance, a GP Connect 0.x profile
+        /// `http://fhir.nhs.net/...` claimed or passed with --profile, or `--capability html` mean DSTU2 1.0.2),
+        /// else 3.0.1.
+        #[arg(long, value_parser = ["3.0.1", "1.0.2"])]
+        fhir_version: Option<String>,
         /// Output: `text` for people, `json` for an OperationOutcome per input.
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
@@ -398,7 +400,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             files,
         } => validate_files(ValidateArgs {
             profiles: &profiles,
-            fhir_version: &fhir_version,
+            fhir_version: fhir_version.as_deref(),
             format: &format,
             capability: capability.as_deref(),
             config: config.as_ref(),
@@ -656,7 +658,7 @@ fn read_input(name: &str) -> anyhow::Result<String> {
 
 struct ValidateArgs<'a> {
     profiles: &'a [String],
-    fhir_version: &'a str,
+    fhir_version: Option<&'a str>,
     format: &'a str,
     capability: Option<&'a str>,
     config: Option<&'a PathBuf>,
@@ -665,8 +667,9 @@ struct ValidateArgs<'a> {
 }
 
 fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
+    use gpc_assure::fhir::FhirVersion;
     use gpc_assure::spine::catalogue::Capability;
-    use gpc_assure::validate::{operation_outcome, Severity, Store, Validator};
+    use gpc_assure::validate::{operation_outcome, ReadError, Severity, Store, Validator};
     let ValidateArgs {
         profiles,
         fhir_version,
@@ -678,17 +681,30 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
     } = args;
     let config = load_config(config)?;
     let fhir_path = FhirPath::resolve(fhir_path, &config.fhir_path);
-    let mut store = Store::new(fhir_path.clone())?;
+    let store = Store::new(fhir_path.clone())?;
     let capability = capability.and_then(|c| Capability::ALL.into_iter().find(|k| k.tag() == c));
-    if let Some(cap) = capability {
-        store = store.preferring(config.definitions.get(cap));
-    }
-    let store = std::sync::Arc::new(store);
-    let validator = if fhir_version == "1.0.2" || capability == Some(Capability::Html) {
-        Validator::dstu2(store)
-    } else {
-        Validator::new(store)
+    // The release: the flag, else the capability's, else a DSTU2 profile asked for, else each input tells.
+    let fixed_version = match (fhir_version.and_then(FhirVersion::parse), capability) {
+        (Some(v), _) => Some(v),
+        (None, Some(Capability::Html)) => Some(FhirVersion::Dstu2),
+        (None, Some(_)) => Some(FhirVersion::Stu3),
+        (None, None)
+            if profiles
+                .iter()
+                .any(|p| p.starts_with("http://fhir.nhs.net/")) =>
+        {
+            Some(FhirVersion::Dstu2)
+        }
+        (None, None) => None,
     };
+    // DSTU2 content resolves definitions as the HTML capability does (the 0.7.2 profiles and value sets).
+    let stu3 = std::sync::Arc::new(Validator::new(std::sync::Arc::new(match capability {
+        Some(cap) if cap != Capability::Html => store.preferring(config.definitions.get(cap)),
+        _ => store.preferring(&[]),
+    })));
+    let dstu2 = std::sync::Arc::new(Validator::dstu2(std::sync::Arc::new(
+        store.preferring(config.definitions.get(Capability::Html)),
+    )));
     let profiles: Vec<&str> = profiles.iter().map(String::as_str).collect();
     // An error response is judged against the GP Connect OperationOutcome of the capability, as `run` does.
     let expected: Vec<&str> = match capability {
@@ -698,7 +714,6 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
         Some(_) => vec![gpc_assure::spine::headers::profile::OPERATION_OUTCOME],
         None => Vec::new(),
     };
-    let mut model = None;
     let mut any_error = false;
     let mut unreadable: Vec<String> = Vec::new();
     let mut outcomes: Vec<serde_json::Value> = Vec::new();
@@ -710,18 +725,29 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
                 Verdict::Failed("exception", format!("{e:#}"))
             }
             Ok(text) => {
-                let parsed = if text.trim_start().starts_with('<') {
-                    if model.is_none() {
-                        model = Some(
-                            gpc_assure::fhir::stu3_model(&fhir_path).map_err(anyhow::Error::msg)?,
-                        );
-                    }
-                    let m = model.as_ref().expect("the model was just loaded");
-                    gpc_assure::fhir::xml::xml_to_json(&text, m)
-                        .map_err(|e| format!("{name} is not FHIR XML: {e}"))
-                } else {
-                    serde_json::from_str(&text).map_err(|e| format!("{name} is not JSON: {e}"))
+                let is_xml = text
+                    .trim_start_matches('\u{feff}')
+                    .trim_start()
+                    .starts_with('<');
+                let version = fixed_version.unwrap_or_else(|| {
+                    let told = if is_xml {
+                        FhirVersion::detect_xml(&text)
+                    } else {
+                        serde_json::from_str(&text)
+                            .ok()
+                            .and_then(|v| FhirVersion::detect(&v))
+                    };
+                    told.unwrap_or(FhirVersion::Stu3)
+                });
+                let validator = match version {
+                    FhirVersion::Dstu2 => dstu2.clone(),
+                    FhirVersion::Stu3 => stu3.clone(),
                 };
+                let parsed = validator.read(&text).map_err(|e| match e {
+                    ReadError::Xml { source, .. } => format!("{name} is not FHIR XML: {source}"),
+                    ReadError::Json(e) => format!("{name} is not JSON: {e}"),
+                    model @ ReadError::Model { .. } => format!("{name}: {model}"),
+                });
                 match parsed {
                     Err(reason) => Verdict::Failed("structure", reason),
                     Ok(resource) => {

@@ -6,7 +6,7 @@
 //! - [`json_path`]: read, set and remove elements of a resource by path;
 //! - [`uk_time`]: UK dates and times as the harness computes them (independently of the reference provider);
 //! - one module per capability of steps: [`common`] (HTTP, headers, JWT, formats, validation), [`foundations`],
-//!   [`appointments`], [`structured`].
+//!   [`appointments`], [`structured`], [`documents`], [`html`].
 
 pub mod appointments;
 pub mod common;
@@ -14,6 +14,7 @@ pub mod consumer;
 pub mod context;
 pub mod documents;
 pub mod foundations;
+pub mod html;
 pub mod json_path;
 pub mod placeholders;
 pub mod recipes;

@@ -4,6 +4,7 @@
 //! | placeholder | becomes |
 //! |---|---|
 //! | `{nhs:patient2}` | the NHS number of a logical patient (config `test_data.patients`) |
+//! | `{html-nhs:patient2}` | the NHS number of a patient of the Access Record HTML 0.7.x pack (`test_data.html_patients`) |
 //! | `{bad-nhs:patient2}` | that NHS number with its check digit changed, so the MOD 11 check fails |
 //! | `{ods:ORG1}` | the ODS code of a logical organisation (`test_data.organizations`) |
 //! | `{sds:practitioner1}` | the SDS user id of a logical practitioner (`test_data.practitioners`) |
@@ -25,8 +26,9 @@ use super::uk_time;
 use crate::config::TestData;
 
 /// The placeholder kinds.
-const KINDS: [&str; 9] = [
+const KINDS: [&str; 10] = [
     "nhs",
+    "html-nhs",
     "bad-nhs",
     "ods",
     "sds",
@@ -66,6 +68,7 @@ pub fn expand(text: &str, sources: &Sources<'_>) -> Result<String, String> {
         };
         let value = match kind {
             "nhs" => data.patient(key).map(String::from),
+            "html-nhs" => data.html_patient(key).map(String::from),
             "bad-nhs" => data.patient(key).map(flip_check_digit),
             "ods" => data.organization(key).map(String::from),
             "sds" => data.practitioner(key).map(String::from),

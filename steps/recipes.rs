@@ -120,10 +120,11 @@ pub async fn configure_valid(w: &mut GpcWorld, interaction: Interaction) -> Step
             w.configure(interaction)?;
             docs::id_of_binary(w, "patient2".into()).await
         }
-        I::HtmlMetadataRead | I::GetCareRecord => Err(format!(
-            "the harness has no valid-request recipe for {interaction} yet ({} is not implemented)",
-            interaction.capability().tag()
-        )),
+        I::HtmlMetadataRead => w.configure(interaction),
+        I::GetCareRecord => {
+            w.configure(interaction)?;
+            super::html::request::valid(w)
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::context::{RunContext, SlotClaim};
 use crate::client::{Exchange, OutgoingRequest, RecordedResponse};
-use crate::spine::catalogue::Interaction;
+use crate::spine::catalogue::{Capability, Interaction};
 use crate::spine::headers::{self, system};
 use crate::spine::jwt::Jwt;
 
@@ -100,6 +100,11 @@ fn placeholder_context() -> Arc<RunContext> {
         .clone()
 }
 
+/// DSTU2 makes `Device.type` mandatory, but the 0.x JWT's minimal Device is the spec's list (an id, an
+/// identifier, model and version; 0.7.4 audit and provenance page), which the official pack follows (`type` removed
+/// there, #235). The harness sends the spec's Device and does not count the base cardinality against itself.
+const DSTU2_DEVICE_TYPE: &str = "Device.type";
+
 impl GpcWorld {
     fn new() -> Self {
         Self {
@@ -155,13 +160,45 @@ impl GpcWorld {
             (headers::SSP_FROM.into(), cfg.consumer_asid.clone()),
             (headers::SSP_TO.into(), cfg.provider_asid.clone()),
             (headers::SSP_INTERACTION_ID.into(), interaction.urn().into()),
-            ("Accept".into(), headers::FHIR_JSON.into()),
+            ("Accept".into(), self.media_types().0.into()),
         ];
+        if interaction.capability() == Capability::Html {
+            // 0.x: the token names the record asked for. The care record's patient is set by the step that
+            // chooses the patient; until then it is the provider organisation, as for the Conformance read.
+            let ods = cfg.test_data.organization("ORG1").unwrap_or_default();
+            let record = Jwt::requested_organization(ods);
+            self.jwt = Some(Jwt::build_dstu2(
+                &cfg.jwt,
+                interaction.scope(),
+                record,
+                self.now(),
+            ));
+            return Ok(());
+        }
         let audience = self.ctx.root(interaction.capability()).to_string();
         let mut jwt = Jwt::build(&cfg.jwt, &audience, interaction.scope(), self.now());
         jwt.claims["reason_for_request"] = serde_json::json!(interaction.jwt_reason());
         self.jwt = Some(jwt);
         Ok(())
+    }
+
+    /// The FHIR JSON and XML media types of the configured interaction's FHIR version (DSTU2 for Access Record
+    /// HTML, STU3 otherwise), with their `;charset=utf-8` forms: (json, xml, json utf-8, xml utf-8).
+    pub fn media_types(&self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self.interaction.map(|i| i.capability()) {
+            Some(Capability::Html) => (
+                headers::dstu2::FHIR_JSON,
+                headers::dstu2::FHIR_XML,
+                headers::dstu2::FHIR_JSON_UTF8,
+                headers::dstu2::FHIR_XML_UTF8,
+            ),
+            _ => (
+                headers::FHIR_JSON,
+                headers::FHIR_XML,
+                headers::FHIR_JSON_UTF8,
+                headers::FHIR_XML_UTF8,
+            ),
+        }
     }
 
     /// Ends the scenario: settles what it holds in the run (slots it booked stay taken for the rest of the run).
@@ -243,14 +280,14 @@ impl GpcWorld {
             Body::None => (None, None),
             Body::Json(v) => (
                 Some(v.to_string().into_bytes()),
-                Some(headers::FHIR_JSON_UTF8.to_string()),
+                Some(self.media_types().2.to_string()),
             ),
             Body::Xml(v) => {
                 let xml = crate::fhir::xml::json_to_xml(v)
                     .map_err(|e| format!("cannot write the request body as XML: {e}"))?;
                 (
                     Some(xml.into_bytes()),
-                    Some(headers::FHIR_XML_UTF8.to_string()),
+                    Some(self.media_types().3.to_string()),
                 )
             }
             Body::Raw {
@@ -366,7 +403,12 @@ impl GpcWorld {
             return Ok(());
         };
         let validator = self.ctx.validator(interaction.capability())?;
-        let pristine = Jwt::build(&self.ctx.config.jwt, "", interaction.scope(), 0).claims;
+        // Only the resources the harness built from config must be valid; a scenario may have broken them.
+        let pristine = if interaction.capability() == Capability::Html {
+            Jwt::build_dstu2(&self.ctx.config.jwt, interaction.scope(), Value::Null, 0).claims
+        } else {
+            Jwt::build(&self.ctx.config.jwt, "", interaction.scope(), 0).claims
+        };
         let mut problems = Vec::new();
         for claim in CLAIMS {
             let Some(resource) = jwt.claims.get(claim).filter(|r| r.is_object()) else {
@@ -386,6 +428,10 @@ impl GpcWorld {
                     issues
                         .iter()
                         .filter(|i| i.severity == crate::validate::Severity::Error)
+                        .filter(|i| {
+                            !(interaction.capability() == Capability::Html
+                                && i.expression == DSTU2_DEVICE_TYPE)
+                        })
                         .map(|i| format!("{claim}: {}: {}", i.expression, i.message)),
                 );
             }
@@ -411,7 +457,12 @@ impl GpcWorld {
         if ct.contains("xml") {
             let text = std::str::from_utf8(&r.body)
                 .map_err(|_| "the XML response body is not UTF-8".to_string())?;
-            let model = crate::fhir::stu3_model(&self.ctx.fhir_path)?;
+            // Access Record HTML answers DSTU2 XML, whose elements differ from STU3's.
+            let version = match self.interaction.map(|i| i.capability()) {
+                Some(Capability::Html) => crate::fhir::FhirVersion::Dstu2,
+                _ => crate::fhir::FhirVersion::Stu3,
+            };
+            let model = crate::fhir::model_for(version, &self.ctx.fhir_path)?;
             crate::fhir::xml::xml_to_json(text, &model)
                 .map_err(|e| format!("the response body is not valid FHIR XML: {e}"))
         } else {

@@ -100,9 +100,10 @@ fn every_test_has_a_unique_id_and_a_requirement() {
     let plan =
         Plan::load(&root().join("features")).expect("the features load without duplicate ids");
     assert_eq!(plan.derived_ids(), 0, "every scenario needs an @id tag");
-    let id =
-        regex::Regex::new(r"^(fdn|common|appt|struct|docs|consumer)\.[a-z0-9-]+\.\d{2,3}(\.\d+)?$")
-            .expect("regex");
+    let id = regex::Regex::new(
+        r"^(fdn|common|appt|struct|docs|html|consumer)\.[a-z0-9-]+\.\d{2,3}(\.\d+)?$",
+    )
+    .expect("regex");
     let mut problems = Vec::new();
     for c in &plan.cases {
         let folder = c
@@ -117,6 +118,7 @@ fn every_test_has_a_unique_id_and_a_requirement() {
             "appointments" => "appt.",
             "structured" => "struct.",
             "documents" => "docs.",
+            "html" => "html.",
             "consumer" => "consumer.",
             other => {
                 problems.push(format!("{}: unknown capability folder {other}", c.id));

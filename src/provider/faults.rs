@@ -201,6 +201,45 @@ faults! {
     DocUnknownBinaryFound => "doc-unknown-binary-found", "Retrieve and migrate of a Binary the provider does not hold answer 200 with an empty document instead of 404 NO_RECORD_FOUND.";
     DocBinaryWrongContentType => "doc-binary-wrong-content-type", "Binary resources declare contentType application/octet-stream instead of the document's MIME type.";
     DocMigrateDirectCareAccepted => "doc-migrate-directcare-accepted", "Migrate a document accepts a JWT whose reason_for_request is `directcare`.";
+    // Access Record HTML 0.7.4 (names start with `html-`).
+    HtmlWrongSection => "html-wrong-section", "The Composition section is for another section code than the one requested (and renders that section).";
+    HtmlDisallowedTag => "html-disallowed-tag", "The narrative carries elements the FHIR narrative rules do not allow (`font`, `a`).";
+    HtmlScript => "html-script", "The narrative carries a `script` element.";
+    HtmlEventAttribute => "html-event-attribute", "The narrative's outer div carries an onclick event attribute.";
+    HtmlEntity => "html-entity", "The narrative text carries an HTML named entity (`&nbsp;`) instead of the Unicode character.";
+    HtmlWhitespaceFormatting => "html-whitespace-formatting", "The narrative is formatted with newlines and tabs between its elements.";
+    HtmlMissingDateBanner => "html-missing-date-banner", "Parts that take a date filter have no date-banner (applied period or all relevant items).";
+    HtmlDateBannerOnAgnostic => "html-date-banner-on-agnostic", "Parts that take no date filter (ALL, IMM, SUM, the medication lists without a period) carry an \"All relevant items\" date-banner.";
+    HtmlPeriodIgnored => "html-period-ignored", "timePeriod is not applied: items outside the period are shown and the date banner says all relevant items.";
+    HtmlPeriodAcceptedOnAgnostic => "html-period-accepted-on-agnostic", "A timePeriod for ALL, IMM or SUM is accepted (and ignored) instead of refused with 400.";
+    HtmlLowercaseSectionAccepted => "html-lowercase-section-accepted", "Section codes in another case (adm, Sum) are answered as the upper-case code.";
+    HtmlDeceasedNoWindow => "html-deceased-no-window", "The record of a patient who died more than 28 days ago is returned.";
+    HtmlDeceasedWindowShort => "html-deceased-window-short", "The record of a patient who died within the last 28 days is refused with PATIENT_NOT_FOUND.";
+    HtmlStu3MediaType => "html-stu3-media-type", "Responses on the DSTU2 root are typed application/fhir+json / application/fhir+xml (STU3).";
+    HtmlAccepts1xJwt => "html-accepts-1x-jwt", "A 1.x token (aud = the service root, no requested_record) is accepted on the DSTU2 root.";
+    HtmlRequestedRecordIgnored => "html-requested-record-ignored", "A JWT requested_record naming another patient than the Parameters is accepted.";
+    HtmlStu3NhsSystem => "html-stu3-nhs-system", "The Patient's NHS number uses the STU3 system https://fhir.nhs.uk/Id/nhs-number.";
+    HtmlTableColumnsOrder => "html-table-columns-order", "The first two columns of every table are swapped (headers and cells).";
+    HtmlMissingTableId => "html-missing-table-id", "Tables carry no id.";
+    HtmlNoDateColumnClass => "html-no-date-column-class", "Date cells carry no date-column class.";
+    HtmlNoGpTransferBanner => "html-no-gp-transfer-banner", "The record of a patient in transit has no gptransfer-banner.";
+    HtmlNoDataTextMissing => "html-no-data-text-missing", "An empty section or subsection has no \"No '...' data is recorded for this patient.\" text.";
+    HtmlSensitiveServed => "html-sensitive-served", "The record of a patient flagged sensitive is returned.";
+    HtmlNoConsentServed => "html-no-consent-served", "The record of a patient who dissents from sharing is returned.";
+    HtmlNotOnSpineServed => "html-not-on-spine-served", "The record of a patient the provider holds but Spine does not is returned.";
+    HtmlEndBeforeStartAccepted => "html-end-before-start-accepted", "A timePeriod that ends before it starts is accepted.";
+    HtmlPartialDatetimeAccepted => "html-partial-datetime-accepted", "A timePeriod dateTime without a time zone is accepted.";
+    HtmlErrorStu3System => "html-error-stu3-system", "OperationOutcome codings on the DSTU2 root use the STU3 Spine error code system.";
+    HtmlCompositionNotFirst => "html-composition-not-first", "The care record Bundle's first entry is the Patient, not the Composition.";
+    HtmlNoDevice => "html-no-device", "The care record Bundle holds no Device, so Composition.author does not resolve.";
+    HtmlCompositionTypeWrong => "html-composition-type-wrong", "Composition.type carries another SNOMED code than the profile's fixed 425173008.";
+    HtmlConformanceStu3 => "html-conformance-stu3", "The DSTU2 metadata answers an STU3 CapabilityStatement with fhirVersion 3.0.1.";
+    HtmlInvalidNhsNumberAccepted => "html-invalid-nhs-number-accepted", "NHS numbers failing the format or check digit are looked up instead of refused with INVALID_NHS_NUMBER.";
+    HtmlMultipleSectionsAccepted => "html-multiple-sections-accepted", "A request with two recordSection parameters is answered from the first.";
+    HtmlMissingSubsectionHeaders => "html-missing-subsection-headers", "Subsections have no h2 header.";
+    HtmlMedicationGroupingWrong => "html-medication-grouping-wrong", "All Medication counts one prescription issue fewer than All Medication Issues lists.";
+    HtmlDiscontinuedBannerMissing => "html-discontinued-banner-missing", "Discontinued Repeat Medication has no content banner.";
+    HtmlXmlIgnored => "html-xml-ignored", "XML asked for by Accept or _format on the DSTU2 root is answered in JSON.";
     TlsOff => "tls-off", "The TLS address serves plain HTTP (no TLS at all).";
     TlsPlainHttpServed => "tls-plain-http-served", "The plain-HTTP address serves the API instead of closing or redirecting to TLS.";
     TlsNoHsts => "tls-no-hsts", "The plain-HTTP address redirects to TLS without a Strict-Transport-Security header.";
@@ -303,6 +342,7 @@ impl Fault {
             ApptReadPastAllowed => Some("@AppointmentRead"),
             f if f.is_structured() => Some("@structured"),
             f if f.is_documents() => Some("@documents"),
+            f if f.is_html() => Some("@html"),
             f if f.is_transport() => Some("@security or @ssp"),
             ApptRetrieveOmitsCancelled
             | ApptRetrievePastRange
@@ -346,6 +386,14 @@ impl Fault {
     /// Whether the fault breaks an Access Document behaviour.
     pub fn is_documents(self) -> bool {
         self.name().starts_with(Self::DOCUMENTS_PREFIX)
+    }
+
+    /// Faults of Access Record HTML share this name prefix.
+    pub const HTML_PREFIX: &'static str = "html-";
+
+    /// Whether the fault breaks an Access Record HTML behaviour.
+    pub fn is_html(self) -> bool {
+        self.name().starts_with(Self::HTML_PREFIX)
     }
 
     /// Faults of transport security (TLS, client certificates, plain HTTP) share this name prefix.

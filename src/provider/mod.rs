@@ -8,6 +8,7 @@ pub mod documents;
 pub mod faults;
 mod forward;
 mod foundations;
+pub mod html;
 mod inspect;
 pub mod negotiate;
 pub mod slots;
@@ -212,6 +213,17 @@ impl ProviderState {
     /// Service roots (path part) per capability.
     pub fn roots(&self) -> &[(Capability, String)] {
         &self.roots
+    }
+
+    /// Whether a request path is on the Access Record HTML (DSTU2) service root, whose media types, token,
+    /// errors and transfer encoding are its own.
+    fn is_html_path(&self, path: &str) -> bool {
+        self.roots.iter().any(|(cap, root)| {
+            *cap == Capability::Html
+                && path
+                    .strip_prefix(root.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -479,6 +491,45 @@ fn negotiate(
     Ok(Format::Json)
 }
 
+/// The format asked for on the DSTU2 root (its own media types); `Err` carries the unsupported value (415).
+fn negotiate_dstu2(
+    st: &ProviderState,
+    h: &HeaderMap,
+    params: &[(String, String)],
+) -> Result<Format, String> {
+    let chosen = (|| {
+        let unsupported = |v: &str| {
+            if st.fault(Fault::AcceptUnsupportedMedia) {
+                Ok(Format::Json)
+            } else {
+                Err(v.to_string())
+            }
+        };
+        if !st.fault(Fault::IgnoreFormatParam) {
+            if let Some((_, v)) = params.iter().find(|(k, _)| k == "_format") {
+                return html::media::format_of(v).map_or_else(|| unsupported(v), Ok);
+            }
+        }
+        // `*/*` states no preference (HTTP clients send it by default): the request's own format decides, as
+        // the official 0.7.4 FhirBase tests expect of an XML request without Accept.
+        if let Some(accept) =
+            header(h, "accept").filter(|a| !a.trim().is_empty() && a.trim() != "*/*")
+        {
+            if st.fault(Fault::IgnoreAcceptHeader) {
+                return Ok(Format::Json);
+            }
+            return html::media::from_accept(accept).map_or_else(|| unsupported(accept), Ok);
+        }
+        Ok(header(h, "content-type")
+            .and_then(html::media::format_of)
+            .unwrap_or(Format::Json))
+    })();
+    if st.fault(Fault::HtmlXmlIgnored) {
+        return chosen.map(|_| Format::Json);
+    }
+    chosen
+}
+
 fn segments_match_ci(template: &str, path: &str) -> Option<Option<String>> {
     let t: Vec<&str> = template.split('/').collect();
     let p: Vec<&str> = path.split('/').collect();
@@ -536,7 +587,12 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
         .query()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
-    let format = negotiate(&st, &parts.headers, &params);
+    let dstu2 = st.is_html_path(parts.uri.path());
+    let format = if dstu2 {
+        negotiate_dstu2(&st, &parts.headers, &params)
+    } else {
+        negotiate(&st, &parts.headers, &params)
+    };
     let out_format = *format.as_ref().unwrap_or(&Format::Json);
     let gzip = !st.fault(Fault::NoGzip)
         && header(&parts.headers, "accept-encoding")
@@ -571,9 +627,18 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
             format!("request body larger than {MAX_REQUEST_BODY} bytes"),
         )),
     };
-    let reply = result.unwrap_or_else(|e| outcome_reply(&st, &e));
+    let reply = result.unwrap_or_else(|e| {
+        if dstu2 {
+            html::errors::outcome(&st, &e)
+        } else {
+            outcome_reply(&st, &e)
+        }
+    });
     if let Some((inspector, seq, scripted, _)) = inspected {
         inspect::record_reply(inspector, seq, &reply, scripted);
+    }
+    if dstu2 {
+        return finish_dstu2(&st, reply, out_format, gzip);
     }
     finish(&st, reply, out_format, gzip)
 }
@@ -665,7 +730,15 @@ async fn process(
         ));
     };
     let interaction = *interaction;
-    let jwt_claims = check_jwt(st, h, interaction)?;
+    let jwt_claims = if cap == Capability::Html {
+        html::jwt::check(
+            st,
+            header(h, headers::AUTHORIZATION).unwrap_or_default(),
+            interaction,
+        )?
+    } else {
+        check_jwt(st, h, interaction)?
+    };
     format.map_err(|v| {
         api_error(
             "UNSUPPORTED_MEDIA_TYPE",
@@ -676,7 +749,12 @@ async fn process(
         None
     } else {
         let ct = header(h, "content-type").unwrap_or_default();
-        match negotiate::format_of(ct) {
+        let body_format = if cap == Capability::Html {
+            html::media::format_of(ct)
+        } else {
+            negotiate::format_of(ct)
+        };
+        match body_format {
             Some(Format::Xml) if st.fault(Fault::XmlBodyRejected) => {
                 return Err(api_error(
                     "UNSUPPORTED_MEDIA_TYPE",
@@ -749,10 +827,8 @@ async fn dispatch(
         I::DocumentsSearch => documents::search(st, req),
         I::DocumentsRetrieve => documents::retrieve(st, req),
         I::DocumentsMigrate => documents::migrate(st, req),
-        I::HtmlMetadataRead | I::GetCareRecord => Err(api_error(
-            "NOT_IMPLEMENTED",
-            format!("{interaction} is not implemented by the reference provider yet"),
-        )),
+        I::HtmlMetadataRead => Ok(html::metadata(st)),
+        I::GetCareRecord => html::get_care_record(st, req),
     }
 }
 
@@ -923,5 +999,52 @@ fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Respo
     };
     builder
         .body(Body::from(body))
+        .unwrap_or_else(|_| Response::new(Body::from("internal error")))
+}
+
+/// Serialises a reply on the DSTU2 root: its media types, `Cache-Control: no-store`, gzip when asked, and the
+/// body streamed (chunked transfer encoding, as the official 0.7.4 pack expects of a care record).
+fn finish_dstu2(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Response<Body> {
+    let bytes = match format {
+        Format::Json => serde_json::to_vec(&reply.body).map_err(|e| e.to_string()),
+        Format::Xml => crate::fhir::xml::json_to_xml(&reply.body)
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string()),
+    };
+    let (status, format, bytes) = match bytes {
+        Ok(b) => (reply.status, format, b),
+        Err(e) => {
+            let body = json!({ "resourceType": "OperationOutcome", "issue": [{ "severity": "error", "code": "exception", "diagnostics": e }] });
+            (500, Format::Json, body.to_string().into_bytes())
+        }
+    };
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(
+            "content-type",
+            html::media::content_type(
+                format,
+                !st.fault(Fault::NoCharset),
+                st.fault(Fault::HtmlStu3MediaType),
+            ),
+        );
+    if !st.fault(Fault::NoCacheControl) {
+        builder = builder.header("cache-control", "no-store");
+    }
+    let body = if gzip && !bytes.is_empty() {
+        match negotiate::gzip(&bytes) {
+            Ok(z) => {
+                builder = builder.header("content-encoding", "gzip");
+                z
+            }
+            Err(_) => bytes,
+        }
+    } else {
+        bytes
+    };
+    let chunk = bytes::Bytes::from(body);
+    let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(chunk) });
+    builder
+        .body(Body::from_stream(stream))
         .unwrap_or_else(|_| Response::new(Body::from("internal error")))
 }

@@ -102,6 +102,8 @@ impl TestCase {
 pub fn spec_url(version: Option<&str>, page: &str) -> String {
     let site = match version {
         Some("1.2.7") => "gpconnect-1-2-7",
+        // Access Record HTML lives on its own release's site; the current site documents 1.x only.
+        Some("0.7.4") => "gpconnect-0-7-4",
         _ => "gpconnect",
     };
     format!("https://developer.nhs.uk/apis/{site}/{page}.html")

@@ -441,9 +441,20 @@ catalogue! {
         method: Method::Post,
         path: "/Patient/$gpc.getcarerecord",
         scope: "patient/*.read",
-        response: Response::resource_unprofiled("Bundle"),
+        response: Response::bundle(profile::DSTU2_SEARCHSET_BUNDLE, CARE_RECORD_RESOURCES),
     }
 }
+
+/// The resources a care record Bundle holds and the profile of each (0.7.4 "Retrieve a care record section",
+/// response payload; 0.7.2 profiles).
+const CARE_RECORD_RESOURCES: &[(&str, &str)] = &[
+    ("Composition", profile::DSTU2_CARE_RECORD_COMPOSITION),
+    ("Patient", profile::DSTU2_PATIENT),
+    ("Organization", profile::DSTU2_ORGANIZATION),
+    ("Practitioner", profile::DSTU2_PRACTITIONER),
+    ("Device", profile::DSTU2_DEVICE),
+    ("Location", profile::DSTU2_LOCATION),
+];
 
 /// The resources a structured record Bundle holds and the profile of each (retrieve page, "Payload response
 /// body"; the structured CapabilityStatement's profile list).

@@ -14,6 +14,25 @@ pub const FHIR_XML: &str = "application/fhir+xml";
 pub const FHIR_JSON_UTF8: &str = "application/fhir+json;charset=utf-8";
 pub const FHIR_XML_UTF8: &str = "application/fhir+xml;charset=utf-8";
 
+/// Access Record HTML 0.x (FHIR DSTU2): its media types, identifier systems and JWT constants (0.7.4 pages
+/// `development_general_api_guidance`, `integration_cross_organisation_audit_and_provenance`).
+pub mod dstu2 {
+    pub const FHIR_JSON: &str = "application/json+fhir";
+    pub const FHIR_XML: &str = "application/xml+fhir";
+    pub const FHIR_JSON_UTF8: &str = "application/json+fhir;charset=utf-8";
+    pub const FHIR_XML_UTF8: &str = "application/xml+fhir;charset=utf-8";
+    pub const NHS_NUMBER: &str = "http://fhir.nhs.net/Id/nhs-number";
+    pub const ODS_ORGANIZATION: &str = "http://fhir.nhs.net/Id/ods-organization-code";
+    /// The practitioner's SDS user id system in the 0.x JWT: without `/Id/`, the typo providers were assured
+    /// against.
+    pub const SDS_USER_JWT: &str = "http://fhir.nhs.net/sds-user-id";
+    pub const SDS_JOB_ROLE: &str = "http://fhir.nhs.net/ValueSet/sds-job-role-name-1";
+    pub const RECORD_SECTION: &str = "http://fhir.nhs.net/ValueSet/gpconnect-record-section-1";
+    pub const ERROR_CODE: &str = "http://fhir.nhs.net/ValueSet/gpconnect-error-or-warning-code-1";
+    /// `aud` of every 0.x token: fixed, not the service root.
+    pub const JWT_AUDIENCE: &str = "https://authorize.fhir.nhs.net/token";
+}
+
 /// Identifier systems (STU3, 1.x).
 pub mod system {
     pub const NHS_NUMBER: &str = "https://fhir.nhs.uk/Id/nhs-number";
@@ -85,4 +104,16 @@ pub mod profile {
         "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-DeliveryChannel-2";
     pub const DSTU2_OPERATION_OUTCOME: &str =
         "http://fhir.nhs.net/StructureDefinition/gpconnect-operationoutcome-1";
+    /// The Access Record HTML 0.7.2 profiles (DSTU2).
+    pub const DSTU2_SEARCHSET_BUNDLE: &str =
+        "http://fhir.nhs.net/StructureDefinition/gpconnect-searchset-bundle-1";
+    pub const DSTU2_CARE_RECORD_COMPOSITION: &str =
+        "http://fhir.nhs.net/StructureDefinition/gpconnect-carerecord-composition-1";
+    pub const DSTU2_PATIENT: &str = "http://fhir.nhs.net/StructureDefinition/gpconnect-patient-1";
+    pub const DSTU2_ORGANIZATION: &str =
+        "http://fhir.nhs.net/StructureDefinition/gpconnect-organization-1";
+    pub const DSTU2_PRACTITIONER: &str =
+        "http://fhir.nhs.net/StructureDefinition/gpconnect-practitioner-1";
+    pub const DSTU2_DEVICE: &str = "http://fhir.nhs.net/StructureDefinition/gpconnect-device-1";
+    pub const DSTU2_LOCATION: &str = "http://fhir.nhs.net/StructureDefinition/gpconnect-location-1";
 }

@@ -10,6 +10,10 @@ use serde_json::{json, Map, Value};
 use super::headers::system;
 use crate::config::JwtConfig;
 
+/// The SDS job role of the 0.x token's practitioner: R8000, "Clinical Practitioner Access Role" (the 0.7.4
+/// JWT example).
+pub const DSTU2_JOB_ROLE: &str = "R8000";
+
 /// Seconds between `iat` and `exp` that the specification requires.
 pub const LIFETIME_SECS: i64 = 300;
 
@@ -70,6 +74,70 @@ impl Jwt {
             header: json!({ "alg": "none", "typ": "JWT" }),
             claims,
         }
+    }
+
+    /// The default 0.x (Access Record HTML, DSTU2) token: `aud` fixed to the authorisation server's token URL,
+    /// `requested_record` naming the record asked for, and DSTU2-shaped device, organisation and practitioner
+    /// (0.7.4 `integration_cross_organisation_audit_and_provenance`). `now` is Unix seconds.
+    pub fn build_dstu2(cfg: &JwtConfig, scope: &str, requested_record: Value, now: i64) -> Self {
+        use super::headers::dstu2;
+        let iat = now;
+        let p = &cfg.practitioner;
+        let claims = json!({
+            "iss": cfg.issuer,
+            "sub": p.id,
+            "aud": cfg.audience.clone().unwrap_or_else(|| dstu2::JWT_AUDIENCE.to_string()),
+            "exp": iat + LIFETIME_SECS,
+            "iat": iat,
+            "reason_for_request": "directcare",
+            "requested_record": requested_record,
+            "requested_scope": scope,
+            "requesting_device": {
+                "resourceType": "Device",
+                "id": "1",
+                "identifier": [{ "system": cfg.device.system, "value": cfg.device.value }],
+                "model": cfg.device.model,
+                "version": cfg.device.version
+            },
+            "requesting_organization": {
+                "resourceType": "Organization",
+                "id": "1",
+                "identifier": [{ "system": dstu2::ODS_ORGANIZATION, "value": cfg.organization.ods_code }],
+                "name": cfg.organization.name
+            },
+            "requesting_practitioner": {
+                "resourceType": "Practitioner",
+                "id": p.id,
+                "identifier": [
+                    { "system": dstu2::SDS_USER_JWT, "value": p.sds_user_id },
+                    { "system": p.local_system, "value": p.local_id }
+                ],
+                "name": { "family": [p.family], "given": [p.given], "prefix": [p.prefix] },
+                "practitionerRole": [{
+                    "role": { "coding": [{ "system": dstu2::SDS_JOB_ROLE, "code": DSTU2_JOB_ROLE }] }
+                }]
+            }
+        });
+        Jwt {
+            header: json!({ "alg": "none", "typ": "JWT" }),
+            claims,
+        }
+    }
+
+    /// The 0.x `requested_record` for a patient's record.
+    pub fn requested_patient(nhs_number: &str) -> Value {
+        json!({
+            "resourceType": "Patient",
+            "identifier": [{ "system": super::headers::dstu2::NHS_NUMBER, "value": nhs_number }]
+        })
+    }
+
+    /// The 0.x `requested_record` for an organisation's data (the Conformance read).
+    pub fn requested_organization(ods_code: &str) -> Value {
+        json!({
+            "resourceType": "Organization",
+            "identifier": [{ "system": super::headers::dstu2::ODS_ORGANIZATION, "value": ods_code }]
+        })
     }
 
     /// `base64url(header).base64url(claims).` — the empty signature leaves the trailing dot.

@@ -13,12 +13,21 @@
 //! `walk.rs`, with `slicing.rs`, `references.rs` (reference targets, extension contexts), `bindings.rs` and
 //! `primitives.rs` (primitive formats).
 //!
+//! FHIR DSTU2 (Access Record HTML 0.7.x) is validated by [`Validator::dstu2`]: DSTU2 StructureDefinitions are
+//! rewritten into the STU3 shape before compiling (`dstu2.rs`: slices by repeated path, `nameReference`,
+//! path discriminators, Reference `profile` = target), a profile's incomplete snapshot is completed from its
+//! base, and narrative XHTML is held to the DSTU2 narrative rules (`narrative.rs`). `input.rs` reads JSON or
+//! XML with the validator's release model.
+//!
 //! A `Parameters` resource that names an OperationDefinition (in `meta.profile`, or as a profile to check) is
 //! checked against the operation's input parameters (`operation.rs`).
 
 mod bindings;
 mod cache;
+mod dstu2;
 pub mod fhirpath;
+mod input;
+mod narrative;
 mod operation;
 pub mod plan;
 mod primitives;
@@ -36,6 +45,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde_json::{json, Value};
 
+pub use input::ReadError;
 pub use plan::Plan;
 pub use sets::Validators;
 pub use store::{Expansion, Store, StoreError};
@@ -187,16 +197,54 @@ impl Validator {
         &self.store
     }
 
+    /// Is this a DSTU2 (1.0.2) validator?
+    pub fn is_dstu2(&self) -> bool {
+        !self.core_version.is_empty()
+    }
+
+    /// The FHIR release this validator reads.
+    pub fn fhir_version(&self) -> crate::fhir::FhirVersion {
+        if self.is_dstu2() {
+            crate::fhir::FhirVersion::Dstu2
+        } else {
+            crate::fhir::FhirVersion::Stu3
+        }
+    }
+
+    /// The plan of a StructureDefinition by canonical URL (a DSTU2 validator reads an unversioned core URL as
+    /// the DSTU2 core definition: `http://hl7.org/fhir/StructureDefinition/Patient` is DSTU2's Patient).
     pub fn plan(&self, url: &str) -> Result<Arc<Plan>, String> {
+        if self.is_dstu2() && url.starts_with(CORE) && !url.contains(['|', '#']) {
+            return self.plan(&format!("{url}{}", self.core_version));
+        }
         self.plans.get_or_insert_with(url, || {
             self.store
                 .structure_definition(url)
                 .map_err(|e| e.to_string())
                 // A differential-only profile gets a snapshot generated from its base definition.
                 .and_then(|sd| snapshot::ensure(&self.store, sd).map_err(|e| e.to_string()))
-                .and_then(|sd| Plan::compile(&sd).map_err(|e| e.to_string()))
+                .and_then(|sd| self.compile(&sd))
                 .map(Arc::new)
         })
+    }
+
+    /// Compiles a snapshot; a DSTU2 profile's snapshot is completed from its base definition first.
+    fn compile(&self, sd: &Value) -> Result<Plan, String> {
+        let base = dstu2::base_of(sd).map(|b| {
+            let versioned = if b.starts_with(CORE) && !b.contains('|') {
+                format!("{b}|1.0.2")
+            } else {
+                b.to_string()
+            };
+            self.store
+                .structure_definition(&versioned)
+                .map_err(|e| e.to_string())
+        });
+        match base {
+            Some(base) => Plan::compile_dstu2(sd, base?.as_ref()),
+            None => Plan::compile(sd),
+        }
+        .map_err(|e: plan::PlanError| e.to_string())
     }
 
     fn core_plan(&self, type_code: &str) -> Result<Arc<Plan>, String> {
@@ -393,5 +441,7 @@ impl Walk<'_> {
     }
 }
 
+#[cfg(test)]
+mod dstu2_tests;
 #[cfg(test)]
 mod tests;

@@ -105,6 +105,8 @@ pub struct ElementDef {
 pub struct Plan {
     pub url: String,
     pub type_name: String,
+    /// Compiled from a DSTU2 (1.0.x) StructureDefinition (see `dstu2.rs`).
+    pub dstu2: bool,
     pub elements: Vec<ElementDef>,
     /// Element id -> index.
     by_id: HashMap<String, usize>,
@@ -177,7 +179,25 @@ fn prefixed(el: &serde_json::Map<String, Value>, prefix: &str) -> Option<(String
 }
 
 impl Plan {
+    /// Compiles a StructureDefinition snapshot, STU3 or DSTU2 (rewritten into the STU3 shape first).
     pub fn compile(sd: &Value) -> Result<Plan, PlanError> {
+        if super::dstu2::is_dstu2(sd) {
+            let mut plan = Self::compile_shaped(&super::dstu2::normalize(sd))?;
+            plan.dstu2 = true;
+            return Ok(plan);
+        }
+        Self::compile_shaped(sd)
+    }
+
+    /// Compiles a DSTU2 profile whose snapshot is completed from its base definition (see `dstu2.rs`).
+    pub fn compile_dstu2(sd: &Value, base: &Value) -> Result<Plan, PlanError> {
+        let mut plan = Self::compile_shaped(&super::dstu2::normalize_with_base(sd, base))?;
+        plan.dstu2 = true;
+        Ok(plan)
+    }
+
+    /// Compiles a snapshot in the STU3 shape.
+    fn compile_shaped(sd: &Value) -> Result<Plan, PlanError> {
         let url = sd
             .get("url")
             .and_then(Value::as_str)
@@ -404,6 +424,7 @@ impl Plan {
         Ok(Plan {
             url,
             type_name,
+            dstu2: false,
             elements,
             by_id,
             children,

@@ -75,6 +75,16 @@ impl Validator {
         let Some(target) = target else {
             return;
         };
+        // DSTU2: a URL is a RESTful reference only when its `[type]/[id]` names a resource type
+        // (`http://hl7.org/fhir/DSTU2/valueset-issue-type.html` is a web page, not a resource of type DSTU2).
+        if self.is_dstu2()
+            && self
+                .store
+                .locate(&format!("{CORE}{target}{}", self.core_version))
+                .is_none()
+        {
+            return;
+        }
         if !allowed.contains(&target) {
             w.issue(
                 Severity::Error,

@@ -105,6 +105,14 @@ impl Validator {
                                     .map(|p| Value::String(p.clone()))
                             })
                             .flatten()
+                    })
+                    .or_else(|| {
+                        // DSTU2 discriminates by an element's allowed values, which a profile may fix below it
+                        // (gpconnect-carerecord-composition-1 slices `section` by `code`, fixing
+                        // `code.coding.system` and `code.coding.code`).
+                        target
+                            .filter(|_| plan.dstu2)
+                            .and_then(|t| descendant_pattern(plan, &t.id, 0))
                     })?;
                 Some(instance.iter().any(|iv| matches_pattern(iv, &expected)))
             }
@@ -162,4 +170,32 @@ impl Validator {
             _ => None,
         }
     }
+}
+
+/// A pattern made of the fixed values below an element (DSTU2 value discriminators): every fixed descendant
+/// except human-readable `display` and `text`, which name a code but do not tell it apart (a wrong display is
+/// reported by the slice's own fixed value, once the value is matched to its slice).
+fn descendant_pattern(plan: &Plan, id: &str, depth: usize) -> Option<Value> {
+    if depth > 8 {
+        return None;
+    }
+    let mut pattern = serde_json::Map::new();
+    for child in plan.children(id) {
+        if matches!(child.name.as_str(), "display" | "text") || child.name.ends_with("[x]") {
+            continue;
+        }
+        let value = match child.fixed.as_ref().or(child.pattern.as_ref()) {
+            Some((_, v)) => Some(v.clone()),
+            None => descendant_pattern(plan, &child.id, depth + 1),
+        };
+        if let Some(v) = value {
+            let v = if child.base_many {
+                Value::Array(vec![v])
+            } else {
+                v
+            };
+            pattern.insert(child.name.clone(), v);
+        }
+    }
+    (!pattern.is_empty()).then_some(Value::Object(pattern))
 }

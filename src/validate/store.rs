@@ -1,5 +1,5 @@
 //! Conformance resources by canonical URL, loaded once from the FHIR path (JSON, or FHIR XML read with the
-//! STU3 element model), and ValueSet expansion against local CodeSystems.
+//! element model of its FHIR release), and ValueSet expansion against local CodeSystems.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -86,6 +86,11 @@ impl Store {
         }
     }
 
+    /// The folders the definitions come from.
+    pub fn fhir_path(&self) -> &FhirPath {
+        &self.fhir_path
+    }
+
     /// The definitions index.
     pub fn index(&self) -> &DefinitionIndex {
         &self.index
@@ -126,14 +131,20 @@ impl Store {
         Ok(value)
     }
 
-    /// An XML definition as JSON. Converting needs the STU3 element model (every core StructureDefinition, about
-    /// 30 MB), so each converted definition is kept in the cache folder, keyed by the file's path, size and
-    /// modification time: a cold run that finds them there reads no XML and builds no model.
+    /// An XML definition as JSON. Converting needs the element model of the definition's FHIR release (every
+    /// core StructureDefinition, about 30 MB for STU3), so each converted definition is kept in the cache folder,
+    /// keyed by the file's path, size and modification time: a cold run that finds them there reads no XML and
+    /// builds no model. A definition that says it is DSTU2 (`constrainedType`, `fhirVersion` 1.0.x: the GP Connect
+    /// 0.7.x profiles) is read with the DSTU2 model; any other with the STU3 model, and with the DSTU2 model when
+    /// the STU3 one cannot read it (a DSTU2 ValueSet with an inline `codeSystem`).
     fn xml_definition(&self, path: &std::path::Path, text: &str) -> Result<Value, StoreError> {
+        let dstu2 =
+            crate::fhir::FhirVersion::detect_xml(text) == Some(crate::fhir::FhirVersion::Dstu2);
         let cached = crate::fhir::packages::file_key(path).ok().map(|key| {
+            let tag = if dstu2 { "-dstu2" } else { "" };
             crate::fhir::packages::cache_dir()
                 .join("definitions")
-                .join(format!("{key:016x}.json"))
+                .join(format!("{key:016x}{tag}.json"))
         });
         if let Some(c) = &cached {
             if let Some(v) = std::fs::read(c)
@@ -143,11 +154,22 @@ impl Store {
                 return Ok(v);
             }
         }
-        let model = crate::fhir::stu3_model(&self.fhir_path).map_err(StoreError::Definitions)?;
-        let value = crate::fhir::xml::xml_to_json(text, &model).map_err(|e| StoreError::Read {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let read_with = |version| {
+            let model = crate::fhir::model_for(version, &self.fhir_path)
+                .map_err(StoreError::Definitions)?;
+            crate::fhir::xml::xml_to_json(text, &model).map_err(|e| StoreError::Read {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+        };
+        let value = if dstu2 {
+            read_with(crate::fhir::FhirVersion::Dstu2)?
+        } else {
+            match read_with(crate::fhir::FhirVersion::Stu3) {
+                Ok(v) => v,
+                Err(stu3) => read_with(crate::fhir::FhirVersion::Dstu2).map_err(|_| stu3)?,
+            }
+        };
         if let Some(c) = cached {
             // A cache: a failed write only costs the next run a conversion.
             if let Some(dir) = c.parent() {
@@ -190,6 +212,9 @@ impl Store {
         if !seen.insert(url.to_string()) {
             return Expansion::Codes(HashSet::new());
         }
+        if let Some((_, why)) = SUPERSEDED.iter().find(|(u, _)| *u == url) {
+            return Expansion::External(format!("ValueSet {url} {why}"));
+        }
         let Ok(vs) = self.get(url) else {
             return Expansion::External(format!("ValueSet {url} is not held locally"));
         };
@@ -205,6 +230,19 @@ impl Store {
         }
         if let Some(contains) = vs.pointer("/expansion/contains") {
             collect_contains(contains, &mut codes);
+        }
+        // DSTU2 `compose.import`: whole ValueSets by URL.
+        for nested in vs
+            .pointer("/compose/import")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            match nested.as_str().map(|u| self.expand_inner(u, seen)) {
+                Some(Expansion::Codes(c)) => codes.extend(c),
+                Some(ext @ Expansion::External(_)) => return ext,
+                None => {}
+            }
         }
         let includes = vs
             .pointer("/compose/include")
@@ -250,6 +288,15 @@ impl Store {
         Expansion::Codes(codes)
     }
 }
+
+/// ValueSets whose published content the specification itself supersedes: their codes are not judged against
+/// the stale list (the specification's own codes are checked where it states them).
+const SUPERSEDED: [(&str, &str); 1] = [(
+    "http://fhir.nhs.net/ValueSet/gpconnect-error-or-warning-code-1",
+    "lists the GPC-XXX codes the 0.7.x error handling guidance supersedes (\"Please ignore any GPC-XXX format \
+     error codes defined in the gpconnect-error-or-warning-code-1 value set\"); it defines BAD_REQUEST, \
+     PATIENT_NOT_FOUND, ... instead",
+)];
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -324,6 +324,8 @@ impl Validator {
             if is_primitive(tc) {
                 if let Some(problem) = primitive_problem(tc, v) {
                     w.issue(Severity::Error, "value", at, problem, "primitive-format");
+                } else if tc == "xhtml" && self.is_dstu2() {
+                    self.check_narrative(w, v, at);
                 }
             }
             if let Some(b) = &def.binding {

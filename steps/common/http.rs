@@ -108,6 +108,23 @@ fn gzip_encoded(w: &mut GpcWorld) -> Step {
     }
 }
 
+#[then("the response should use chunked transfer encoding")]
+fn chunked(w: &mut GpcWorld) -> Step {
+    let r = w.response()?;
+    match r.header("transfer-encoding") {
+        Some(v)
+            if v.split(',')
+                .any(|c| c.trim().eq_ignore_ascii_case("chunked")) =>
+        {
+            Ok(())
+        }
+        other => Err(format!(
+            "header Transfer-Encoding: expected `chunked`, got {}",
+            other.map_or("nothing".to_string(), |v| format!("`{v}`"))
+        )),
+    }
+}
+
 fn content_type_is(w: &GpcWorld, mime: &str) -> Step {
     let r = w.response()?;
     let ct = r.header("content-type").ok_or_else(|| {
@@ -128,18 +145,22 @@ fn content_type_is(w: &GpcWorld, mime: &str) -> Step {
     Ok(())
 }
 
+/// JSON in the FHIR media type of the interaction's FHIR version (`application/fhir+json` on STU3 roots,
+/// `application/json+fhir` on the DSTU2 root).
 #[then("the response body should be FHIR JSON")]
 fn body_json(w: &mut GpcWorld) -> Step {
-    content_type_is(w, crate::spine::headers::FHIR_JSON)?;
+    content_type_is(w, w.media_types().0)?;
     let r = w.response()?;
     serde_json::from_slice::<Value>(&r.body)
         .map(|_| ())
         .map_err(|e| format!("response body: expected JSON, {e}"))
 }
 
+/// XML in the FHIR media type of the interaction's FHIR version (`application/fhir+xml` or
+/// `application/xml+fhir`).
 #[then("the response body should be FHIR XML")]
 fn body_xml(w: &mut GpcWorld) -> Step {
-    content_type_is(w, crate::spine::headers::FHIR_XML)?;
+    content_type_is(w, w.media_types().1)?;
     let body = &w.response()?.body;
     if !body.starts_with(b"<") && !body.starts_with(b"\xEF\xBB\xBF<") {
         return Err("response body: expected FHIR XML, it does not start with `<`".into());

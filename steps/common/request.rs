@@ -74,7 +74,8 @@ fn body_as_xml(w: &mut GpcWorld) -> Step {
     match std::mem::replace(&mut w.body, Body::None) {
         Body::Json(v) | Body::Xml(v) => {
             w.body = Body::Xml(v);
-            w.set_header("Content-Type", crate::spine::headers::FHIR_XML_UTF8);
+            let xml = w.media_types().3;
+            w.set_header("Content-Type", xml);
             Ok(())
         }
         other => {

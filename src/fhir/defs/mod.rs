@@ -192,6 +192,29 @@ impl FhirPath {
         })
     }
 
+    /// The folder of DSTU2 core StructureDefinitions (for the DSTU2 element model).
+    pub fn dstu2_core_structure_definitions(&self) -> Result<PathBuf, DefsError> {
+        for folder in self.existing()? {
+            for candidate in [
+                folder.join("hl7-fhir-dstu2-core-1.0.2/StructureDefinition"),
+                folder.join("hl7.fhir.core#1.0.2/package"),
+                folder.join("hl7.fhir.r2.core#1.0.2/package"),
+            ] {
+                if candidate
+                    .join("StructureDefinition-Conformance.json")
+                    .is_file()
+                {
+                    return Ok(candidate);
+                }
+            }
+        }
+        Err(DefsError::Missing {
+            url: "http://hl7.org/fhir/StructureDefinition/Conformance (FHIR DSTU2 core 1.0.2)"
+                .into(),
+            searched: self.searched(),
+        })
+    }
+
     /// Builds the canonical URL index over every folder. A run builds it once and shares it (see
     /// [`index_builds`]).
     pub fn index(&self) -> Result<DefinitionIndex, DefsError> {
