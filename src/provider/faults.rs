@@ -209,7 +209,7 @@ faults! {
     HtmlEntity => "html-entity", "The narrative text carries an HTML named entity (`&nbsp;`) instead of the Unicode character.";
     HtmlWhitespaceFormatting => "html-whitespace-formatting", "The narrative is formatted with newlines and tabs between its elements.";
     HtmlMissingDateBanner => "html-missing-date-banner", "Parts that take a date filter have no date-banner (applied period or all relevant items).";
-    HtmlDateBannerOnAgnostic => "html-date-banner-on-agnostic", "Parts that take no date filter (ALL, IMM, SUM, the medication lists without a period) carry an \"All relevant items\" date-banner.";
+    HtmlDateBannerOnAgnostic => "html-date-banner-on-agnostic", "Parts that take no date filter (ALL, IMM, SUM, the medication lists without a period, the heading of a view of several parts) carry an \"All relevant items\" date-banner.";
     HtmlPeriodIgnored => "html-period-ignored", "timePeriod is not applied: items outside the period are shown and the date banner says all relevant items.";
     HtmlPeriodAcceptedOnAgnostic => "html-period-accepted-on-agnostic", "A timePeriod for ALL, IMM or SUM is accepted (and ignored) instead of refused with 400.";
     HtmlLowercaseSectionAccepted => "html-lowercase-section-accepted", "Section codes in another case (adm, Sum) are answered as the upper-case code.";

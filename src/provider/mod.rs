@@ -455,7 +455,7 @@ pub async fn start(addr: &str, options: ProviderOptions) -> Result<RunningProvid
     })
 }
 
-fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -489,45 +489,6 @@ fn negotiate(
         }
     }
     Ok(Format::Json)
-}
-
-/// The format asked for on the DSTU2 root (its own media types); `Err` carries the unsupported value (415).
-fn negotiate_dstu2(
-    st: &ProviderState,
-    h: &HeaderMap,
-    params: &[(String, String)],
-) -> Result<Format, String> {
-    let chosen = (|| {
-        let unsupported = |v: &str| {
-            if st.fault(Fault::AcceptUnsupportedMedia) {
-                Ok(Format::Json)
-            } else {
-                Err(v.to_string())
-            }
-        };
-        if !st.fault(Fault::IgnoreFormatParam) {
-            if let Some((_, v)) = params.iter().find(|(k, _)| k == "_format") {
-                return html::media::format_of(v).map_or_else(|| unsupported(v), Ok);
-            }
-        }
-        // `*/*` states no preference (HTTP clients send it by default): the request's own format decides, as
-        // the official 0.7.4 FhirBase tests expect of an XML request without Accept.
-        if let Some(accept) =
-            header(h, "accept").filter(|a| !a.trim().is_empty() && a.trim() != "*/*")
-        {
-            if st.fault(Fault::IgnoreAcceptHeader) {
-                return Ok(Format::Json);
-            }
-            return html::media::from_accept(accept).map_or_else(|| unsupported(accept), Ok);
-        }
-        Ok(header(h, "content-type")
-            .and_then(html::media::format_of)
-            .unwrap_or(Format::Json))
-    })();
-    if st.fault(Fault::HtmlXmlIgnored) {
-        return chosen.map(|_| Format::Json);
-    }
-    chosen
 }
 
 fn segments_match_ci(template: &str, path: &str) -> Option<Option<String>> {
@@ -589,7 +550,7 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
         .unwrap_or_default();
     let dstu2 = st.is_html_path(parts.uri.path());
     let format = if dstu2 {
-        negotiate_dstu2(&st, &parts.headers, &params)
+        html::wire::negotiate(&st, &parts.headers, &params)
     } else {
         negotiate(&st, &parts.headers, &params)
     };
@@ -638,7 +599,7 @@ async fn handle(State(st): State<Arc<ProviderState>>, req: Request<Body>) -> Res
         inspect::record_reply(inspector, seq, &reply, scripted);
     }
     if dstu2 {
-        return finish_dstu2(&st, reply, out_format, gzip);
+        return html::wire::finish(&st, reply, out_format, gzip);
     }
     finish(&st, reply, out_format, gzip)
 }
@@ -947,20 +908,41 @@ fn outcome_reply(st: &ProviderState, e: &ApiError) -> Reply {
     }
 }
 
-fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Response<Body> {
+/// The reply's body in the format asked for; a body that cannot be written becomes a 500 OperationOutcome
+/// in JSON. Returns the status, the format written and the bytes.
+fn encode(reply: &Reply, format: Format) -> (u16, Format, Vec<u8>) {
     let bytes = match format {
         Format::Json => serde_json::to_vec(&reply.body).map_err(|e| e.to_string()),
         Format::Xml => crate::fhir::xml::json_to_xml(&reply.body)
             .map(String::into_bytes)
             .map_err(|e| e.to_string()),
     };
-    let (status, format, bytes) = match bytes {
+    match bytes {
         Ok(b) => (reply.status, format, b),
         Err(e) => {
             let body = json!({ "resourceType": "OperationOutcome", "issue": [{ "severity": "error", "code": "exception", "diagnostics": e }] });
             (500, Format::Json, body.to_string().into_bytes())
         }
-    };
+    }
+}
+
+/// gzips a non-empty body when the client accepts it, saying so in `Content-Encoding`.
+fn compress(
+    builder: axum::http::response::Builder,
+    bytes: Vec<u8>,
+    gzip: bool,
+) -> (axum::http::response::Builder, Vec<u8>) {
+    if !gzip || bytes.is_empty() {
+        return (builder, bytes);
+    }
+    match negotiate::gzip(&bytes) {
+        Ok(z) => (builder.header("content-encoding", "gzip"), z),
+        Err(_) => (builder, bytes),
+    }
+}
+
+fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Response<Body> {
+    let (status, format, bytes) = encode(&reply, format);
     let mut builder = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     if !reply.minimal {
@@ -986,65 +968,8 @@ fn finish(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Respo
         builder = builder.header("etag", etag);
     }
     let bytes = if reply.minimal { Vec::new() } else { bytes };
-    let body = if gzip && !bytes.is_empty() {
-        match negotiate::gzip(&bytes) {
-            Ok(z) => {
-                builder = builder.header("content-encoding", "gzip");
-                z
-            }
-            Err(_) => bytes,
-        }
-    } else {
-        bytes
-    };
+    let (builder, body) = compress(builder, bytes, gzip);
     builder
         .body(Body::from(body))
-        .unwrap_or_else(|_| Response::new(Body::from("internal error")))
-}
-
-/// Serialises a reply on the DSTU2 root: its media types, `Cache-Control: no-store`, gzip when asked, and the
-/// body streamed (chunked transfer encoding, as the official 0.7.4 pack expects of a care record).
-fn finish_dstu2(st: &ProviderState, reply: Reply, format: Format, gzip: bool) -> Response<Body> {
-    let bytes = match format {
-        Format::Json => serde_json::to_vec(&reply.body).map_err(|e| e.to_string()),
-        Format::Xml => crate::fhir::xml::json_to_xml(&reply.body)
-            .map(String::into_bytes)
-            .map_err(|e| e.to_string()),
-    };
-    let (status, format, bytes) = match bytes {
-        Ok(b) => (reply.status, format, b),
-        Err(e) => {
-            let body = json!({ "resourceType": "OperationOutcome", "issue": [{ "severity": "error", "code": "exception", "diagnostics": e }] });
-            (500, Format::Json, body.to_string().into_bytes())
-        }
-    };
-    let mut builder = Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header(
-            "content-type",
-            html::media::content_type(
-                format,
-                !st.fault(Fault::NoCharset),
-                st.fault(Fault::HtmlStu3MediaType),
-            ),
-        );
-    if !st.fault(Fault::NoCacheControl) {
-        builder = builder.header("cache-control", "no-store");
-    }
-    let body = if gzip && !bytes.is_empty() {
-        match negotiate::gzip(&bytes) {
-            Ok(z) => {
-                builder = builder.header("content-encoding", "gzip");
-                z
-            }
-            Err(_) => bytes,
-        }
-    } else {
-        bytes
-    };
-    let chunk = bytes::Bytes::from(body);
-    let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(chunk) });
-    builder
-        .body(Body::from_stream(stream))
         .unwrap_or_else(|_| Response::new(Body::from("internal error")))
 }

@@ -21,6 +21,7 @@ pub mod record;
 pub mod render;
 pub mod section;
 pub mod views;
+pub mod wire;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;

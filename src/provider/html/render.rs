@@ -245,6 +245,11 @@ pub fn render(view: &View, style: Style) -> String {
             ),
         );
     }
+    let multi_part = !matches!(view.parts.as_slice(), [single] if single.heading.is_none());
+    if style.date_banner_everywhere && multi_part && !view.parts.is_empty() {
+        // Under the fault the section heading of a multi-part view gets a date banner too.
+        w.banner("date-banner", "All relevant items");
+    }
     if !view.paragraphs.is_empty() {
         w.open("div", &[]);
         for p in &view.paragraphs {
