@@ -11,13 +11,7 @@ pub enum Format {
 
 /// Maps a MIME type or `_format` value to a format; `None` when unsupported.
 pub fn format_of(value: &str) -> Option<Format> {
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
+    match essence(value).as_str() {
         "application/fhir+json"
         | "application/json"
         | "json"
@@ -32,19 +26,32 @@ pub fn format_of(value: &str) -> Option<Format> {
     }
 }
 
+/// A media type without its parameters, in lower case (`application/fhir+json;charset=utf-8` ->
+/// `application/fhir+json`).
+pub fn essence(value: &str) -> String {
+    value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// Picks a format from an `Accept` header: the first supported entry, `*/*` meaning JSON.
 pub fn from_accept(accept: &str) -> Option<Format> {
+    from_accept_with(accept, format_of)
+}
+
+/// Picks a format from an `Accept` header with a root's own media types (`format_of`): the first entry it
+/// serves, `*/*` and `application/*` meaning JSON.
+pub fn from_accept_with(accept: &str, format_of: fn(&str) -> Option<Format>) -> Option<Format> {
     accept
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .find_map(|entry| {
-            let essence = entry.split(';').next().unwrap_or_default().trim();
-            if essence == "*/*" || essence == "application/*" {
-                Some(Format::Json)
-            } else {
-                format_of(essence)
-            }
+        .find_map(|entry| match essence(entry).as_str() {
+            "*/*" | "application/*" => Some(Format::Json),
+            other => format_of(other),
         })
 }
 

@@ -27,7 +27,7 @@ mod cache;
 mod dstu2;
 pub mod fhirpath;
 mod input;
-mod narrative;
+pub mod narrative;
 mod operation;
 pub mod plan;
 mod primitives;

@@ -33,8 +33,9 @@ impl super::Validator {
 /// The XHTML namespace.
 const XHTML_NS: &[u8] = b"http://www.w3.org/1999/xhtml";
 
-/// Elements `txt-1` allows.
-const ELEMENTS: &[&str] = &[
+/// Elements `txt-1` allows: its XPath list, with `kbd`, `sub` and `sup`, which its human text admits (HTML 4.0
+/// chapter 9.2, phrase elements, subscripts and superscripts) though the XPath omits them.
+pub const ELEMENTS: &[&str] = &[
     "a",
     "abbr",
     "acronym",
@@ -62,6 +63,7 @@ const ELEMENTS: &[&str] = &[
     "hr",
     "i",
     "img",
+    "kbd",
     "li",
     "ol",
     "p",
@@ -86,7 +88,7 @@ const ELEMENTS: &[&str] = &[
 ];
 
 /// Attributes `txt-3` allows.
-const ATTRIBUTES: &[&str] = &[
+pub const ATTRIBUTES: &[&str] = &[
     "abbr",
     "accesskey",
     "align",

@@ -10,114 +10,7 @@ use super::record::{self, DIV};
 use super::xhtml::Element;
 use super::Step;
 use crate::steps::world::GpcWorld;
-
-/// The elements the FHIR narrative allows (HTML 4.0 chapters 7-11 and 15, tables, images, anchors).
-const ALLOWED_ELEMENTS: &[&str] = &[
-    "a",
-    "abbr",
-    "acronym",
-    "b",
-    "big",
-    "blockquote",
-    "br",
-    "caption",
-    "cite",
-    "code",
-    "col",
-    "colgroup",
-    "dd",
-    "dfn",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "kbd",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "samp",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "tt",
-    "ul",
-    "var",
-];
-
-/// The attributes the FHIR narrative allows.
-const ALLOWED_ATTRIBUTES: &[&str] = &[
-    "abbr",
-    "accesskey",
-    "align",
-    "alt",
-    "axis",
-    "bgcolor",
-    "border",
-    "cellhalign",
-    "cellpadding",
-    "cellspacing",
-    "cellvalign",
-    "char",
-    "charoff",
-    "charset",
-    "cite",
-    "class",
-    "colspan",
-    "compact",
-    "coords",
-    "dir",
-    "frame",
-    "headers",
-    "height",
-    "href",
-    "hreflang",
-    "hspace",
-    "id",
-    "lang",
-    "longdesc",
-    "name",
-    "nowrap",
-    "rel",
-    "rev",
-    "rowspan",
-    "rules",
-    "scope",
-    "shape",
-    "span",
-    "src",
-    "start",
-    "style",
-    "summary",
-    "tabindex",
-    "title",
-    "type",
-    "valign",
-    "value",
-    "vspace",
-    "width",
-    "xmlns",
-    "xml:lang",
-];
+use crate::validate::narrative::{ATTRIBUTES, ELEMENTS};
 
 /// A readable place for an element: `div > table#med-tab-acu-med > tbody > tr[2]`-like, by its name and id.
 pub fn describe(e: &Element) -> String {
@@ -151,14 +44,14 @@ fn whitelist(w: &mut GpcWorld) -> Step {
     let mut all = vec![&root];
     all.extend(root.descendants());
     for e in all {
-        if !ALLOWED_ELEMENTS.contains(&e.name.as_str()) {
+        if !ELEMENTS.contains(&e.name.as_str()) {
             return Err(format!(
                 "{DIV} <{}>: expected only the FHIR narrative's elements, got <{}>",
                 e.name, e.name
             ));
         }
         for (a, _) in &e.attrs {
-            if !ALLOWED_ATTRIBUTES.contains(&a.as_str()) && !a.starts_with("xmlns:") {
+            if !ATTRIBUTES.contains(&a.as_str()) && a != "xmlns" && !a.starts_with("xmlns:") {
                 return Err(format!(
                     "{DIV} {} @{a}: expected only the FHIR narrative's attributes, got `{a}`",
                     describe(e)

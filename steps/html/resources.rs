@@ -75,14 +75,7 @@ fn patient_nhs(w: &mut GpcWorld, name: String) -> Step {
 fn telecom(w: &mut GpcWorld) -> Step {
     let (at, p) = patient(w)?;
     for (place, t) in values_at(&p, &at, "telecom") {
-        for part in ["system", "value"] {
-            if t.get(part)
-                .and_then(Value::as_str)
-                .is_none_or(str::is_empty)
-            {
-                return Err(format!("{place}.{part}: expected a {part}, got (absent)"));
-            }
-        }
+        require_parts(t, &["system", "value"], &place)?;
     }
     Ok(())
 }
@@ -205,12 +198,7 @@ fn identifier_limits(w: &GpcWorld, resource_type: &str, systems: &[(&str, usize)
                 ));
             }
             for (place, i) in of_system {
-                if i.get("value")
-                    .and_then(Value::as_str)
-                    .is_none_or(str::is_empty)
-                {
-                    return Err(format!("{place}.value: expected a value, got (absent)"));
-                }
+                require_parts(i, &["value"], place)?;
             }
         }
     }
@@ -256,16 +244,7 @@ fn practitioner_roles(w: &mut GpcWorld) -> Step {
                         dstu2::SDS_JOB_ROLE
                     ));
                 }
-                for part in ["code", "display"] {
-                    if c.get(part)
-                        .and_then(Value::as_str)
-                        .is_none_or(str::is_empty)
-                    {
-                        return Err(format!(
-                            "{place}.coding[0].{part}: expected a {part}, got (absent)"
-                        ));
-                    }
-                }
+                require_parts(c, &["code", "display"], &format!("{place}.coding[0]"))?;
             }
         }
     }
@@ -298,16 +277,11 @@ fn organization_type(w: &mut GpcWorld) -> Step {
             ));
         }
         for c in &codings {
-            for part in ["system", "code", "display"] {
-                if c.get(part)
-                    .and_then(Value::as_str)
-                    .is_none_or(str::is_empty)
-                {
-                    return Err(format!(
-                        "{at}.type.coding[0].{part}: expected a {part}, got (absent)"
-                    ));
-                }
-            }
+            require_parts(
+                c,
+                &["system", "code", "display"],
+                &format!("{at}.type.coding[0]"),
+            )?;
         }
     }
     Ok(())
@@ -352,12 +326,7 @@ fn device_cardinality(w: &mut GpcWorld) -> Step {
         ));
     }
     for (place, i) in ids {
-        if i.get("value")
-            .and_then(Value::as_str)
-            .is_none_or(str::is_empty)
-        {
-            return Err(format!("{place}.value: expected a value, got (absent)"));
-        }
+        require_parts(i, &["value"], &place)?;
     }
     let notes = values_at(&d, &at, "note").len();
     if notes > 1 {
@@ -435,6 +404,20 @@ fn deceased_within(w: &mut GpcWorld, days: i64) -> Step {
             earliest.to_rfc3339(),
             now.to_rfc3339()
         ));
+    }
+    Ok(())
+}
+
+/// Fails unless `value` has each of `parts` as a non-empty string; `place` names `value` in the message.
+fn require_parts(value: &Value, parts: &[&str], place: &str) -> Step {
+    for part in parts {
+        if value
+            .get(*part)
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Err(format!("{place}.{part}: expected a {part}, got (absent)"));
+        }
     }
     Ok(())
 }

@@ -2,19 +2,13 @@
 //! `application/xml+fhir` (0.7.4 `development_general_api_guidance`), `_format` shorthands, and the response
 //! Content-Type.
 
-use super::super::negotiate::Format;
+use super::super::negotiate::{self, Format};
 use crate::spine::headers::dstu2;
 
 /// The format of a `_format` value or a request Content-Type; `None` when the DSTU2 root does not accept it
 /// (`text/xml`, the STU3 types).
 pub fn format_of(value: &str) -> Option<Format> {
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
+    match negotiate::essence(value).as_str() {
         dstu2::FHIR_JSON | "application/json" | "json" => Some(Format::Json),
         dstu2::FHIR_XML | "application/xml" | "xml" => Some(Format::Xml),
         _ => None,
@@ -23,18 +17,7 @@ pub fn format_of(value: &str) -> Option<Format> {
 
 /// The format an `Accept` header asks for: its first entry this root serves, `*/*` meaning JSON.
 pub fn from_accept(accept: &str) -> Option<Format> {
-    accept
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .find_map(|entry| {
-            let essence = entry.split(';').next().unwrap_or_default().trim();
-            if essence == "*/*" || essence == "application/*" {
-                Some(Format::Json)
-            } else {
-                format_of(essence)
-            }
-        })
+    negotiate::from_accept_with(accept, format_of)
 }
 
 /// The Content-Type of a response on the DSTU2 root (the STU3 type under `html-stu3-media-type`).
