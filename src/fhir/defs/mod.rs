@@ -197,6 +197,8 @@ impl FhirPath {
         for folder in self.existing()? {
             for candidate in [
                 folder.join("hl7-fhir-dstu2-core-1.0.2/StructureDefinition"),
+                // An installed set of the package cache is itself the package's folder.
+                folder.join("package"),
                 folder.join("hl7.fhir.core#1.0.2/package"),
                 folder.join("hl7.fhir.r2.core#1.0.2/package"),
             ] {
