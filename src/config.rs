@@ -602,6 +602,8 @@ pub struct Config {
     pub security: crate::tls::settings::SecurityConfig,
     /// Consumer assurance: the driver that makes the consumer under test act (`gpc-assure consumer run`).
     pub consumer: crate::consumer::config::ConsumerConfig,
+    /// Access Record HTML: the provider's default time frames (the reference provider's too).
+    pub html: crate::provider::html::time_frames::HtmlSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -623,6 +625,7 @@ struct ConfigFile {
     http_proxy: Option<String>,
     security: Option<crate::tls::settings::SecurityConfig>,
     consumer: Option<crate::consumer::config::ConsumerConfig>,
+    html: Option<crate::provider::html::time_frames::HtmlConfigFile>,
 }
 
 pub const DEFAULT_CONSUMER_ASID: &str = "200000000359";
@@ -647,6 +650,7 @@ impl Default for Config {
             http_proxy: None,
             security: Default::default(),
             consumer: Default::default(),
+            html: Default::default(),
         }
     }
 }
@@ -699,6 +703,10 @@ impl Config {
             http_proxy: file.http_proxy,
             security: file.security.unwrap_or_default(),
             consumer: file.consumer.unwrap_or_default(),
+            html: crate::provider::html::time_frames::HtmlSettings::from_file(
+                file.html.unwrap_or_default(),
+            )
+            .map_err(|(key, message)| invalid(key, message))?,
         };
         config.validate()?;
         Ok(config)

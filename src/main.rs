@@ -132,7 +132,7 @@ enum Command {
         /// Faults to inject (see README); repeatable.
         #[arg(long = "fault")]
         faults: Vec<String>,
-        /// YAML config file (provider_asid and service_roots are used).
+        /// YAML config file (provider_asid, service_roots and html.default_time_frames are used).
         #[arg(long)]
         config: Option<PathBuf>,
         /// Folders of FHIR definitions (repeatable; also GPC_FHIR_PATH).
@@ -537,6 +537,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 tls: serving,
                 inspector,
                 upstream: None,
+                html_default_time_frames: config.html.default_time_frames.clone(),
             };
             let running = provider::start(&listen, options)
                 .await
@@ -555,6 +556,12 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 out!(
                     "  inspecting consumer requests: findings at {}/_gpc-assure/findings",
                     running.base_url
+                );
+            }
+            if !config.html.default_time_frames.is_empty() {
+                out!(
+                    "  html default time frames (months): {}",
+                    config.html.default_time_frames.describe()
                 );
             }
             if clock.is_shifted() {

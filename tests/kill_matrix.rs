@@ -7,6 +7,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use gpc_assure::provider::html::time_frames::DefaultTimeFrames;
 use gpc_assure::provider::{Fault, FaultSet};
 use gpc_assure::runner::{self, Evidence, Plan, Target};
 
@@ -52,6 +53,9 @@ async fn every_fault_is_killed_by_its_guards_and_every_test_is_killable() {
                 &format!("fault-{}", f.name()),
             );
             opts.tags = f.kill_matrix_scope().map(String::from);
+            if let Some(months) = f.kill_matrix_default_time_frame() {
+                opts.config.html.default_time_frames = DefaultTimeFrames::every_section(months);
+            }
             // Only failures are counted here; evidence of thousands of failing tests would be disk traffic.
             opts.evidence = Evidence::None;
             async move { (*f, runner::run(opts).await) }

@@ -1,13 +1,15 @@
 @html @0.7.4 @GetCareRecord @spec:accessrecord_development_html_layout_guide
 Feature: The banners and fixed texts of a care record section
   The layout guide's banners (Access Record HTML 0.7.4, "Layout guide"): the date banner of every part that
-  supports a date filter (the consumer's period, only a start, only an end, or "All relevant items" without one),
+  supports a date filter (the consumer's period, only a start, only an end, and without one the provider's default
+  time frame for the section, "All data items from [SysDate – DefaultDatePeriod]", as the config's
+  `html.default_time_frames` declares it, or "All relevant items" where it declares none),
   "Date filter not applied" for the parts that take no filter when a period is applied, no date banner where a
   view takes no filter, the GP transfer banner of a record in transit, the Discontinued Repeat Medication content
   banner, the "No '...' data is recorded for this patient." text of an empty part (implementation guide), and
   the All Medication table that summarises the All Medication Issues (medications view).
 
-  @guards:html-missing-date-banner
+  @guards:html-missing-date-banner @guards:html-default-time-frame-overrides-period
   @id:html.banner.01
   Scenario Outline: A period applied to a filtered section is stated in the date banner of every filtered part
     Given I configure the default "GetCareRecord" request
@@ -80,16 +82,16 @@ Feature: The banners and fixed texts of a care record section
       | OBS | patient2 | 2016-09 | 30-Sep-2016 |
       | ADM | patient2 | 2016-12 | 31-Dec-2016 |
 
-  @guards:html-missing-date-banner
+  @guards:html-missing-date-banner @guards:html-default-time-frame-ignored
   @id:html.banner.04
-  Scenario Outline: Without a period the date banner of every filtered part says all relevant items
+  Scenario Outline: Without a period the date banners state the section's default time frame, or all relevant items
     Given I configure the default "GetCareRecord" request
       And I request the care record of patient "<patient>"
       And I request the care record section "<code>"
     When I make the request
     Then the response status code should be "200"
       And the response body should be FHIR JSON
-      And the date banners of the section should say "All relevant items"
+      And the date banners of the section should state the provider's default time frame
     Examples:
       | code | patient |
       | ADM | patient2 |

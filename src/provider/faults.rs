@@ -210,6 +210,8 @@ faults! {
     HtmlWhitespaceFormatting => "html-whitespace-formatting", "The narrative is formatted with newlines and tabs between its elements.";
     HtmlMissingDateBanner => "html-missing-date-banner", "Parts that take a date filter have no date-banner (applied period or all relevant items).";
     HtmlDateBannerOnAgnostic => "html-date-banner-on-agnostic", "Parts that take no date filter (ALL, IMM, SUM, the medication lists without a period, the heading of a view of several parts) carry an \"All relevant items\" date-banner.";
+    HtmlDefaultTimeFrameIgnored => "html-default-time-frame-ignored", "The configured default time frames are not applied: without a period every item is shown under \"All relevant items\".";
+    HtmlDefaultTimeFrameOverridesPeriod => "html-default-time-frame-overrides-period", "A section's configured default time frame is applied even when the consumer sends a period.";
     HtmlPeriodIgnored => "html-period-ignored", "timePeriod is not applied: items outside the period are shown and the date banner says all relevant items.";
     HtmlPeriodAcceptedOnAgnostic => "html-period-accepted-on-agnostic", "A timePeriod for ALL, IMM or SUM is accepted (and ignored) instead of refused with 400.";
     HtmlLowercaseSectionAccepted => "html-lowercase-section-accepted", "Section codes in another case (adm, Sum) are answered as the upper-case code.";
@@ -394,6 +396,18 @@ impl Fault {
     /// Whether the fault breaks an Access Record HTML behaviour.
     pub fn is_html(self) -> bool {
         self.name().starts_with(Self::HTML_PREFIX)
+    }
+
+    /// The default time frame, in months for every section that can have one, that the provider and the
+    /// harness are configured with (`html.default_time_frames`) when the kill matrix runs this fault: a fault of
+    /// the default time frames only shows on a provider that has them. The frame is long enough to hold all the
+    /// sample data, so that only the behaviour the fault breaks fails. `None`: none, as the main job.
+    pub fn kill_matrix_default_time_frame(self) -> Option<u32> {
+        matches!(
+            self,
+            Fault::HtmlDefaultTimeFrameIgnored | Fault::HtmlDefaultTimeFrameOverridesPeriod
+        )
+        .then_some(crate::provider::html::time_frames::MAX_MONTHS)
     }
 
     /// Faults of transport security (TLS, client certificates, plain HTTP) share this name prefix.

@@ -61,6 +61,8 @@ pub struct ProviderOptions {
     /// runs: `consumer.proxy.upstream`); its answers are judged with the provider rules. Scripted errors and the
     /// `/_gpc-assure/` endpoints are still answered here.
     pub upstream: Option<forward::Upstream>,
+    /// Access Record HTML default time frames by section (config `html.default_time_frames`; none: all data).
+    pub html_default_time_frames: html::time_frames::DefaultTimeFrames,
 }
 
 impl Default for ProviderOptions {
@@ -76,6 +78,7 @@ impl Default for ProviderOptions {
             tls: None,
             inspector: None,
             upstream: None,
+            html_default_time_frames: Default::default(),
         }
     }
 }
@@ -135,6 +138,8 @@ pub struct ProviderState {
     pub(crate) inspector: Option<Arc<crate::consumer::Inspector>>,
     /// The real provider requests are forwarded to (proxy driver).
     pub(crate) upstream: Option<forward::Upstream>,
+    /// Access Record HTML default time frames.
+    pub(crate) html_default_time_frames: html::time_frames::DefaultTimeFrames,
 }
 
 impl ProviderState {
@@ -193,6 +198,7 @@ impl ProviderState {
             documents: documents::Library::embedded()?,
             inspector: options.inspector,
             upstream: options.upstream,
+            html_default_time_frames: options.html_default_time_frames,
         })
     }
 

@@ -66,6 +66,7 @@ pub(super) async fn start(
             inspector: Some(inspector.clone()),
             upstream: provider::Upstream::from_config(config)
                 .map_err(|e| RunError::Consumer(e.to_string()))?,
+            html_default_time_frames: config.html.default_time_frames.clone(),
             ..ProviderOptions::default()
         },
     )

@@ -343,6 +343,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     tls: tls.as_ref().map(|(_, serving)| serving.clone()),
                     inspector: None,
                     upstream: None,
+                    html_default_time_frames: opts.config.html.default_time_frames.clone(),
                 },
             )
             .await?;

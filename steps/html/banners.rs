@@ -3,6 +3,7 @@
 //! A *part* is what a heading titles: the parent element of the `<h1>` (the whole view) or of an `<h2>` (its
 //! subsection `<div>`); its banners are its child `<div>`s with the banner's class.
 
+use chrono::{Datelike, Duration, NaiveDate};
 use cucumber::then;
 
 use super::narrative::describe;
@@ -10,6 +11,8 @@ use super::record::{self, DIV};
 use super::sections::{self, Part};
 use super::xhtml::Element;
 use super::{request, Step};
+use crate::provider::html::section::Section;
+use crate::steps::uk_time;
 use crate::steps::world::GpcWorld;
 
 const DATE_BANNER: &str = "date-banner";
@@ -17,6 +20,8 @@ const CONTENT_BANNER: &str = "content-banner";
 const GP_TRANSFER_BANNER: &str = "gptransfer-banner";
 /// The banner of a part that takes no date filter when the consumer applied one.
 const NOT_APPLIED: &str = "Date filter not applied";
+/// The banner of a filtered part without a period or a default time frame.
+const ALL_RELEVANT: &str = "All relevant items";
 
 /// The element a heading titles, and the heading's place for messages.
 fn part<'a>(
@@ -98,8 +103,9 @@ fn date_banners_say(w: &GpcWorld, accepted: &[String]) -> Step {
         }
     }
     // "In the event of a consumer date range being applied to a section, subsections not supporting a date
-    // filter MUST display" the not-applied banner.
-    if request::has_parameter(w, "timePeriod") {
+    // filter MUST display" the not-applied banner; so must the parts whose time frame is 'All' when a default
+    // time frame is applied ("Per section default time frames").
+    if request::has_parameter(w, "timePeriod") || default_frame(w)?.is_some() {
         let code = request::requested_section(w).unwrap_or_default();
         for p in sections::unfiltered_parts(&code) {
             let (el, at) = part(&root, p.heading, Some(p.level))?;
@@ -112,6 +118,87 @@ fn date_banners_say(w: &GpcWorld, accepted: &[String]) -> Step {
                     } else {
                         format!("{texts:?}")
                     }
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The months of the default time frame the provider applies to the requested section: the one the config
+/// declares (`html.default_time_frames`), when the consumer sent no period.
+fn default_frame(w: &GpcWorld) -> Result<Option<u32>, String> {
+    if request::has_parameter(w, "timePeriod") {
+        return Ok(None);
+    }
+    let code = request::requested_section(w).unwrap_or_default();
+    Ok(Section::from_code(&code).and_then(|s| w.ctx.config.html.default_time_frames.months(s)))
+}
+
+/// The first day of a default time frame of `months` on `today`: the same day `months` earlier, or the last
+/// day of that month when it is shorter (31 May less 3 months is 28 or 29 February). Computed here, not with the
+/// provider's code, so that a date bug of one does not hide in the other.
+fn months_before(today: NaiveDate, months: u32) -> Option<NaiveDate> {
+    let total = today.year() * 12 + today.month0() as i32 - i32::try_from(months).ok()?;
+    let (year, month) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
+    (1..=today.day())
+        .rev()
+        .find_map(|day| NaiveDate::from_ymd_opt(year, month, day))
+}
+
+/// The first days the default time frame may start on: by the UK date of the run's clock now, and of five
+/// minutes ago (a request made just before midnight was answered on the day before).
+fn frame_starts(w: &GpcWorld, months: u32) -> Result<Vec<NaiveDate>, String> {
+    let now = w.ctx.clock.now();
+    let mut starts: Vec<NaiveDate> = [now, now - Duration::minutes(5)]
+        .into_iter()
+        .filter_map(|at| months_before(uk_time::date_at(at), months))
+        .collect();
+    starts.dedup();
+    if starts.is_empty() {
+        return Err(format!(
+            "a default time frame of {months} months cannot start before today's date"
+        ));
+    }
+    Ok(starts)
+}
+
+/// Without a period, the date banners state the provider's default time frame for the section, "All data
+/// items from [SysDate – DefaultDatePeriod]", and the single-table views show no item before it; where no
+/// default time frame is configured (the default: "the default is for ALL items to be provided"), they say
+/// "All relevant items".
+#[then("the date banners of the section should state the provider's default time frame")]
+fn default_frame_banners(w: &mut GpcWorld) -> Step {
+    let Some(months) = default_frame(w)? else {
+        return date_banners_say(w, &[ALL_RELEVANT.to_string()]);
+    };
+    let starts = frame_starts(w, months)?;
+    let accepted: Vec<String> = starts
+        .iter()
+        .flat_map(|d| {
+            let d = d.format("%d-%b-%Y");
+            [
+                format!("All data items from {d}"),
+                format!("All data items from '{d}'"),
+            ]
+        })
+        .collect();
+    date_banners_say(w, &accepted)?;
+    let earliest = starts.iter().min().copied().unwrap_or_default();
+    let root = record::div(w)?;
+    for p in filtered(w)?.iter().filter(|p| p.level == "h1") {
+        let (el, at) = part(&root, p.heading, Some(p.level))?;
+        for (r, row) in el.find_all("tr").into_iter().enumerate() {
+            let first_date = row
+                .elements()
+                .filter(|c| c.name == "td" && c.has_class("date-column"))
+                .find_map(|c| NaiveDate::parse_from_str(&c.text(), "%d-%b-%Y").ok());
+            if let Some(date) = first_date.filter(|d| *d < earliest) {
+                return Err(format!(
+                    "{at} tr[{}]: expected no item before {} (the section's default time frame of {months} months), got one of {}",
+                    r + 1,
+                    earliest.format("%d-%b-%Y"),
+                    date.format("%d-%b-%Y")
                 ));
             }
         }
@@ -265,5 +352,24 @@ fn content_banner(w: &mut GpcWorld, heading: String, text: String) -> Step {
                 format!("{got:?}")
             }
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::months_before;
+    use chrono::NaiveDate;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_frame_of_months_ends_on_the_same_day_or_the_month_end() {
+        assert_eq!(months_before(d(2026, 12, 1), 12), Some(d(2025, 12, 1)));
+        assert_eq!(months_before(d(2026, 1, 15), 1), Some(d(2025, 12, 15)));
+        assert_eq!(months_before(d(2016, 8, 31), 6), Some(d(2016, 2, 29)));
+        assert_eq!(months_before(d(2017, 8, 31), 6), Some(d(2017, 2, 28)));
+        assert_eq!(months_before(d(2026, 3, 31), 1200), Some(d(1926, 3, 31)));
     }
 }

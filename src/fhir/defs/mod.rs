@@ -265,6 +265,9 @@ impl IndexEntry {
     }
 }
 
+/// Bumped when what a cached folder index holds changes, so an older cache is not read.
+const INDEX_CACHE_FORMAT: u32 = 2;
+
 static INDEX_BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// How many definition indexes this process has built (a run should build one).
@@ -320,6 +323,8 @@ impl DefinitionIndex {
         }
         let key = {
             let mut h = std::collections::hash_map::DefaultHasher::new();
+            // The index's own format: HL7 core entries carry their FHIR version.
+            INDEX_CACHE_FORMAT.hash(&mut h);
             std::fs::canonicalize(folder)
                 .unwrap_or_else(|_| folder.to_path_buf())
                 .hash(&mut h);
@@ -377,9 +382,15 @@ impl DefinitionIndex {
     fn add_package(&mut self, dir: &Path) {
         let label = super::packages::package_label(dir);
         if let Some(entries) = super::packages::read_index_json(dir) {
+            // `.index.json` gives no FHIR version: an HL7 core package's own version is its FHIR version.
+            let core = label.as_deref().and_then(core_fhir_version);
             for (url, version, file) in entries {
                 let path = dir.join(file);
                 if path.is_file() {
+                    let version = match (&core, version.is_empty() && is_hl7_core(&url)) {
+                        (Some(fhir), true) => fhir.to_string(),
+                        _ => version,
+                    };
                     self.push(url, version, path, label.clone());
                 }
             }
@@ -603,12 +614,12 @@ fn sniff_canonical(path: &Path) -> Option<(String, String)> {
             return None;
         }
         let url = v.get("url")?.as_str()?.to_string();
-        let version = v
-            .get("version")
-            .and_then(|x| x.as_str())
-            .unwrap_or_default()
-            .to_string();
-        Some((url, version))
+        let text_of = |key: &str| v.get(key).and_then(|x| x.as_str()).unwrap_or_default();
+        let version = match text_of("version") {
+            "" if is_hl7_core(&url) => text_of("fhirVersion"),
+            version => version,
+        };
+        Some((url, version.to_string()))
     } else {
         if !CONFORMANCE
             .iter()
@@ -617,9 +628,32 @@ fn sniff_canonical(path: &Path) -> Option<(String, String)> {
             return None;
         }
         let url = attr_after(head, "<url value=\"")?;
-        let version = attr_after(head, "<version value=\"").unwrap_or_default();
+        let version = match attr_after(head, "<version value=\"") {
+            Some(v) => v,
+            None if is_hl7_core(&url) => {
+                attr_after(&text, "<fhirVersion value=\"").unwrap_or_default()
+            }
+            None => String::new(),
+        };
         Some((url, version))
     }
+}
+
+/// An HL7 core definition: these carry no business version, so their FHIR version stands for it (as the
+/// CANONICAL_INDEX.csv reading does), and `url|1.0.2` finds the DSTU2 core beside STU3's.
+fn is_hl7_core(url: &str) -> bool {
+    url.starts_with("http://hl7.org/fhir/")
+}
+
+/// The FHIR version of an HL7 core package (`hl7.fhir.core#1.0.2`, `hl7.fhir.r3.core#3.0.1`): its own version.
+fn core_fhir_version(label: &str) -> Option<&str> {
+    let (name, version) = label.split_once('#')?;
+    let core = name == "hl7.fhir.core"
+        || name
+            .strip_prefix("hl7.fhir.r")
+            .and_then(|rest| rest.strip_suffix(".core"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    (core && !version.is_empty()).then_some(version)
 }
 
 fn attr_after(text: &str, marker: &str) -> Option<String> {

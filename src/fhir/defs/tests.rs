@@ -210,3 +210,59 @@ fn caches_the_index_of_a_walked_folder() {
     assert_eq!(first.len(), second.len());
     assert!(first.len() > 50);
 }
+
+/// An HL7 core package in the package cache, as `definitions install` leaves it: its StructureDefinitions
+/// carry no business version, so the index keys them by FHIR version (`url|1.0.2`), from each file's
+/// `fhirVersion` or, with a registry `.index.json`, from the core package's own version.
+#[test]
+fn installed_core_packages_are_told_apart_by_fhir_version() {
+    for with_index in [false, true] {
+        let cache = scratch("core-cache");
+        for (version, rt) in [("1.0.2", "Conformance"), ("3.0.1", "CapabilityStatement")] {
+            let pkg = cache.join(format!("hl7.fhir.core#{version}/package"));
+            std::fs::create_dir_all(&pkg).unwrap();
+            std::fs::write(
+                pkg.join("package.json"),
+                format!(r#"{{"name":"hl7.fhir.core","version":"{version}"}}"#),
+            )
+            .unwrap();
+            let url = "http://hl7.org/fhir/StructureDefinition/Device";
+            std::fs::write(
+                pkg.join("StructureDefinition-Device.json"),
+                format!(
+                    r#"{{"resourceType":"StructureDefinition","url":"{url}","fhirVersion":"{version}","name":"{rt}"}}"#
+                ),
+            )
+            .unwrap();
+            if with_index {
+                std::fs::write(
+                    pkg.join(".index.json"),
+                    format!(
+                        r#"{{"index-version":1,"files":[{{"filename":"StructureDefinition-Device.json","resourceType":"StructureDefinition","url":"{url}"}}]}}"#
+                    ),
+                )
+                .unwrap();
+            }
+        }
+        let idx = FhirPath {
+            folders: vec![cache.clone()],
+        }
+        .index()
+        .unwrap();
+        let dstu2 = idx
+            .require("http://hl7.org/fhir/StructureDefinition/Device|1.0.2")
+            .unwrap();
+        assert!(dstu2.path.to_string_lossy().contains("#1.0.2"), "{dstu2:?}");
+        let latest = idx
+            .require("http://hl7.org/fhir/StructureDefinition/Device")
+            .unwrap();
+        assert!(
+            latest.path.to_string_lossy().contains("#3.0.1"),
+            "{latest:?}"
+        );
+        let _ = std::fs::remove_dir_all(cache);
+    }
+    assert_eq!(core_fhir_version("hl7.fhir.r3.core#3.0.2"), Some("3.0.2"));
+    assert_eq!(core_fhir_version("hl7.fhir.core#1.0.2"), Some("1.0.2"));
+    assert_eq!(core_fhir_version("uk.nhsdigital.r3#1.0.0"), None);
+}

@@ -2,7 +2,8 @@
 //! DSTU2 Conformance at `GET /metadata` on the HTML service root.
 //!
 //! - [`params`]: the Parameters, read and checked; [`dates`]: period bounds, banners and the date format.
-//! - [`section`]: the section codes, titles and time-frame rules.
+//! - [`section`]: the section codes, titles and time-frame rules; [`time_frames`]: the configured default time
+//!   frames.
 //! - [`patients`]: the 0.7.x pack's patients and roles; [`record`]: the sample record they hold.
 //! - [`views`]: the rows, headings and banners of each view; [`render`]: their XHTML.
 //! - [`bundle`]: the searchset Bundle; [`conformance`]: the Conformance statement.
@@ -20,6 +21,7 @@ pub mod patients;
 pub mod record;
 pub mod render;
 pub mod section;
+pub mod time_frames;
 pub mod views;
 pub mod wire;
 
@@ -65,13 +67,9 @@ pub(crate) fn get_care_record(st: &ProviderState, req: &Req<'_>) -> Result<Reply
     } else {
         request.section
     };
-    let period = if st.fault(Fault::HtmlPeriodIgnored) {
-        None
-    } else {
-        request.period
-    };
     let today = super::uktime::local_date(now);
-    let div = narrative(st, &patient, section, period, today);
+    let filter = date_filter(st, section, request.period, today);
+    let div = narrative(st, &patient, section, filter, today);
     let body = bundle::care_record(
         &bundle::Contents {
             base: &req.base_url,
@@ -149,17 +147,41 @@ fn admit(
     }
 }
 
+/// The period the section's filtered parts apply: the consumer's, else the section's configured default time
+/// frame (from its first day to today), else none ("Per section default time frames").
+fn date_filter(
+    st: &ProviderState,
+    section: Section,
+    requested: Option<dates::Period>,
+    today: chrono::NaiveDate,
+) -> views::Filter {
+    let frames = &st.html_default_time_frames;
+    let default = || {
+        frames
+            .start(section, today)
+            .filter(|_| !st.fault(Fault::HtmlDefaultTimeFrameIgnored))
+            .map(views::Filter::DefaultFrom)
+    };
+    match requested.filter(|_| !st.fault(Fault::HtmlPeriodIgnored)) {
+        Some(_) if st.fault(Fault::HtmlDefaultTimeFrameOverridesPeriod) => {
+            default().unwrap_or(views::Filter::None)
+        }
+        Some(period) => views::Filter::Consumer(period),
+        None => default().unwrap_or(views::Filter::None),
+    }
+}
+
 /// The narrative `div` of a section of a patient's record.
 fn narrative(
     st: &ProviderState,
     patient: &HtmlPatient,
     section: Section,
-    period: Option<dates::Period>,
+    filter: views::Filter,
     today: chrono::NaiveDate,
 ) -> String {
     let record = record::build(patient.parts, today);
     let ctx = views::Context {
-        period,
+        filter,
         today,
         transfer: match patient.role {
             Role::InTransit(date) => Some(date),

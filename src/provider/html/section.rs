@@ -3,7 +3,7 @@
 //! frames").
 
 /// A section code of `http://fhir.nhs.net/ValueSet/gpconnect-record-section-1`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Section {
     Adm,
     All,

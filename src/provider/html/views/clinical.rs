@@ -108,7 +108,7 @@ pub fn inactive_problems(record: &Record, major: bool, ctx: Option<&Context>) ->
         .iter()
         .filter(|p| p.end.is_some() && p.major == major)
         .filter(|p| {
-            ctx.and_then(|c| c.period)
+            ctx.and_then(Context::period)
                 .is_none_or(|period| period.overlaps(p.start, p.end))
         })
         .collect();

@@ -182,7 +182,7 @@ fn all_medication_courses<'a>(record: &'a Record, ctx: &Context) -> Vec<&'a Medi
     let mut meds: Vec<&Medication> = record
         .medications
         .iter()
-        .filter(|m| ctx.period.is_none_or(|p| p.overlaps(m.start(), m.end())))
+        .filter(|m| ctx.period().is_none_or(|p| p.overlaps(m.start(), m.end())))
         .collect();
     meds.sort_by(|a, b| a.item.cmp(b.item).then(b.start().cmp(&a.start())));
     meds

@@ -13,16 +13,28 @@ pub mod summary;
 
 use chrono::NaiveDate;
 
-use super::dates::{Period, ALL_RELEVANT_ITEMS, FILTER_NOT_APPLIED};
+use super::dates::{display, Period, ALL_RELEVANT_ITEMS, FILTER_NOT_APPLIED};
 use super::record::Record;
 use super::render::View;
 use super::section::Section;
 
+/// The date filter of a request's filtered parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Filter {
+    /// No period sent and no default time frame: every item, "All relevant items".
+    #[default]
+    None,
+    /// The consumer's period, stated in the date banner.
+    Consumer(Period),
+    /// The section's configured default time frame, from this day: "All data items from ...".
+    DefaultFrom(NaiveDate),
+}
+
 /// What a view is rendered for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Context {
-    /// The consumer's period (`None`: no period sent).
-    pub period: Option<Period>,
+    /// The date filter of the filtered parts.
+    pub filter: Filter,
     pub today: NaiveDate,
     /// The registration date of a patient whose record is in transit.
     pub transfer: Option<NaiveDate>,
@@ -33,27 +45,45 @@ pub struct Context {
 }
 
 impl Context {
-    /// The date banner of a part the consumer's period applies to.
-    pub fn filtered_banner(&self) -> Option<String> {
-        Some(
-            self.period
-                .map_or_else(|| ALL_RELEVANT_ITEMS.to_string(), |p| p.banner()),
-        )
-    }
-
-    /// The date banner of a part that takes no filter in a section that does: "Date filter not applied" when
-    /// the consumer sent a period, otherwise `otherwise`.
-    pub fn unfiltered_banner(&self, otherwise: Option<&str>) -> Option<String> {
-        match self.period {
-            Some(_) => Some(FILTER_NOT_APPLIED.to_string()),
-            None => otherwise.map(String::from),
+    /// The period the filtered parts apply (`None`: every item).
+    pub fn period(&self) -> Option<Period> {
+        match self.filter {
+            Filter::None => None,
+            Filter::Consumer(p) => Some(p),
+            Filter::DefaultFrom(start) => Some(Period {
+                start: Some(start),
+                end: None,
+            }),
         }
     }
 
-    /// Whether a dated item is shown by the period (every item when none was sent).
-    pub fn shows(&self, date: NaiveDate) -> bool {
-        self.period.is_none_or(|p| p.contains(date))
+    /// The date banner of a part the date filter applies to.
+    pub fn filtered_banner(&self) -> Option<String> {
+        Some(match self.filter {
+            Filter::None => ALL_RELEVANT_ITEMS.to_string(),
+            Filter::Consumer(p) => p.banner(),
+            Filter::DefaultFrom(start) => default_frame_banner(start),
+        })
     }
+
+    /// The date banner of a part that takes no filter in a section that does: "Date filter not applied" when
+    /// a period (the consumer's or the default time frame) applies to the section, otherwise `otherwise`.
+    pub fn unfiltered_banner(&self, otherwise: Option<&str>) -> Option<String> {
+        match self.filter {
+            Filter::None => otherwise.map(String::from),
+            Filter::Consumer(_) | Filter::DefaultFrom(_) => Some(FILTER_NOT_APPLIED.to_string()),
+        }
+    }
+
+    /// Whether a dated item is shown by the filter (every item when there is none).
+    pub fn shows(&self, date: NaiveDate) -> bool {
+        self.period().is_none_or(|p| p.contains(date))
+    }
+}
+
+/// The banner of a part a default time frame applies to: "All data items from [SysDate – DefaultDatePeriod]".
+pub fn default_frame_banner(start: NaiveDate) -> String {
+    format!("All data items from {}", display(start))
 }
 
 /// The view of a section of a record.

@@ -12,7 +12,7 @@ fn today() -> NaiveDate {
 
 fn ctx(period: Option<Period>) -> Context {
     Context {
-        period,
+        filter: period.map_or(Filter::None, Filter::Consumer),
         today: today(),
         transfer: None,
         grouping_wrong: false,
@@ -245,4 +245,33 @@ fn the_transfer_banner_sits_under_the_title() {
         Style::default(),
     );
     assert!(h.contains("<h1>Immunisations</h1><div class=\"gptransfer-banner\"><p>Patient record transfer from previous GP practice not yet complete; information recorded before 01-May-2015 may be missing</p></div>"));
+}
+
+#[test]
+fn a_default_time_frame_filters_the_consumer_supplied_parts_only() {
+    let mut c = ctx(None);
+    c.filter = Filter::DefaultFrom(d(2015, 9, 1));
+    let enc = render(
+        &view(Section::Enc, &build(FULL, today()), &c),
+        Style::default(),
+    );
+    assert!(enc.contains("<div class=\"date-banner\"><p>All data items from 01-Sep-2015</p></div>"));
+    let all = html(Section::Enc, FULL, None);
+    let dated = |h: &str| h.matches("<td class=\"date-column\">").count();
+    assert!(
+        dated(&enc) < dated(&all),
+        "items before the frame are left out"
+    );
+    for cell in enc.split("<td class=\"date-column\">").skip(1) {
+        let text = cell.split('<').next().unwrap_or_default();
+        let date = NaiveDate::parse_from_str(text, "%d-%b-%Y").unwrap_or_default();
+        assert!(date >= d(2015, 9, 1), "{text} is before the frame");
+    }
+    // The parts whose time frame is 'All' keep every item and say the filter is not applied.
+    let prb = render(
+        &view(Section::Prb, &build(FULL, today()), &c),
+        Style::default(),
+    );
+    assert!(prb.contains("<h2>Active Problems and Issues</h2><div class=\"date-banner\"><p>Date filter not applied</p></div>"));
+    assert!(prb.contains("<h2>Major Inactive Problems and Issues</h2><div class=\"date-banner\"><p>All data items from 01-Sep-2015</p></div>"));
 }
