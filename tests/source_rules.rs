@@ -187,3 +187,26 @@ fn the_readme_fault_table_matches_the_faults() {
         diff.join("\n")
     );
 }
+
+/// `.ci/run` runs the README's test command, the second line of its first code block, word for word.
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let block = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the README starts with a sh code block");
+    let test_line = block
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(" # ").next())
+        .map(str::trim)
+        .expect("the block's second line is the test command");
+    assert!(test_line.ends_with("cargo test"), "{test_line}");
+    let ci = std::fs::read_to_string(root().join(".ci/run")).expect(".ci/run");
+    assert!(
+        ci.lines().any(|l| l.trim() == test_line),
+        ".ci/run must run the README's test command `{test_line}`"
+    );
+}
