@@ -151,3 +151,81 @@ async fn a_missing_sandbox_says_how_to_install_it() {
     .expect_err("not installed");
     assert!(e.to_string().contains("pip install mesh-sandbox"), "{e}");
 }
+
+/// A Send Document message built by the harness crosses MESH (gzipped) and arrives byte for byte, readable as
+/// FHIR XML and valid against the ITK profiles. The sandbox has no PDS routing, so it goes to the practice's
+/// mailbox instead of `GPPROVIDER_<NHS>_<DOB>_<Surname>`.
+#[tokio::test]
+async fn a_send_document_message_crosses_mesh_and_arrives_valid() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use gpc_assure::itk::message::{self, Organization, Patient, Practitioner, Report, UseCase};
+    use gpc_assure::validate::{Severity, Store, Validator};
+
+    let sb = sandbox().await;
+    let (from, to) = (SANDBOX_MAILBOXES[0], SANDBOX_MAILBOXES[1]);
+    let report = Report {
+        use_case: UseCase::ConsultationReport,
+        sender_mailbox: from.into(),
+        organization: Organization {
+            ods_code: "A20047".into(),
+            name: "Test Surgery".into(),
+            phone: "01136323200".into(),
+        },
+        practitioner: Practitioner {
+            sds_user_id: "G13579135".into(),
+            family: "Pritchard".into(),
+            given: "Gary".into(),
+            prefix: None,
+            phone: "01136323200".into(),
+        },
+        patient: Patient {
+            nhs_number: "9690937278".into(),
+            family: "SKELLY".into(),
+            given: "Ann".into(),
+            prefix: None,
+            birth_date: NaiveDate::from_ymd_opt(1930, 8, 29).expect("a date"),
+        },
+        encounter_id: uuid::Uuid::new_v4().to_string(),
+        document_id: uuid::Uuid::new_v4().to_string(),
+        version: 1,
+        replaces: None,
+        confidential: false,
+        timestamp: Utc
+            .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
+            .single()
+            .expect("an instant"),
+        pdf: gpc_assure::itk::pdf::text_document(&["Seen today.".to_string()]),
+    };
+    let bundle = message::build(&report, &uuid::Uuid::new_v4().to_string());
+    let xml = gpc_assure::fhir::xml::json_to_xml(&bundle).expect("FHIR XML");
+    let sender = client(&sb, sb.credentials(from));
+    let id = sender
+        .send(&report.mesh_message(to, xml.clone().into_bytes(), "application/fhir+xml"))
+        .await
+        .expect("send");
+    let receiver = client(&sb, sb.credentials(to));
+    let got = receiver.download(&id).await.expect("download");
+    assert_eq!(got.body, xml.as_bytes());
+    assert_eq!(
+        got.metadata.workflow_id.as_deref(),
+        Some("GPFED_CONSULT_REPORT")
+    );
+    assert_eq!(
+        got.metadata.subject.as_deref(),
+        Some(report.summary().as_str())
+    );
+    assert_eq!(got.metadata.local_id.as_deref(), Some("A20047"));
+
+    let store = Store::new(gpc_assure::fhir::FhirPath::development_default()).expect("definitions");
+    let validator = Validator::new(std::sync::Arc::new(store));
+    let text = String::from_utf8(got.body).expect("UTF-8");
+    let received = validator.read(&text).expect("FHIR XML");
+    let errors: Vec<String> = validator
+        .validate(&received, &[])
+        .into_iter()
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| format!("{}: {}", i.expression, i.message))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    receiver.acknowledge(&id).await.expect("acknowledge");
+}
