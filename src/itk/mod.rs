@@ -4,6 +4,7 @@
 
 pub mod message;
 pub mod pdf;
+pub mod response;
 
 /// MESH workflow of the Send Document message.
 pub const WORKFLOW: &str = "GPFED_CONSULT_REPORT";
