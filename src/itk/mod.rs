@@ -2,6 +2,7 @@
 //! carries ([`pdf`]), and the identifiers the specification fixes (below). Acknowledgements and the checks of
 //! inbound messages follow.
 
+pub mod inbound;
 pub mod message;
 pub mod pdf;
 pub mod response;

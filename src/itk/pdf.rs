@@ -119,3 +119,143 @@ mod tests {
         assert!(empty.windows(8).any(|w| w == b"/Count 1"));
     }
 }
+
+/// Why bytes are not a PDF a reader can open.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PdfError {
+    #[error("does not start with the PDF header `%PDF-`")]
+    NoHeader,
+    #[error("has no `%%EOF` end-of-file marker (truncated?)")]
+    NoEnd,
+    #[error("has no page")]
+    NoPage,
+}
+
+/// The number of pages of a PDF: page objects (`/Type /Page`) in the file and in its Flate-compressed object
+/// streams. The header and the end-of-file marker must be there.
+pub fn page_count(pdf: &[u8]) -> Result<usize, PdfError> {
+    let start = pdf
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    if !pdf[start..].starts_with(b"%PDF-") {
+        return Err(PdfError::NoHeader);
+    }
+    let tail = &pdf[pdf.len().saturating_sub(1024)..];
+    if !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err(PdfError::NoEnd);
+    }
+    let mut pages = count_pages(pdf);
+    for stream in streams(pdf) {
+        let mut inflated = Vec::new();
+        use std::io::Read;
+        if flate2::read::ZlibDecoder::new(stream)
+            .take(64 * 1024 * 1024)
+            .read_to_end(&mut inflated)
+            .is_ok()
+        {
+            pages += count_pages(&inflated);
+        }
+    }
+    if pages == 0 {
+        Err(PdfError::NoPage)
+    } else {
+        Ok(pages)
+    }
+}
+
+/// Occurrences of `/Type /Page` (any whitespace, not `/Pages`).
+fn count_pages(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while let Some(p) = find(&bytes[i..], b"/Type") {
+        let mut j = i + p + 5;
+        while bytes.get(j).is_some_and(|b| b.is_ascii_whitespace()) {
+            j += 1;
+        }
+        if bytes[j..].starts_with(b"/Page") && !bytes[j..].starts_with(b"/Pages") {
+            n += 1;
+        }
+        i = j;
+    }
+    n
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The raw data of every `stream ... endstream`.
+fn streams(pdf: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(p) = find(&pdf[i..], b"stream") {
+        let mut s = i + p + 6;
+        // `endstream` also contains `stream`: skip it.
+        if i + p >= 3 && &pdf[i + p - 3..i + p] == b"end" {
+            i = s;
+            continue;
+        }
+        if pdf[s..].starts_with(b"\r\n") {
+            s += 2;
+        } else if pdf[s..].starts_with(b"\n") {
+            s += 1;
+        } else {
+            i = s;
+            continue;
+        }
+        match find(&pdf[s..], b"endstream") {
+            Some(e) => {
+                out.push(&pdf[s..s + e]);
+                i = s + e + 9;
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_counted_and_broken_files_named() {
+        let lines: Vec<String> = (0..51).map(|i| i.to_string()).collect();
+        assert_eq!(page_count(&text_document(&lines)), Ok(2));
+        assert_eq!(page_count(b"hello"), Err(PdfError::NoHeader));
+        let doc = text_document(&lines);
+        assert_eq!(page_count(&doc[..doc.len() / 2]), Err(PdfError::NoEnd));
+        assert_eq!(page_count(b"%PDF-1.4\n%%EOF\n"), Err(PdfError::NoPage));
+    }
+
+    #[test]
+    fn the_official_example_pdf_has_pages() {
+        use base64::Engine;
+        let path = crate::fhir::FhirPath::development_default()
+            .existing()
+            .expect("../shared/fhir")
+            .into_iter()
+            .map(|f| {
+                f.join(
+                    "nhsconnect-gpconnect-messaging-examples/senddocument/consultation_report.xml",
+                )
+            })
+            .find(|p| p.is_file())
+            .expect("the official example");
+        let text = std::fs::read_to_string(path).expect("readable");
+        let b64 = text
+            .split("<content value=\"")
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .expect("a Binary content");
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64");
+        assert!(
+            page_count(&pdf).is_ok_and(|n| n >= 1),
+            "{:?}",
+            page_count(&pdf)
+        );
+    }
+}
