@@ -183,6 +183,21 @@ async fn forward(State(client): State<reqwest::Client>, req: Request<Body>) -> R
             builder = builder.header(name, value);
         }
     }
+    // A streamed answer (no Content-Length: chunked) is forwarded as it comes, so the consumer sees the
+    // provider's chunked transfer encoding as through a real proxy; a sized one is forwarded whole.
+    if answer.content_length().is_none() {
+        let chunks = futures::stream::unfold(Some(answer), |state| async move {
+            let mut a = state?;
+            match a.chunk().await {
+                Ok(Some(bytes)) => Some((Ok(bytes), Some(a))),
+                Ok(None) => None,
+                Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+            }
+        });
+        return builder
+            .body(Body::from_stream(chunks))
+            .unwrap_or_else(|_| Response::new(Body::empty()));
+    }
     match answer.bytes().await {
         Ok(bytes) => builder
             .body(Body::from(bytes))
