@@ -157,45 +157,17 @@ async fn a_missing_sandbox_says_how_to_install_it() {
 /// mailbox instead of `GPPROVIDER_<NHS>_<DOB>_<Surname>`.
 #[tokio::test]
 async fn a_send_document_message_crosses_mesh_and_arrives_valid() {
-    use chrono::{NaiveDate, TimeZone, Utc};
-    use gpc_assure::itk::message::{self, Organization, Patient, Practitioner, Report, UseCase};
+    use chrono::{TimeZone, Utc};
+    use gpc_assure::itk::{message, sample};
     use gpc_assure::validate::{Severity, Store, Validator};
 
     let sb = sandbox().await;
     let (from, to) = (SANDBOX_MAILBOXES[0], SANDBOX_MAILBOXES[1]);
-    let report = Report {
-        use_case: UseCase::ConsultationReport,
-        sender_mailbox: from.into(),
-        organization: Organization {
-            ods_code: "A20047".into(),
-            name: "Test Surgery".into(),
-            phone: "01136323200".into(),
-        },
-        practitioner: Practitioner {
-            sds_user_id: "G13579135".into(),
-            family: "Pritchard".into(),
-            given: "Gary".into(),
-            prefix: None,
-            phone: "01136323200".into(),
-        },
-        patient: Patient {
-            nhs_number: "9690937278".into(),
-            family: "SKELLY".into(),
-            given: "Ann".into(),
-            prefix: None,
-            birth_date: NaiveDate::from_ymd_opt(1930, 8, 29).expect("a date"),
-        },
-        encounter_id: uuid::Uuid::new_v4().to_string(),
-        document_id: uuid::Uuid::new_v4().to_string(),
-        version: 1,
-        replaces: None,
-        confidential: false,
-        timestamp: Utc
-            .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
-            .single()
-            .expect("an instant"),
-        pdf: gpc_assure::itk::pdf::text_document(&["Seen today.".to_string()]),
-    };
+    let at = Utc
+        .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
+        .single()
+        .expect("an instant");
+    let report = sample::report(from, at);
     let bundle = message::build(&report, &uuid::Uuid::new_v4().to_string());
     let xml = gpc_assure::fhir::xml::json_to_xml(&bundle).expect("FHIR XML");
     let sender = client(&sb, sb.credentials(from));

@@ -6,6 +6,41 @@ pub mod inbound;
 pub mod message;
 pub mod pdf;
 pub mod response;
+pub mod sample;
+
+/// What the ITK message-handling extension of a MessageHeader says.
+pub(crate) struct Handling<'a> {
+    pub bus_ack: bool,
+    pub inf_ack: bool,
+    pub message_definition: &'a str,
+    pub sender_reference: &'a str,
+    pub local_extension: &'a str,
+}
+
+impl Handling<'_> {
+    /// The extension (`Extension-ITK-MessageHandling-2`), recipient type "For Action".
+    pub(crate) fn extension(&self) -> serde_json::Value {
+        let sub = |url: &str, key: &str, value: serde_json::Value| {
+            let mut e = serde_json::Map::new();
+            e.insert("url".into(), url.into());
+            e.insert(key.into(), value);
+            serde_json::Value::Object(e)
+        };
+        serde_json::json!({
+            "url": system::MESSAGE_HANDLING,
+            "extension": [
+                sub("BusAckRequested", "valueBoolean", self.bus_ack.into()),
+                sub("InfAckRequested", "valueBoolean", self.inf_ack.into()),
+                sub("RecipientType", "valueCoding", serde_json::json!({
+                    "system": system::RECIPIENT_TYPE, "code": "FA", "display": "For Action" })),
+                sub("MessageDefinition", "valueReference",
+                    serde_json::json!({ "reference": self.message_definition })),
+                sub("SenderReference", "valueString", self.sender_reference.into()),
+                sub("LocalExtension", "valueString", self.local_extension.into()),
+            ]
+        })
+    }
+}
 
 /// MESH workflow of the Send Document message.
 pub const WORKFLOW: &str = "GPFED_CONSULT_REPORT";

@@ -10,7 +10,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use super::{profile, system};
+use super::{profile, system, Handling};
 
 /// The ITK Response MessageDefinition.
 pub const RESPONSE_MESSAGE_DEFINITION: &str =
@@ -112,12 +112,6 @@ fn urn(id: &str) -> String {
 pub fn build(ack: &Ack, message_id: &str) -> Value {
     let new_id = || uuid::Uuid::new_v4().to_string();
     let (header_id, org_id, outcome_id) = (new_id(), new_id(), new_id());
-    let handling = |url: &str, key: &str, value: Value| {
-        let mut e = serde_json::Map::new();
-        e.insert("url".into(), json!(url));
-        e.insert(key.into(), value);
-        Value::Object(e)
-    };
     // A business acknowledgement asks for an infrastructure acknowledgement of itself; an infrastructure one
     // asks for nothing (the official examples).
     let inf_ack = ack.code.kind() == AckKind::Business;
@@ -125,18 +119,14 @@ pub fn build(ack: &Ack, message_id: &str) -> Value {
         "resourceType": "MessageHeader",
         "id": header_id,
         "meta": { "profile": [profile::MESSAGE_HEADER] },
-        "extension": [{
-            "url": system::MESSAGE_HANDLING,
-            "extension": [
-                handling("BusAckRequested", "valueBoolean", json!(false)),
-                handling("InfAckRequested", "valueBoolean", json!(inf_ack)),
-                handling("RecipientType", "valueCoding", json!({
-                    "system": system::RECIPIENT_TYPE, "code": "FA", "display": "For Action" })),
-                handling("MessageDefinition", "valueReference", json!({ "reference": RESPONSE_MESSAGE_DEFINITION })),
-                handling("SenderReference", "valueString", json!(ack.sender_reference)),
-                handling("LocalExtension", "valueString", json!("None")),
-            ]
-        }],
+        "extension": [Handling {
+            bus_ack: false,
+            inf_ack,
+            message_definition: RESPONSE_MESSAGE_DEFINITION,
+            sender_reference: &ack.sender_reference,
+            local_extension: "None",
+        }
+        .extension()],
         "event": { "system": system::MESSAGE_EVENT, "code": "ITK008M", "display": "ITK Response" },
         "sender": { "reference": urn(&org_id) },
         "timestamp": ack.timestamp.to_rfc3339_opts(SecondsFormat::Secs, false),

@@ -239,22 +239,31 @@ impl MeshClient {
         }
     }
 
+    /// A GET, PUT or POST without headers or body whose answer must have one of the `ok` statuses; any other
+    /// answer is refused as about `subject` (a message id or a recipient).
+    async fn exchange(
+        &self,
+        operation: &'static str,
+        method: Method,
+        rest: &str,
+        ok: &[u16],
+        subject: &str,
+    ) -> Result<Answer, MeshError> {
+        let a = self
+            .call(operation, method, self.mailbox_url(rest), vec![], None)
+            .await?;
+        if ok.contains(&a.status.as_u16()) {
+            Ok(a)
+        } else {
+            Err(self.refusal(operation, &a, subject))
+        }
+    }
+
     /// Checks the mailbox and its credentials (`POST /messageexchange/{mailbox}`).
     pub async fn handshake(&self) -> Result<(), MeshError> {
-        let a = self
-            .call(
-                "handshake",
-                Method::POST,
-                self.mailbox_url(""),
-                vec![],
-                None,
-            )
-            .await?;
-        if a.status == StatusCode::OK {
-            Ok(())
-        } else {
-            Err(self.refusal("handshake", &a, ""))
-        }
+        self.exchange("handshake", Method::POST, "", &[200], "")
+            .await
+            .map(|_| ())
     }
 
     /// Sends a message, in as many chunks as its size needs, and returns its MESH message id.
@@ -374,33 +383,27 @@ impl MeshClient {
     /// Downloads a message: every chunk, each decoded.
     pub async fn download(&self, message_id: &str) -> Result<Received, MeshError> {
         let first = self
-            .call(
+            .exchange(
                 "download",
                 Method::GET,
-                self.mailbox_url(&format!("/inbox/{message_id}")),
-                vec![],
-                None,
+                &format!("/inbox/{message_id}"),
+                &[200, 206],
+                message_id,
             )
             .await?;
-        if !matches!(first.status.as_u16(), 200 | 206) {
-            return Err(self.refusal("download", &first, message_id));
-        }
         let metadata = Metadata::from_headers(message_id, &first.headers);
         let total = chunk_total(&first.headers).unwrap_or(1);
         let mut body = first.body;
         for number in 2..=total {
             let a = self
-                .call(
+                .exchange(
                     "download chunk",
                     Method::GET,
-                    self.mailbox_url(&format!("/inbox/{message_id}/{number}")),
-                    vec![],
-                    None,
+                    &format!("/inbox/{message_id}/{number}"),
+                    &[200, 206],
+                    message_id,
                 )
                 .await?;
-            if !matches!(a.status.as_u16(), 200 | 206) {
-                return Err(self.refusal("download chunk", &a, message_id));
-            }
             body.extend_from_slice(&a.body);
         }
         Ok(Received { metadata, body })
@@ -408,20 +411,15 @@ impl MeshClient {
 
     /// Acknowledges a downloaded message, which leaves the inbox.
     pub async fn acknowledge(&self, message_id: &str) -> Result<(), MeshError> {
-        let a = self
-            .call(
-                "acknowledge",
-                Method::PUT,
-                self.mailbox_url(&format!("/inbox/{message_id}/status/acknowledged")),
-                vec![],
-                None,
-            )
-            .await?;
-        if a.status == StatusCode::OK {
-            Ok(())
-        } else {
-            Err(self.refusal("acknowledge", &a, message_id))
-        }
+        self.exchange(
+            "acknowledge",
+            Method::PUT,
+            &format!("/inbox/{message_id}/status/acknowledged"),
+            &[200],
+            message_id,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// What MESH says of a message this mailbox sent.
@@ -430,17 +428,14 @@ impl MeshClient {
             .append_pair("messageID", message_id)
             .finish();
         let a = self
-            .call(
+            .exchange(
                 "tracking",
                 Method::GET,
-                self.mailbox_url(&format!("/outbox/tracking?{query}")),
-                vec![],
-                None,
+                &format!("/outbox/tracking?{query}"),
+                &[200],
+                message_id,
             )
             .await?;
-        if a.status != StatusCode::OK {
-            return Err(self.refusal("tracking", &a, message_id));
-        }
         let raw: Value = serde_json::from_slice(&a.body).map_err(|e| MeshError::Protocol {
             operation: "tracking",
             reason: format!("the tracking record is not JSON: {e}"),

@@ -1,43 +1,19 @@
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;
-use crate::itk::message::{build, Organization, Patient, Practitioner, Report, UseCase};
+use crate::itk::message::{build, Report};
 
 fn report() -> Report {
-    Report {
-        use_case: UseCase::ConsultationReport,
-        sender_mailbox: "X26ABC1".into(),
-        organization: Organization {
-            ods_code: "A20047".into(),
-            name: "Test Surgery".into(),
-            phone: "01136323200".into(),
-        },
-        practitioner: Practitioner {
-            sds_user_id: "G13579135".into(),
-            family: "Pritchard".into(),
-            given: "Gary".into(),
-            prefix: None,
-            phone: "01136323200".into(),
-        },
-        patient: Patient {
-            nhs_number: "9690937278".into(),
-            family: "SKELLY".into(),
-            given: "Ann".into(),
-            prefix: None,
-            birth_date: NaiveDate::from_ymd_opt(1930, 8, 29).unwrap_or_default(),
-        },
-        encounter_id: "846ebe66-5ff8-4499-bc57-a112d3d0daa3".into(),
-        document_id: "0bcb5098-ce5a-4a85-a547-2574f90310e4".into(),
-        version: 3,
-        replaces: Some("5a3c1a4c-4c4b-4a5e-9d2c-1d1f8b1e7a11".into()),
-        confidential: false,
-        timestamp: Utc
-            .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
-            .single()
-            .unwrap_or_default(),
-        pdf: crate::itk::pdf::text_document(&["Seen today.".into()]),
-    }
+    let at = Utc
+        .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let mut r = crate::itk::sample::report("X26ABC1", at);
+    r.encounter_id = "846ebe66-5ff8-4499-bc57-a112d3d0daa3".into();
+    r.version = 3;
+    r.replaces = Some("5a3c1a4c-4c4b-4a5e-9d2c-1d1f8b1e7a11".into());
+    r
 }
 
 fn message() -> Value {

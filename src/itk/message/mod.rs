@@ -8,7 +8,7 @@ use base64::Engine;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use super::{profile, system};
+use super::{profile, system, Handling};
 use crate::mesh::Outgoing;
 
 /// The use case a message carries in `LocalExtension`.
@@ -154,31 +154,18 @@ pub fn build(report: &Report, message_id: &str) -> Value {
     let (composition_id, binary_id, practitioner_id, organization_id, patient_id) =
         (new_id(), new_id(), new_id(), new_id(), new_id());
     let timestamp = report.timestamp.to_rfc3339_opts(SecondsFormat::Secs, false);
-    let handling = |url: &str, value: Value| {
-        let mut e = serde_json::Map::new();
-        e.insert("url".into(), json!(url));
-        if let Value::Object(v) = value {
-            e.extend(v);
-        }
-        Value::Object(e)
-    };
     let header = json!({
         "resourceType": "MessageHeader",
         "id": header_id,
         "meta": { "profile": [profile::MESSAGE_HEADER] },
-        "extension": [{
-            "url": system::MESSAGE_HANDLING,
-            "extension": [
-                handling("BusAckRequested", json!({ "valueBoolean": true })),
-                handling("InfAckRequested", json!({ "valueBoolean": true })),
-                handling("RecipientType", json!({ "valueCoding": {
-                    "system": system::RECIPIENT_TYPE, "code": "FA", "display": "For Action" } })),
-                handling("MessageDefinition", json!({ "valueReference": {
-                    "reference": system::MESSAGE_DEFINITION } })),
-                handling("SenderReference", json!({ "valueString": report.encounter_id })),
-                handling("LocalExtension", json!({ "valueString": report.use_case.local_extension() })),
-            ]
-        }],
+        "extension": [Handling {
+            bus_ack: true,
+            inf_ack: true,
+            message_definition: system::MESSAGE_DEFINITION,
+            sender_reference: &report.encounter_id,
+            local_extension: report.use_case.local_extension(),
+        }
+        .extension()],
         "event": { "system": system::MESSAGE_EVENT, "code": "ITK007C", "display": "ITK GP Connect Send Document" },
         "sender": { "reference": urn(&sender_id) },
         "timestamp": timestamp,

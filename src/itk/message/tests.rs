@@ -1,54 +1,20 @@
-use std::sync::{Arc, OnceLock};
-
 use chrono::TimeZone;
 
 use super::*;
 use crate::fhir::FhirPath;
-use crate::validate::{Severity, Store, Validator};
-
-fn validator() -> &'static Validator {
-    static V: OnceLock<Validator> = OnceLock::new();
-    V.get_or_init(|| {
-        let store = Store::new(FhirPath::development_default())
-            .expect("../shared/fhir beside the repository");
-        Validator::new(Arc::new(store))
-    })
-}
+use crate::itk::sample::validator;
+use crate::validate::Severity;
 
 fn report() -> Report {
-    Report {
-        use_case: UseCase::ConsultationReport,
-        sender_mailbox: "X26ABC1".into(),
-        organization: Organization {
-            ods_code: "A20047".into(),
-            name: "Dr Legg's Surgery & Clinic".into(),
-            phone: "01136323200".into(),
-        },
-        practitioner: Practitioner {
-            sds_user_id: "G13579135".into(),
-            family: "Pritchard".into(),
-            given: "Gary".into(),
-            prefix: Some("Dr".into()),
-            phone: "01136323200".into(),
-        },
-        patient: Patient {
-            nhs_number: "9690937278".into(),
-            family: "SKELLY".into(),
-            given: "Ann".into(),
-            prefix: Some("Mrs".into()),
-            birth_date: NaiveDate::from_ymd_opt(1930, 8, 29).unwrap_or_default(),
-        },
-        encounter_id: "846ebe66-5ff8-4499-bc57-a112d3d0daa3".into(),
-        document_id: "0bcb5098-ce5a-4a85-a547-2574f90310e4".into(),
-        version: 2,
-        replaces: Some("5a3c1a4c-4c4b-4a5e-9d2c-1d1f8b1e7a11".into()),
-        confidential: false,
-        timestamp: Utc
-            .with_ymd_and_hms(2026, 12, 1, 10, 30, 16)
-            .single()
-            .unwrap_or_default(),
-        pdf: crate::itk::pdf::text_document(&["Consultation report".into()]),
-    }
+    let at = Utc
+        .with_ymd_and_hms(2026, 12, 1, 10, 30, 16)
+        .single()
+        .unwrap_or_default();
+    let mut r = crate::itk::sample::report("X26ABC1", at);
+    r.organization.name = "Dr Legg's Surgery & Clinic".into();
+    r.version = 2;
+    r.replaces = Some("5a3c1a4c-4c4b-4a5e-9d2c-1d1f8b1e7a11".into());
+    r
 }
 
 fn errors(resource: &Value) -> Vec<String> {

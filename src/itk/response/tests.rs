@@ -1,20 +1,11 @@
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
 
 use chrono::TimeZone;
 
 use super::*;
 use crate::fhir::FhirPath;
-use crate::validate::{Severity, Store, Validator};
-
-fn validator() -> &'static Validator {
-    static V: OnceLock<Validator> = OnceLock::new();
-    V.get_or_init(|| {
-        let store = Store::new(FhirPath::development_default())
-            .expect("../shared/fhir beside the repository");
-        Validator::new(Arc::new(store))
-    })
-}
+use crate::itk::sample::validator;
+use crate::validate::Severity;
 
 fn displays() -> HashMap<String, String> {
     validator()
