@@ -604,6 +604,8 @@ pub struct Config {
     pub consumer: crate::consumer::config::ConsumerConfig,
     /// Access Record HTML: the provider's default time frames (the reference provider's too).
     pub html: crate::provider::html::time_frames::HtmlSettings,
+    /// Send Document: MESH, the mailboxes and the sender trigger.
+    pub send_document: crate::send_document::config::SendDocumentConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -626,6 +628,7 @@ struct ConfigFile {
     security: Option<crate::tls::settings::SecurityConfig>,
     consumer: Option<crate::consumer::config::ConsumerConfig>,
     html: Option<crate::provider::html::time_frames::HtmlConfigFile>,
+    send_document: Option<crate::send_document::config::SendDocumentConfig>,
 }
 
 pub const DEFAULT_CONSUMER_ASID: &str = "200000000359";
@@ -651,6 +654,7 @@ impl Default for Config {
             security: Default::default(),
             consumer: Default::default(),
             html: Default::default(),
+            send_document: Default::default(),
         }
     }
 }
@@ -707,7 +711,11 @@ impl Config {
                 file.html.unwrap_or_default(),
             )
             .map_err(|(key, message)| invalid(key, message))?,
+            send_document: file.send_document.unwrap_or_default(),
         };
+        if let Some((key, message)) = config.send_document.problems().into_iter().next() {
+            return Err(invalid(key, message));
+        }
         config.validate()?;
         Ok(config)
     }

@@ -33,6 +33,8 @@ pub struct RunContext {
     pub transport: crate::tls::TransportTarget,
     /// The inspecting provider and driver of a consumer run.
     pub consumer: Option<Arc<crate::consumer::Harness>>,
+    /// MESH, the harness's mailboxes and the systems under test of the Send Document tests.
+    pub send_document: Option<Arc<crate::send_document::SendDocumentHarness>>,
     register_cursor: AtomicUsize,
     /// Slots a scenario of this run has taken for a booking (see [`SlotClaim`]).
     claimed_slots: Mutex<HashSet<String>>,
@@ -68,6 +70,7 @@ impl RunContext {
             clock,
             transport: crate::tls::TransportTarget::default(),
             consumer: None,
+            send_document: None,
             register_cursor: AtomicUsize::new(seed),
             claimed_slots: Mutex::new(HashSet::new()),
         }
@@ -88,6 +91,15 @@ impl RunContext {
     /// Attaches the consumer run's inspector and driver.
     pub fn with_consumer(mut self, consumer: Option<Arc<crate::consumer::Harness>>) -> Self {
         self.consumer = consumer;
+        self
+    }
+
+    /// Attaches Send Document's MESH side.
+    pub fn with_send_document(
+        mut self,
+        send_document: Option<Arc<crate::send_document::SendDocumentHarness>>,
+    ) -> Self {
+        self.send_document = send_document;
         self
     }
 

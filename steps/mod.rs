@@ -18,6 +18,7 @@ pub mod html;
 pub mod json_path;
 pub mod placeholders;
 pub mod recipes;
+pub mod send_document;
 pub mod structured;
 pub mod uk_time;
 pub mod world;

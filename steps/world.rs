@@ -88,6 +88,8 @@ pub struct GpcWorld {
     pub probe: super::common::security::ProbeState,
     /// The consumer scenario's task and the requests the consumer made.
     pub consumer: super::consumer::ConsumerState,
+    /// The Send Document scenario's report, messages and acknowledgements.
+    pub send_document: super::send_document::SendDocumentState,
 }
 
 /// The context every World starts with until the run's `before` hook installs the real one: built once per
@@ -132,6 +134,7 @@ impl GpcWorld {
             booked: Vec::new(),
             probe: Default::default(),
             consumer: Default::default(),
+            send_document: Default::default(),
         }
     }
 

@@ -125,6 +125,16 @@ fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ClientError
         .map_err(|e| ClientError::Build(tls::chain(&e)))
 }
 
+/// A client with one TLS setup (`prefix` names its config keys in messages) and the harness's defaults: the
+/// MESH client's.
+pub fn tls_client(
+    settings: &tls::TlsSettings,
+    prefix: &str,
+    timeout: Duration,
+) -> Result<reqwest::Client, ClientError> {
+    build(tls::Effective::of(settings, prefix).configure(base_builder(timeout))?)
+}
+
 /// The URL the Spine Secure Proxy form gives `url`: `<proxy>/<url>` (one slash between them).
 pub fn spine_url(proxy: &str, url: &str) -> String {
     format!("{}/{url}", proxy.trim_end_matches('/'))

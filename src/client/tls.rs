@@ -329,7 +329,7 @@ pub(crate) struct Effective {
 }
 
 impl Effective {
-    fn of(s: &TlsSettings, prefix: &str) -> Self {
+    pub(crate) fn of(s: &TlsSettings, prefix: &str) -> Self {
         Self {
             identity: s.identity(prefix),
             ca_bundle: s

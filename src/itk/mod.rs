@@ -4,6 +4,7 @@
 
 pub mod inbound;
 pub mod message;
+pub mod mutation;
 pub mod pdf;
 pub mod response;
 pub mod sample;

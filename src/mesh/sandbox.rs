@@ -1,6 +1,8 @@
 //! NHS England's MESH sandbox (`mesh-sandbox` from PyPI), run on loopback for tests and for the Send Document
-//! main job: full HMAC authentication (`AUTH_MODE=full`, a shared key of our choosing), the in-memory store, the
-//! sandbox's own mailboxes. The sandbox is a Python ASGI app started with uvicorn from a virtualenv.
+//! main job: full HMAC authentication (`AUTH_MODE=full`, a shared key of our choosing), the sandbox's own
+//! mailboxes plus any the caller names. The sandbox is a Python ASGI app started with uvicorn from a virtualenv.
+//! Extra mailboxes come from its file store (`STORE_MODE=file`): every upper-case folder of the store becomes a
+//! mailbox with the password [`SANDBOX_PASSWORD`]; each sandbox has a fresh store folder, removed when it stops.
 //!
 //! What the sandbox does not do that real MESH does (documented, not emulated): it does not check workflow
 //! permissions (any `Mex-WorkflowID` is accepted), `Mex-From`, the token's timestamp or nonce reuse, and has no
@@ -38,6 +40,7 @@ pub enum SandboxError {
 #[derive(Debug)]
 pub struct Sandbox {
     child: Child,
+    store: PathBuf,
     pub base_url: String,
     pub shared_key: String,
     pub log: PathBuf,
@@ -47,6 +50,16 @@ impl Sandbox {
     /// Starts the sandbox with the virtualenv's `python` on a free loopback port, its log in `log_dir`, and waits
     /// until it answers.
     pub async fn start(python: &Path, log_dir: &Path) -> Result<Self, SandboxError> {
+        Self::start_with(python, log_dir, &[]).await
+    }
+
+    /// Starts the sandbox as [`Sandbox::start`] does, with `mailboxes` (upper case, as MESH ids are) beside its
+    /// own.
+    pub async fn start_with(
+        python: &Path,
+        log_dir: &Path,
+        mailboxes: &[String],
+    ) -> Result<Self, SandboxError> {
         if !python.is_file() {
             return Err(SandboxError::NotInstalled {
                 python: python.to_path_buf(),
@@ -69,6 +82,17 @@ impl Sandbox {
             .try_clone()
             .map_err(|e| spawn_error(e.to_string()))?;
         let shared_key = format!("gpc-assure-{}", uuid::Uuid::new_v4().simple());
+        let store = log_dir.join(format!(
+            "mesh-store-{port}-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        for m in mailboxes {
+            let dir = store.join(m.to_ascii_uppercase());
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| spawn_error(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        std::fs::create_dir_all(&store)
+            .map_err(|e| spawn_error(format!("cannot create {}: {e}", store.display())))?;
         let child = Command::new(python)
             .args([
                 "-m",
@@ -82,7 +106,8 @@ impl Sandbox {
                 "1",
             ])
             .env("AUTH_MODE", "full")
-            .env("STORE_MODE", "memory")
+            .env("STORE_MODE", "file")
+            .env("MAILBOXES_DATA_DIR", &store)
             .env("SHARED_KEY", &shared_key)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log_file))
@@ -91,6 +116,7 @@ impl Sandbox {
             .map_err(|e| spawn_error(e.to_string()))?;
         let mut sandbox = Self {
             child,
+            store,
             base_url: format!("http://127.0.0.1:{port}"),
             shared_key,
             log,
@@ -146,5 +172,6 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.store);
     }
 }

@@ -256,6 +256,55 @@ faults! {
     TlsNonPfsCipher => "tls-non-pfs-cipher", "AES128-SHA256 (static RSA key exchange, outside the specification's suites) is accepted.";
     TlsNoDhe => "tls-no-dhe", "The specification's DHE suites (AESGCM+EDH, AES256+EDH) are refused.";
     TlsExpiredServerCert => "tls-expired-server-cert", "The provider presents an expired server certificate.";
+    SdNoInfrastructureAck => "sd-no-infrastructure-ack", "The reference receiver sends no infrastructure acknowledgement.";
+    SdNoBusinessAck => "sd-no-business-ack", "The reference receiver sends no business acknowledgement.";
+    SdWrongInfrastructureCode => "sd-wrong-infrastructure-code", "A valid message is answered with infrastructure code 20009 (payload validation failure) instead of 20013.";
+    SdWrongBusinessCode => "sd-wrong-business-code", "A patient registered at the practice is answered with business code 30002 (not known) instead of 30001.";
+    SdBusinessAckFirst => "sd-business-ack-first", "The business acknowledgement is sent before the infrastructure acknowledgement.";
+    SdAckToWrongMailbox => "sd-ack-to-wrong-mailbox", "Acknowledgements go to another mailbox (X26ABC3) than the message's sender.";
+    SdAckWrongReference => "sd-ack-wrong-reference", "Acknowledgements answer the message Bundle id instead of the MessageHeader id (response.identifier).";
+    SdAckLosesSenderReference => "sd-ack-loses-sender-reference", "Acknowledgements carry a SenderReference of their own instead of the message's.";
+    SdAckWrongWorkflow => "sd-ack-wrong-workflow", "Acknowledgements are sent on workflow GPFED_CONSULT_REPORT instead of GPFED_CONSULT_REPORT_ACK.";
+    SdAckInvalid => "sd-ack-invalid", "The acknowledgement's OperationOutcome issue has severity `fatal-error`, not a code of its required value set.";
+    SdAckWrongSource => "sd-ack-wrong-source", "Acknowledgements name the message's sender as their source.endpoint instead of the receiver's mailbox.";
+    SdMessageNotCollected => "sd-message-not-collected", "Messages are read but never acknowledged in MESH, so they stay in the receiver's inbox.";
+    SdAcceptsInvalidMessage => "sd-accepts-invalid-message", "Messages breaking ITK3 or Send Document rules are answered 20013 Success.";
+    SdAcceptsMessageWithoutPdf => "sd-accepts-message-without-pdf", "Messages whose document holds no readable PDF Binary are answered 20013 Success.";
+    SdUnknownPatientAccepted => "sd-unknown-patient-accepted", "A patient the practice does not know is answered with business code 30001.";
+    SdDepartedPatientAccepted => "sd-departed-patient-accepted", "A patient no longer registered at the practice is answered with business code 30001.";
+    SdReplacementNotRecognised => "sd-replacement-not-recognised", "A replacement of a document the receiver never had is answered 20013 instead of 20014.";
+    SdReplacementRejected => "sd-replacement-rejected", "Every replacement is answered 20014, also of a document the receiver holds.";
+    SdSenderBundleType => "sd-sender-bundle-type", "The reference sender breaks rule itk-bundle-type of its messages.";
+    SdSenderBundleIdentifier => "sd-sender-bundle-identifier", "The reference sender breaks rule itk-bundle-identifier of its messages.";
+    SdSenderHeaderFirst => "sd-sender-header-first", "The reference sender breaks rule itk-header-first of its messages.";
+    SdSenderHeaderEvent => "sd-sender-header-event", "The reference sender breaks rule itk-header-event of its messages.";
+    SdSenderHeaderNoDestination => "sd-sender-header-no-destination", "The reference sender breaks rule itk-header-no-destination of its messages.";
+    SdSenderHandlingAcks => "sd-sender-handling-acks", "The reference sender breaks rule itk-handling-acks of its messages.";
+    SdSenderHandlingRecipientType => "sd-sender-handling-recipient-type", "The reference sender breaks rule itk-handling-recipient-type of its messages.";
+    SdSenderHandlingMessageDefinition => "sd-sender-handling-message-definition", "The reference sender breaks rule itk-handling-message-definition of its messages.";
+    SdSenderHandlingSenderReference => "sd-sender-handling-sender-reference", "The reference sender breaks rule itk-handling-sender-reference of its messages.";
+    SdSenderHandlingLocalExtension => "sd-sender-handling-local-extension", "The reference sender breaks rule itk-handling-local-extension of its messages.";
+    SdSenderHeaderFocus => "sd-sender-header-focus", "The reference sender breaks rule itk-header-focus of its messages.";
+    SdSenderDocumentType => "sd-sender-document-type", "The reference sender breaks rule itk-document-type of its messages.";
+    SdSenderCompositionFirst => "sd-sender-composition-first", "The reference sender breaks rule itk-composition-first of its messages.";
+    SdSenderCompositionStatus => "sd-sender-composition-status", "The reference sender breaks rule itk-composition-status of its messages.";
+    SdSenderCompositionType => "sd-sender-composition-type", "The reference sender breaks rule itk-composition-type of its messages.";
+    SdSenderCompositionText => "sd-sender-composition-text", "The reference sender breaks rule itk-composition-text of its messages.";
+    SdSenderPatient => "sd-sender-patient", "The reference sender breaks rule itk-patient of its messages.";
+    SdSenderPatientNhsNumber => "sd-sender-patient-nhs-number", "The reference sender breaks rule itk-patient-nhs-number of its messages.";
+    SdSenderBinaryFirst => "sd-sender-binary-first", "The reference sender breaks rule itk-binary-first of its messages.";
+    SdSenderBinaryPdf => "sd-sender-binary-pdf", "The reference sender breaks rule itk-binary-pdf of its messages.";
+    SdSenderBinaryPdfOpens => "sd-sender-binary-pdf-opens", "The reference sender breaks rule itk-binary-pdf-opens of its messages.";
+    SdSenderWrongWorkflow => "sd-sender-wrong-workflow", "The reference sender sends reports on workflow GPFED_CONSULT_REPORT_ACK.";
+    SdSenderWrongSubject => "sd-sender-wrong-subject", "The MESH subject of a report omits its version (it ends at the ODS code).";
+    SdSenderWrongLocalId => "sd-sender-wrong-local-id", "The MESH local id of a report is the document id, not the sender's ODS code.";
+    SdSenderWrongSource => "sd-sender-wrong-source", "MessageHeader.source.endpoint names another mailbox than the one the report is sent from.";
+    SdSenderWrongRouting => "sd-sender-wrong-routing", "The routing address carries the date of birth as YYYYMMDD instead of DDMMYYYY.";
+    SdSenderInvalidResource => "sd-sender-invalid-resource", "The report's Patient.gender is `M`, not a code of its required value set.";
+    SdSenderEmptyPdf => "sd-sender-empty-pdf", "The report's PDF opens but has no page.";
+    SdSenderVersionNotIncremented => "sd-sender-version-not-incremented", "A replacement keeps version 1 in its Composition text and MESH subject.";
+    SdSenderReplacementUnlinked => "sd-sender-replacement-unlinked", "A replacement has no Composition.relatesTo naming the document it replaces.";
+    SdSenderIgnoresAcks => "sd-sender-ignores-acks", "The reference sender never collects the acknowledgements sent to its mailbox.";
 }
 
 impl fmt::Display for Fault {
@@ -346,6 +395,8 @@ impl Fault {
             f if f.is_documents() => Some("@documents"),
             f if f.is_html() => Some("@html"),
             f if f.is_transport() => Some("@security or @ssp"),
+            f if f.is_send_document_sender() => Some("@send-document and @sender"),
+            f if f.is_send_document() => Some("@send-document and @receiver"),
             ApptRetrieveOmitsCancelled
             | ApptRetrievePastRange
             | ApptRetrieveUnknownPatient
@@ -424,5 +475,27 @@ impl Fault {
     /// Whether the fault breaks an Appointment Management behaviour.
     pub fn is_appointments(self) -> bool {
         self.name().starts_with(Self::APPOINTMENTS_PREFIX)
+    }
+
+    /// Faults of Send Document share this name prefix.
+    pub const SEND_DOCUMENT_PREFIX: &'static str = "sd-";
+
+    /// Whether the fault breaks a Send Document behaviour (of the reference receiver or sender).
+    pub fn is_send_document(self) -> bool {
+        self.name().starts_with(Self::SEND_DOCUMENT_PREFIX)
+    }
+
+    /// Whether the fault breaks the reference sender of Send Document.
+    pub fn is_send_document_sender(self) -> bool {
+        self.name().starts_with("sd-sender-")
+    }
+
+    /// The inbound rule ([`crate::itk::mutation::RULES`]) a reference-sender fault breaks in its messages.
+    pub fn sender_breakage(self) -> Option<&'static str> {
+        let rule = self.name().strip_prefix("sd-sender-")?;
+        crate::itk::mutation::RULES
+            .iter()
+            .copied()
+            .find(|r| r.strip_prefix("itk-") == Some(rule))
     }
 }

@@ -11,6 +11,7 @@ mod foundations;
 pub mod html;
 mod inspect;
 pub mod negotiate;
+pub mod send_document;
 pub mod slots;
 pub mod structured;
 pub mod tls;

@@ -122,6 +122,10 @@ pub enum RunError {
     Security(String),
     #[error("{0}")]
     Consumer(String),
+    #[error("cannot set up Send Document: {0}")]
+    SendDocument(#[from] crate::send_document::SetupError),
+    #[error("{0}")]
+    SendDocumentUnavailable(String),
     #[error("cannot write reports to {path}: {source}")]
     Reports {
         path: PathBuf,
@@ -254,6 +258,61 @@ struct Finished {
     exchanges: usize,
 }
 
+/// The tag of the Send Document tests.
+const SEND_DOCUMENT_TAG: &str = "send-document";
+
+/// How a run reaches MESH for its Send Document tests.
+#[derive(Debug)]
+enum SendDocumentMode {
+    /// No Send Document test is selected.
+    NotSelected,
+    /// The MESH sandbox on loopback, with the reference receiver and sender (embedded target).
+    Sandbox,
+    /// The MESH service of `send_document.mesh_url`.
+    Mesh,
+    /// The tests cannot run, and why (with what to do).
+    Unavailable(String),
+}
+
+fn send_document_mode(opts: &RunOptions, selected: &[&TestCase]) -> SendDocumentMode {
+    if !selected
+        .iter()
+        .any(|c| c.tags.iter().any(|t| t == SEND_DOCUMENT_TAG))
+    {
+        return SendDocumentMode::NotSelected;
+    }
+    let settings = &opts.config.send_document;
+    if settings.mesh_url.is_some() {
+        return SendDocumentMode::Mesh;
+    }
+    match &opts.target {
+        Target::Embedded(_) => {
+            let python = settings.python();
+            if python.is_file() {
+                SendDocumentMode::Sandbox
+            } else {
+                SendDocumentMode::Unavailable(format!(
+                    "the MESH sandbox is not installed ({} does not exist); install it with `python3 -m venv .venv-mesh && .venv-mesh/bin/pip install mesh-sandbox=={}` in this folder, or set GPC_MESH_SANDBOX_PYTHON or send_document.sandbox_python to its Python",
+                    python.display(),
+                    crate::mesh::sandbox::SANDBOX_VERSION
+                ))
+            }
+        }
+        _ => SendDocumentMode::Unavailable(
+            "no MESH service is configured; set send_document.mesh_url, send_document.mailbox and the credentials' environment variables (README, \"Send Document\")".into(),
+        ),
+    }
+}
+
+/// The validator Send Document messages are read and checked with (STU3).
+fn ctx_validator(
+    validators: &crate::validate::Validators,
+) -> Result<Arc<crate::validate::Validator>, RunError> {
+    validators
+        .get(crate::spine::Capability::Structured)
+        .ok_or_else(|| RunError::SendDocumentUnavailable("no STU3 validator".into()))
+}
+
 /// Runs the suite and writes the reports.
 pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     let started = Instant::now();
@@ -271,7 +330,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         .map(FeatureFile::parse)
         .collect::<Result<Vec<_>, _>>()?;
     let consumer_run = opts.target == Target::Consumer;
-    let selected: Vec<&TestCase> = plan
+    let mut selected: Vec<&TestCase> = plan
         .select(tag_op.as_ref(), opts.ids.as_deref())?
         .into_iter()
         .filter(|c| consumer::selects(c, consumer_run, &opts.config.consumer))
@@ -285,6 +344,20 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             what.push(format!("--id {}", ids.join(",")));
         }
         return Err(RunError::NothingSelected(what.join(" and ")));
+    }
+    let send_document = send_document_mode(&opts, &selected);
+    if let SendDocumentMode::Unavailable(why) = &send_document {
+        let before = selected.len();
+        selected.retain(|c| !c.tags.iter().any(|t| t == SEND_DOCUMENT_TAG));
+        let left_out = before - selected.len();
+        if selected.is_empty() {
+            return Err(RunError::SendDocumentUnavailable(format!(
+                "the {left_out} @send-document tests selected cannot run: {why}"
+            )));
+        }
+        if opts.progress != Progress::Quiet {
+            eprintln!("note: {left_out} @send-document tests are not run: {why}");
+        }
     }
     let display = Display::new(opts.progress);
     let derived = plan.derived_ids();
@@ -398,8 +471,36 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    let store = crate::validate::Store::with_index(opts.fhir_path.clone(), index);
+    let store = crate::validate::Store::with_index(opts.fhir_path.clone(), index.clone());
     let validators = crate::validate::Validators::new(&store, &opts.config.definitions);
+    let send_document = match send_document {
+        SendDocumentMode::Sandbox => {
+            let displays = index.code_displays(crate::itk::system::RESPONSE_CODES)?;
+            let reader = ctx_validator(&validators)?;
+            let faults = match &opts.target {
+                Target::Embedded(f) => f.clone(),
+                _ => Default::default(),
+            };
+            Some(Arc::new(
+                crate::send_document::start_embedded(
+                    &opts.config,
+                    &faults,
+                    opts.clock,
+                    reader,
+                    displays,
+                    &opts.report_dir.join("mesh"),
+                )
+                .await?,
+            ))
+        }
+        SendDocumentMode::Mesh => {
+            let displays = index.code_displays(crate::itk::system::RESPONSE_CODES)?;
+            Some(Arc::new(
+                crate::send_document::connect(&opts.config, displays).await?,
+            ))
+        }
+        SendDocumentMode::NotSelected | SendDocumentMode::Unavailable(_) => None,
+    };
     let ctx = Arc::new(
         RunContext::new(
             opts.config.clone(),
@@ -412,7 +513,8 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         )
         .with_validators(validators)
         .with_transport(transport)
-        .with_consumer(consumer_harness.clone()),
+        .with_consumer(consumer_harness.clone())
+        .with_send_document(send_document),
     );
     let captured = consumer::Captured::default();
     let finished: Arc<Mutex<Vec<Finished>>> = Arc::new(Mutex::new(Vec::new()));

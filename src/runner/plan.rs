@@ -69,7 +69,12 @@ impl TestCase {
     /// The requirement a failure of this test breaks: the rule, then the specification pages that state it
     /// (`GP Connect 1.2.7: https://...`) on a second line.
     pub fn requirement(&self) -> String {
-        let version = self.spec_version();
+        // Send Document is specified by GP Connect Messaging, published on its own site.
+        let version = if self.has_tag("send-document") {
+            Some(MESSAGING)
+        } else {
+            self.spec_version()
+        };
         let pages: Vec<String> = self
             .specs
             .iter()
@@ -97,6 +102,9 @@ impl TestCase {
     }
 }
 
+/// The release label of GP Connect Messaging (Send Document) in requirements.
+const MESSAGING: &str = "Messaging";
+
 /// The published page of the GP Connect specification: release 1.2.7 has its own site; later releases are the
 /// current site.
 pub fn spec_url(version: Option<&str>, page: &str) -> String {
@@ -104,6 +112,7 @@ pub fn spec_url(version: Option<&str>, page: &str) -> String {
         Some("1.2.7") => "gpconnect-1-2-7",
         // Access Record HTML lives on its own release's site; the current site documents 1.x only.
         Some("0.7.4") => "gpconnect-0-7-4",
+        Some(MESSAGING) => "gpconnect-messaging",
         _ => "gpconnect",
     };
     format!("https://developer.nhs.uk/apis/{site}/{page}.html")
