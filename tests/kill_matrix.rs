@@ -55,7 +55,7 @@ async fn every_fault_is_killed_by_its_guards_and_every_test_is_killable() {
             opts.tags = f.kill_matrix_scope().map(String::from);
             // A Send Document fault that loses a message shows as a wait that runs out: keep the waits short.
             if f.is_send_document() {
-                opts.config.send_document.wait_secs = 3;
+                opts.config.send_document.wait_secs = Some(3);
             }
             if let Some(months) = f.kill_matrix_default_time_frame() {
                 opts.config.html.default_time_frames = DefaultTimeFrames::every_section(months);

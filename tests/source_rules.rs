@@ -101,7 +101,7 @@ fn every_test_has_a_unique_id_and_a_requirement() {
         Plan::load(&root().join("features")).expect("the features load without duplicate ids");
     assert_eq!(plan.derived_ids(), 0, "every scenario needs an @id tag");
     let id = regex::Regex::new(
-        r"^(fdn|common|appt|struct|docs|html|consumer)\.[a-z0-9-]+\.\d{2,3}(\.\d+)?$",
+        r"^(fdn|common|appt|struct|docs|html|consumer|sd)\.[a-z0-9-]+\.\d{2,3}(\.\d+)?$",
     )
     .expect("regex");
     let mut problems = Vec::new();
@@ -120,6 +120,7 @@ fn every_test_has_a_unique_id_and_a_requirement() {
             "documents" => "docs.",
             "html" => "html.",
             "consumer" => "consumer.",
+            "send_document" => "sd.",
             other => {
                 problems.push(format!("{}: unknown capability folder {other}", c.id));
                 continue;

@@ -61,11 +61,26 @@ async fn embedded_and_external_runs_pass_everything_and_agree() {
     opts.tags = Some("not @security and not @ssp".into());
     let external = runner::run(opts).await.unwrap();
     served.stop().await;
+    // Send Document runs over MESH: the embedded run starts the sandbox with the reference receiver and sender;
+    // an external provider has no MESH side unless `send_document.mesh_url` names one.
+    let send_document = embedded
+        .outcomes
+        .iter()
+        .filter(|o| o.tags.iter().any(|t| t == "send-document"))
+        .count();
+    assert!(
+        send_document >= 60,
+        "only {send_document} Send Document tests"
+    );
     let names = |s: &runner::RunSummary| {
         let mut v: Vec<(String, bool)> = s
             .outcomes
             .iter()
-            .filter(|o| !o.tags.iter().any(|t| t == "security" || t == "ssp"))
+            .filter(|o| {
+                !o.tags
+                    .iter()
+                    .any(|t| t == "security" || t == "ssp" || t == "send-document")
+            })
             .map(|o| (format!("{}::{}", o.feature, o.name), o.passed))
             .collect();
         v.sort();

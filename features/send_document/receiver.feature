@@ -1,4 +1,4 @@
-@send-document @receiver @spec:senddocument_fedcon_errors
+@send-document @1.6.0 @receiver @spec:senddocument_fedcon_errors
 Feature: Send Document: a receiving GP practice system acknowledges consultation reports
   The harness sends consultation reports (ITK3 `ITK007C` messages over MESH, workflow `GPFED_CONSULT_REPORT`) to
   the receiving system's mailbox and waits, up to `send_document.wait_secs`, for the ITK3 acknowledgements

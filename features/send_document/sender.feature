@@ -1,4 +1,4 @@
-@send-document @sender @spec:senddocument_fedcon_mesh
+@send-document @1.6.0 @sender @spec:senddocument_fedcon_mesh
 Feature: Send Document: a sending system sends consultation reports to the registered practice
   The sending system under test is made to send a consultation report (embedded: the reference sender; otherwise
   `send_document.sender_command`). The harness plays the patient's registered practice: the report must reach the
@@ -7,47 +7,47 @@ Feature: Send Document: a sending system sends consultation reports to the regis
   (`senddocument_fedcon_mesh`); the ITK3 message must keep every rule of the message (`senddocument_fedcon_itk3`,
   `senddoc_requirements.yml`) and its profiles, the PDF must open, a replacement must name the document it
   replaces and carry the next version (`senddocument_fedcon_resend`), and the sender must collect the
-  acknowledgements the practice sends back (GPCM-SD-040..045). The scenarios run one at a time: each takes the
-  next report the sender sends.
+  acknowledgements the practice sends back (GPCM-SD-040..045). Each scenario holds a patient of the harness's
+  sender pool (pack patients 3 to 18) while it runs, and takes the report the sender sends about that patient.
 
-  @serial @id:sd.sender.01 @guards:sd-sender-wrong-workflow
+  @id:sd.sender.01 @guards:sd-sender-wrong-workflow
   Scenario: The report comes on the Send Document workflow
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
     Then the report comes on MESH workflow "GPFED_CONSULT_REPORT"
 
-  @serial @id:sd.sender.02 @guards:sd-sender-wrong-routing
+  @id:sd.sender.02 @guards:sd-sender-wrong-routing
   Scenario: The report is addressed to the patient's registered practice by MESH routing
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
     Then the report is addressed to the patient's registered practice
 
-  @serial @id:sd.sender.03 @guards:sd-sender-wrong-subject
+  @id:sd.sender.03 @guards:sd-sender-wrong-subject
   Scenario: The MESH subject is the report's summary with its version
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
     Then the report's MESH subject is the Composition's text with its version
 
-  @serial @id:sd.sender.04 @guards:sd-sender-wrong-local-id
+  @id:sd.sender.04 @guards:sd-sender-wrong-local-id
   Scenario: The MESH local id is the sender's ODS code
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
     Then the report's MESH local id is the sender's ODS code
 
-  @serial @id:sd.sender.05 @guards:sd-sender-wrong-source
+  @id:sd.sender.05 @guards:sd-sender-wrong-source
   Scenario: The MessageHeader's source is the mailbox the report was sent from
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
     Then the report's source endpoint is the mailbox it came from
 
-  @serial @id:sd.sender.06 @guards:sd-sender-invalid-resource @spec:senddocument_fedcon_payload
+  @id:sd.sender.06 @guards:sd-sender-invalid-resource @spec:senddocument_fedcon_payload
   Scenario: The report is valid against the ITK profiles
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
     Then the report is valid against the ITK profiles
 
-  @serial @id:sd.sender.07 @guards:sd-sender-empty-pdf @spec:senddocument_fedcon_busreq_pdf
+  @id:sd.sender.07 @guards:sd-sender-empty-pdf @spec:senddocument_fedcon_busreq_pdf
   Scenario: The report's PDF opens and has at least one page
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
     Then the report's PDF has at least one page
 
-  @serial @id:sd.sender.08 @spec:senddocument_fedcon_itk3
+  @id:sd.sender.08 @spec:senddocument_fedcon_itk3
   Scenario Outline: The report keeps the rules of an ITK3 Send Document message
-    When the sender sends a consultation report for "patient2"
+    When the sender sends a consultation report
     Then the report breaks no rule "<rule>"
 
     Examples:
@@ -74,21 +74,21 @@ Feature: Send Document: a sending system sends consultation reports to the regis
       | itk-binary-pdf                       | sd-sender-binary-pdf |
       | itk-binary-pdf-opens                 | sd-sender-binary-pdf-opens,sd-sender-empty-pdf |
 
-  @serial @id:sd.sender.09 @guards:sd-sender-replacement-unlinked @spec:senddocument_fedcon_resend
+  @id:sd.sender.09 @guards:sd-sender-replacement-unlinked @spec:senddocument_fedcon_resend
   Scenario: A replacement names the document it replaces
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
       And the sender sends a replacement of that report
     Then the replacement replaces the first report's document
 
-  @serial @id:sd.sender.10 @guards:sd-sender-version-not-incremented @spec:senddocument_fedcon_resend
+  @id:sd.sender.10 @guards:sd-sender-version-not-incremented @spec:senddocument_fedcon_resend
   Scenario: A replacement carries the next version in its text and MESH subject
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
       And the sender sends a replacement of that report
     Then the replacement's version is one more than the first report's
 
-  @serial @id:sd.sender.11 @guards:sd-sender-ignores-acks @spec:senddocument_fedcon_errors
+  @id:sd.sender.11 @guards:sd-sender-ignores-acks @spec:senddocument_fedcon_errors
   Scenario Outline: The sender collects every acknowledgement the practice sends back
-    When the sender sends a consultation report for "patient1"
+    When the sender sends a consultation report
       And I answer the report with acknowledgement "<code>"
     Then MESH shows the sender collect the acknowledgement
 

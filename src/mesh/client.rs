@@ -38,7 +38,7 @@ pub struct Outgoing {
 }
 
 /// The metadata of a received message (its `Mex-*` headers).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Metadata {
     pub message_id: String,
     pub from: Option<String>,

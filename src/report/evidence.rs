@@ -13,8 +13,13 @@ pub fn write_exchanges(
     dir: &Path,
     exchanges: &[Exchange],
     validations: &[serde_json::Value],
+    messages: &[serde_json::Value],
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    for (i, m) in messages.iter().enumerate() {
+        let json = serde_json::to_vec_pretty(m).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join(format!("message-{:02}.json", i + 1)), json)?;
+    }
     for (i, oo) in validations.iter().enumerate() {
         let json = serde_json::to_vec_pretty(oo).map_err(std::io::Error::other)?;
         std::fs::write(dir.join(format!("validation-{:02}.json", i + 1)), json)?;

@@ -611,6 +611,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                             &evidence_dir,
                             &w.exchanges,
                             &w.validations,
+                            &w.send_document.messages,
                         ) {
                             eprintln!(
                                 "warning: cannot write evidence {}: {e}",

@@ -69,26 +69,24 @@ impl TestCase {
     /// The requirement a failure of this test breaks: the rule, then the specification pages that state it
     /// (`GP Connect 1.2.7: https://...`) on a second line.
     pub fn requirement(&self) -> String {
+        let version = self.spec_version();
         // Send Document is specified by GP Connect Messaging, published on its own site.
-        let version = if self.has_tag("send-document") {
-            Some(MESSAGING)
+        let (site, release) = if self.has_tag("send-document") {
+            (
+                Some(MESSAGING),
+                format!("Messaging {}", version.unwrap_or("(version not tagged)")),
+            )
         } else {
-            self.spec_version()
+            (
+                version,
+                version.unwrap_or("(version not tagged)").to_string(),
+            )
         };
-        let pages: Vec<String> = self
-            .specs
-            .iter()
-            .map(|page| spec_url(version, page))
-            .collect();
+        let pages: Vec<String> = self.specs.iter().map(|page| spec_url(site, page)).collect();
         if pages.is_empty() {
             self.rule.clone()
         } else {
-            format!(
-                "{}\nGP Connect {}: {}",
-                self.rule,
-                version.unwrap_or("(version not tagged)"),
-                pages.join(", ")
-            )
+            format!("{}\nGP Connect {release}: {}", self.rule, pages.join(", "))
         }
     }
 
@@ -102,8 +100,8 @@ impl TestCase {
     }
 }
 
-/// The release label of GP Connect Messaging (Send Document) in requirements.
-const MESSAGING: &str = "Messaging";
+/// The site key of GP Connect Messaging (Send Document) in [`spec_url`].
+const MESSAGING: &str = "messaging";
 
 /// The published page of the GP Connect specification: release 1.2.7 has its own site; later releases are the
 /// current site.

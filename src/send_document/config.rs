@@ -29,10 +29,12 @@ pub struct SendDocumentConfig {
     /// `GPC_NHS_NUMBER`, `GPC_FAMILY`, `GPC_GIVEN`, `GPC_BIRTH_DATE` (YYYY-MM-DD) and `GPC_REPLACES` (the document
     /// id a replacement replaces, empty otherwise) environment variables.
     pub sender_command: Option<String>,
-    /// How long an acknowledgement or a report may take to arrive, in seconds.
-    pub wait_secs: u64,
-    /// How often the harness looks into its mailboxes, in milliseconds.
-    pub poll_ms: u64,
+    /// How long an acknowledgement or a report may take to arrive, in seconds (default: 10 on the sandbox, 300 on
+    /// MESH).
+    pub wait_secs: Option<u64>,
+    /// How often the harness looks into its mailboxes while it waits, in milliseconds (default: 20 on the sandbox,
+    /// 5000 on MESH, which asks clients not to poll hard).
+    pub poll_ms: Option<u64>,
     /// TLS client identity and CA bundle of the MESH service (real MESH requires a client certificate).
     pub tls: crate::client::tls::TlsSettings,
     /// The Python of the virtualenv holding `mesh-sandbox` (default: `GPC_MESH_SANDBOX_PYTHON`, else
@@ -50,8 +52,8 @@ impl Default for SendDocumentConfig {
             receiver_mailbox: None,
             sender_mailbox: None,
             sender_command: None,
-            wait_secs: 30,
-            poll_ms: 100,
+            wait_secs: None,
+            poll_ms: None,
             tls: Default::default(),
             sandbox_python: None,
         }
@@ -65,6 +67,16 @@ impl SendDocumentConfig {
             .clone()
             .or_else(|| std::env::var_os("GPC_MESH_SANDBOX_PYTHON").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from(".venv-mesh/bin/python"))
+    }
+
+    /// How long to wait for a message: on the sandbox or on MESH.
+    pub fn wait(&self, sandbox: bool) -> std::time::Duration {
+        std::time::Duration::from_secs(self.wait_secs.unwrap_or(if sandbox { 10 } else { 300 }))
+    }
+
+    /// How often to look into a mailbox: on the sandbox or on MESH.
+    pub fn poll(&self, sandbox: bool) -> std::time::Duration {
+        std::time::Duration::from_millis(self.poll_ms.unwrap_or(if sandbox { 20 } else { 5000 }))
     }
 
     /// Problems of the section, as (key, message).
@@ -84,16 +96,16 @@ impl SendDocumentConfig {
                 ));
             }
         }
-        if self.wait_secs == 0 || self.wait_secs > 3600 {
+        if let Some(w) = self.wait_secs.filter(|w| !(1..=3600).contains(w)) {
             out.push((
                 "send_document.wait_secs".into(),
-                format!("{} is outside 1..3600", self.wait_secs),
+                format!("{w} is outside 1..3600"),
             ));
         }
-        if self.poll_ms < 10 || self.poll_ms > 60_000 {
+        if let Some(p) = self.poll_ms.filter(|p| !(10..=60_000).contains(p)) {
             out.push((
                 "send_document.poll_ms".into(),
-                format!("{} is outside 10..60000", self.poll_ms),
+                format!("{p} is outside 10..60000"),
             ));
         }
         out

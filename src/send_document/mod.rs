@@ -45,7 +45,60 @@ pub const REPORT_PATIENTS: &[(&str, &str, &str, &str, &str)] = &[
     ("patient2", "GRANGE", "Jane", "Miss", "1950-06-12"),
     ("patient21", "FLETCHER", "Peter", "Mr", "1955-03-04"),
     ("patientNotInSystem", "OWEN", "Sara", "Ms", "1960-01-01"),
+    ("patient3", "BOWEN", "Peter", "Mr", "1942-03-03"),
+    ("patient4", "CARTER", "Amira", "Mrs", "1943-04-04"),
+    ("patient5", "DAWSON", "Jane", "Miss", "1944-05-05"),
+    ("patient6", "ELLIS", "Peter", "Mr", "1945-06-06"),
+    ("patient7", "GARNER", "Amira", "Mrs", "1946-07-07"),
+    ("patient8", "HUGHES", "Jane", "Miss", "1947-08-08"),
+    ("patient9", "IRWIN", "Peter", "Mr", "1948-09-09"),
+    ("patient10", "JARVIS", "Amira", "Mrs", "1949-10-10"),
+    ("patient11", "KEMP", "Jane", "Miss", "1950-11-11"),
+    ("patient12", "LAWSON", "Peter", "Mr", "1951-12-12"),
+    ("patient13", "MARSH", "Amira", "Mrs", "1952-01-13"),
+    ("patient14", "NOLAN", "Jane", "Miss", "1953-02-14"),
+    ("patient15", "OSBORNE", "Peter", "Mr", "1954-03-15"),
+    ("patient16", "PARRY", "Amira", "Mrs", "1955-04-16"),
+    ("patient17", "QUINN", "Jane", "Miss", "1956-05-17"),
+    ("patient18", "ROWE", "Peter", "Mr", "1957-06-18"),
 ];
+
+/// The report patients a sender under test is asked to write about: each sender scenario holds one of them
+/// while it runs, so that concurrent scenarios tell their reports apart by patient.
+pub const SENDER_POOL: &[&str] = &[
+    "patient3",
+    "patient4",
+    "patient5",
+    "patient6",
+    "patient7",
+    "patient8",
+    "patient9",
+    "patient10",
+    "patient11",
+    "patient12",
+    "patient13",
+    "patient14",
+    "patient15",
+    "patient16",
+    "patient17",
+    "patient18",
+];
+
+/// A pool patient one sender scenario holds; given back when dropped.
+#[derive(Debug)]
+pub struct PatientClaim {
+    pub logical: String,
+    pool: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Drop for PatientClaim {
+    fn drop(&mut self) {
+        self.pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(self.logical.clone());
+    }
+}
 
 /// The demographics of a report patient.
 pub fn report_patient(config: &Config, logical: &str) -> Result<Patient, String> {
@@ -85,6 +138,12 @@ pub fn routing_address(p: &Patient) -> String {
     )
 }
 
+fn pool() -> Arc<std::sync::Mutex<Vec<String>>> {
+    Arc::new(std::sync::Mutex::new(
+        SENDER_POOL.iter().rev().map(|p| p.to_string()).collect(),
+    ))
+}
+
 /// Send Document could not be set up (exit status 2).
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -121,6 +180,10 @@ pub struct SendDocumentHarness {
     /// Code -> display of `ITK-ResponseCodes-1` (for the acknowledgements the harness sends).
     pub displays: HashMap<String, String>,
     trigger: Trigger,
+    /// The sender pool's patients no scenario holds.
+    free: Arc<std::sync::Mutex<Vec<String>>>,
+    /// Rings the reference parties after the harness sent them something (embedded runs).
+    doorbell: Option<Arc<tokio::sync::Notify>>,
     _receiver: Option<ReferenceReceiver>,
     _sandbox: Option<Sandbox>,
 }
@@ -177,7 +240,8 @@ pub async fn start_embedded(
             http.clone(),
         )
     };
-    let poll = Duration::from_millis(settings.poll_ms);
+    let poll = settings.poll(true);
+    let doorbell = Arc::new(tokio::sync::Notify::new());
     let party = |mailbox: &str, ods: &str| {
         Arc::new(Parties {
             faults: faults.clone(),
@@ -186,6 +250,7 @@ pub async fn start_embedded(
             ods_code: ods.to_string(),
             displays: displays.clone(),
             reader: reader.clone(),
+            doorbell: doorbell.clone(),
         })
     };
     let mesh = Arc::new(client(HARNESS_MAILBOX));
@@ -195,12 +260,12 @@ pub async fn start_embedded(
         client(REFERENCE_RECEIVER_MAILBOX),
         party(REFERENCE_RECEIVER_MAILBOX, REFERENCE_RECEIVER_ODS),
         &seed,
-        poll / 2,
+        poll,
     );
     let sender = ReferenceSender::spawn(
         client(REFERENCE_SENDER_MAILBOX),
         party(REFERENCE_SENDER_MAILBOX, REFERENCE_SENDER_ODS),
-        poll / 2,
+        poll,
     );
     let mut watched = vec![mesh.clone()];
     watched.extend(routing.iter().map(|r| Arc::new(client(r))));
@@ -209,10 +274,12 @@ pub async fn start_embedded(
         mesh,
         receiver_mailbox: Some(REFERENCE_RECEIVER_MAILBOX.to_string()),
         sender_mailbox: Some(REFERENCE_SENDER_MAILBOX.to_string()),
-        wait: Duration::from_secs(settings.wait_secs),
+        wait: settings.wait(true),
         emulated_routing: true,
         displays: displays.clone(),
         trigger: Trigger::Reference(sender),
+        doorbell: Some(doorbell),
+        free: pool(),
         _receiver: Some(receiver),
         _sandbox: Some(sandbox),
     })
@@ -253,23 +320,64 @@ pub async fn connect(
     let mesh = Arc::new(MeshClient::new(&url, credentials, tls_client(config)?));
     mesh.handshake().await?;
     Ok(SendDocumentHarness {
-        postbox: Postbox::spawn(vec![mesh.clone()], Duration::from_millis(settings.poll_ms)),
+        postbox: Postbox::spawn(vec![mesh.clone()], settings.poll(false)),
         mesh,
         receiver_mailbox: settings.receiver_mailbox.clone(),
         sender_mailbox: settings.sender_mailbox.clone(),
-        wait: Duration::from_secs(settings.wait_secs),
+        wait: settings.wait(false),
         emulated_routing: false,
         displays,
         trigger: settings
             .sender_command
             .clone()
             .map_or(Trigger::None, Trigger::Command),
+        doorbell: None,
+        free: pool(),
         _receiver: None,
         _sandbox: None,
     })
 }
 
 impl SendDocumentHarness {
+    /// Takes a sender-pool patient no other scenario holds, waiting up to the wait time for one.
+    pub async fn claim_patient(&self) -> Result<PatientClaim, String> {
+        let deadline = std::time::Instant::now() + self.wait;
+        loop {
+            let taken = self
+                .free
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .pop();
+            if let Some(logical) = taken {
+                return Ok(PatientClaim {
+                    logical,
+                    pool: self.free.clone(),
+                });
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "no sender-pool patient came free within {} s",
+                    self.wait.as_secs()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Tells the reference parties of an embedded run that something was sent to them.
+    pub fn ring(&self) {
+        if let Some(d) = &self.doorbell {
+            d.notify_waiters();
+        }
+    }
+
+    /// Sends a message from the harness's mailbox (and rings the reference parties).
+    pub async fn send(&self, message: &crate::mesh::Outgoing) -> Result<String, String> {
+        let id = self.mesh.send(message).await.map_err(|e| e.to_string())?;
+        self.ring();
+        Ok(id)
+    }
+
     /// Makes the sender under test send a report (or a replacement of document `replaces`).
     pub async fn trigger(
         &self,

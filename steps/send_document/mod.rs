@@ -29,6 +29,10 @@ pub struct SendDocumentState {
     pub reports: Vec<(Delivery, Value, Inbound)>,
     /// The acknowledgement the harness answered with: its MESH message id.
     pub answered: Option<String>,
+    /// The sender-pool patient the scenario holds (consumer direction).
+    pub claim: Option<crate::send_document::PatientClaim>,
+    /// Every MESH message the scenario sent or took, with its metadata (evidence `message-NN.json`).
+    pub messages: Vec<Value>,
 }
 
 /// A report the harness sent.
@@ -41,6 +45,28 @@ pub struct SentReport {
 }
 
 impl GpcWorld {
+    /// Keeps a MESH message as evidence (once per MESH message id).
+    pub fn record_message(&mut self, direction: &str, mesh: &serde_json::Value, body: &Value) {
+        let id = &mesh["message_id"];
+        if !id.is_null()
+            && self
+                .send_document
+                .messages
+                .iter()
+                .any(|m| &m["mesh"]["message_id"] == id)
+        {
+            return;
+        }
+        self.send_document.messages.push(serde_json::json!({
+            "direction": direction, "mesh": mesh, "body": body }));
+    }
+
+    /// Keeps a received MESH message as evidence.
+    pub fn record_delivery(&mut self, d: &Delivery, body: &Value) {
+        let mesh = serde_json::to_value(&d.received.metadata).unwrap_or_default();
+        self.record_message("received", &mesh, body);
+    }
+
     /// The run's Send Document side.
     pub fn send_document(&self) -> Result<Arc<SendDocumentHarness>, String> {
         self.ctx

@@ -123,11 +123,10 @@ impl GpcWorld {
             .clone()
             .unwrap_or_else(|| routing_address(&report.patient));
         let outgoing = report.mesh_message(&to, xml.into_bytes(), "application/fhir+xml");
-        let mesh_id = harness
-            .mesh
-            .send(&outgoing)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mesh_id = harness.send(&outgoing).await?;
+        let mesh = serde_json::json!({ "message_id": mesh_id, "to": outgoing.to,
+            "workflow_id": outgoing.workflow_id, "subject": outgoing.subject, "local_id": outgoing.local_id });
+        self.record_message("sent", &mesh, &bundle);
         self.send_document.sent = Some(SentReport {
             bundle,
             header_id,
@@ -169,6 +168,7 @@ async fn accepted(w: &mut GpcWorld, patient: String) -> Step {
     w.new_report(&patient)?;
     w.send_report().await?;
     let ack = w.ack_of(AckKind::Infrastructure).await?;
+    w.record_delivery(&ack.delivery, &ack.bundle);
     if ack.view.code != "20013" {
         return Err(format!(
             "the original report was answered {}, not 20013",
@@ -200,6 +200,7 @@ async fn send(w: &mut GpcWorld) -> Step {
 #[then(expr = "an infrastructure acknowledgement with code {string} arrives")]
 async fn infrastructure_code(w: &mut GpcWorld, code: String) -> Step {
     let ack = w.ack_of(AckKind::Infrastructure).await?;
+    w.record_delivery(&ack.delivery, &ack.bundle);
     if ack.view.code == code {
         Ok(())
     } else {
@@ -213,6 +214,7 @@ async fn infrastructure_code(w: &mut GpcWorld, code: String) -> Step {
 #[then(expr = "a negative infrastructure acknowledgement arrives with one of the codes {string}")]
 async fn negative(w: &mut GpcWorld, codes: String) -> Step {
     let ack = w.ack_of(AckKind::Infrastructure).await?;
+    w.record_delivery(&ack.delivery, &ack.bundle);
     let allowed: Vec<&str> = codes.split(',').map(str::trim).collect();
     if ack.view.response == "ok" || !allowed.contains(&ack.view.code.as_str()) {
         return Err(format!(
@@ -226,6 +228,7 @@ async fn negative(w: &mut GpcWorld, codes: String) -> Step {
 #[then(expr = "a business acknowledgement with code {string} arrives")]
 async fn business_code(w: &mut GpcWorld, code: String) -> Step {
     let ack = w.ack_of(AckKind::Business).await?;
+    w.record_delivery(&ack.delivery, &ack.bundle);
     if ack.view.code == code {
         Ok(())
     } else {
@@ -239,6 +242,7 @@ async fn business_code(w: &mut GpcWorld, code: String) -> Step {
 #[then("the infrastructure acknowledgement answers the report's MessageHeader")]
 async fn answers_header(w: &mut GpcWorld) -> Step {
     let ack = w.ack_of(AckKind::Infrastructure).await?;
+    w.record_delivery(&ack.delivery, &ack.bundle);
     let sent = w.sent_report()?;
     if ack.view.answers == sent.header_id {
         Ok(())
@@ -253,7 +257,11 @@ async fn answers_header(w: &mut GpcWorld) -> Step {
 #[then("both acknowledgements carry the report's SenderReference")]
 async fn sender_reference(w: &mut GpcWorld) -> Step {
     let sent = w.sent_report()?.clone();
-    for ack in w.both_acks().await? {
+    let acks = w.both_acks().await?;
+    for ack in &acks {
+        w.record_delivery(&ack.delivery, &ack.bundle);
+    }
+    for ack in acks {
         let got = ack
             .bundle
             .pointer("/entry/0/resource/extension/0/extension")
@@ -276,7 +284,11 @@ async fn sender_reference(w: &mut GpcWorld) -> Step {
 
 #[then(expr = "both acknowledgements come on MESH workflow {string}")]
 async fn ack_workflow(w: &mut GpcWorld, workflow: String) -> Step {
-    for ack in w.both_acks().await? {
+    let acks = w.both_acks().await?;
+    for ack in &acks {
+        w.record_delivery(&ack.delivery, &ack.bundle);
+    }
+    for ack in acks {
         let got = ack.delivery.received.metadata.workflow_id.clone();
         if got.as_deref() != Some(workflow.as_str()) {
             return Err(format!(
@@ -291,7 +303,11 @@ async fn ack_workflow(w: &mut GpcWorld, workflow: String) -> Step {
 
 #[then("both acknowledgements are valid against the ITK profiles")]
 async fn acks_valid(w: &mut GpcWorld) -> Step {
-    for ack in w.both_acks().await? {
+    let acks = w.both_acks().await?;
+    for ack in &acks {
+        w.record_delivery(&ack.delivery, &ack.bundle);
+    }
+    for ack in acks {
         let errors = w.itk_errors(&ack.bundle)?;
         if !errors.is_empty() {
             return Err(format!(
@@ -306,7 +322,11 @@ async fn acks_valid(w: &mut GpcWorld) -> Step {
 
 #[then("both acknowledgements name the receiver's mailbox as their source")]
 async fn ack_source(w: &mut GpcWorld) -> Step {
-    for ack in w.both_acks().await? {
+    let acks = w.both_acks().await?;
+    for ack in &acks {
+        w.record_delivery(&ack.delivery, &ack.bundle);
+    }
+    for ack in acks {
         let from = ack
             .delivery
             .received
@@ -332,6 +352,9 @@ async fn ack_source(w: &mut GpcWorld) -> Step {
 #[then("the business acknowledgement arrives after the infrastructure acknowledgement")]
 async fn order(w: &mut GpcWorld) -> Step {
     let acks = w.both_acks().await?;
+    for ack in &acks {
+        w.record_delivery(&ack.delivery, &ack.bundle);
+    }
     let (inf, bus) = (&acks[0], &acks[1]);
     if inf.delivery.seq < bus.delivery.seq {
         Ok(())

@@ -14,20 +14,40 @@ use crate::steps::world::GpcWorld;
 type Step = Result<(), String>;
 
 impl GpcWorld {
-    /// Makes the sender send and waits for the report to arrive.
-    async fn sender_sends(&mut self, patient: &str, replaces: Option<String>) -> Step {
+    /// The report patient the scenario holds (its logical name).
+    fn held_patient(&self) -> Result<String, String> {
+        self.send_document
+            .claim
+            .as_ref()
+            .map(|c| c.logical.clone())
+            .ok_or_else(|| "the scenario holds no report patient".to_string())
+    }
+
+    /// Makes the sender send a report about the held patient and waits for it to arrive.
+    async fn sender_sends(&mut self, replaces: Option<String>) -> Step {
         let harness = self.send_document()?;
-        let p = report_patient(&self.ctx.config, patient)?;
+        if self.send_document.claim.is_none() {
+            self.send_document.claim = Some(harness.claim_patient().await?);
+        }
+        let p = report_patient(&self.ctx.config, &self.held_patient()?)?;
         let mark = harness.postbox.mark();
         harness.trigger(&p, replaces.as_deref()).await?;
         let address = routing_address(&p);
         let emulated = harness.emulated_routing;
+        // On the sandbox the routing address is a mailbox of its own; on MESH the report is told by its patient.
         let delivery = harness
             .postbox
             .wait(harness.wait, |d: &Delivery| {
                 d.seq >= mark
-                    && (!emulated || d.mailbox.eq_ignore_ascii_case(&address))
-                    && d.received.metadata.workflow_id.as_deref() != Some(crate::itk::WORKFLOW_ACK)
+                    && if emulated {
+                        d.mailbox.eq_ignore_ascii_case(&address)
+                    } else {
+                        d.received.metadata.workflow_id.as_deref() != Some(crate::itk::WORKFLOW_ACK)
+                            && self.read_payload(&d.received.body).is_ok_and(|m| {
+                                inbound::inspect(&m).nhs_number.as_deref()
+                                    == Some(p.nhs_number.as_str())
+                            })
+                    }
             })
             .await
             .map_err(|mesh| {
@@ -45,8 +65,7 @@ impl GpcWorld {
             })?;
         let message = self.read_payload(&delivery.received.body)?;
         let checked = inbound::inspect(&message);
-        self.stored
-            .insert("send_document.patient".into(), patient.to_string());
+        self.record_delivery(&delivery, &message);
         self.send_document
             .reports
             .push((delivery, message, checked));
@@ -82,9 +101,9 @@ fn ods(org: Option<&Value>) -> Option<String> {
         .map(String::from)
 }
 
-#[when(expr = "the sender sends a consultation report for {string}")]
-async fn sends(w: &mut GpcWorld, patient: String) -> Step {
-    w.sender_sends(&patient, None).await
+#[when("the sender sends a consultation report")]
+async fn sends(w: &mut GpcWorld) -> Step {
+    w.sender_sends(None).await
 }
 
 #[when("the sender sends a replacement of that report")]
@@ -94,12 +113,7 @@ async fn sends_replacement(w: &mut GpcWorld) -> Step {
         .document_id
         .clone()
         .ok_or("the first report has no document identifier to replace")?;
-    let patient = w
-        .stored
-        .get("send_document.patient")
-        .cloned()
-        .ok_or("no report patient")?;
-    w.sender_sends(&patient, Some(document)).await
+    w.sender_sends(Some(document)).await
 }
 
 #[then(expr = "the report breaks no rule {string}")]
@@ -132,12 +146,7 @@ fn workflow(w: &mut GpcWorld, expected: String) -> Step {
 #[then("the report's MESH subject is the Composition's text with its version")]
 fn subject(w: &mut GpcWorld) -> Step {
     let (d, message, checked) = w.last_report()?;
-    let p = report_patient(
-        &w.ctx.config,
-        w.stored
-            .get("send_document.patient")
-            .map_or("", String::as_str),
-    )?;
+    let p = report_patient(&w.ctx.config, &w.held_patient()?)?;
     let composition = message["entry"][2]["resource"]["entry"]
         .as_array()
         .into_iter()
@@ -229,12 +238,7 @@ fn source(w: &mut GpcWorld) -> Step {
 fn addressed(w: &mut GpcWorld) -> Step {
     let harness = w.send_document()?;
     let (d, _, _) = w.last_report()?;
-    let p = report_patient(
-        &w.ctx.config,
-        w.stored
-            .get("send_document.patient")
-            .map_or("", String::as_str),
-    )?;
+    let p = report_patient(&w.ctx.config, &w.held_patient()?)?;
     let expected = routing_address(&p);
     let got = d
         .received
@@ -357,11 +361,10 @@ async fn answer(w: &mut GpcWorld, code: String) -> Step {
         body: bundle.to_string().into_bytes(),
         compress: true,
     };
-    let id = harness
-        .mesh
-        .send(&outgoing)
-        .await
-        .map_err(|e| e.to_string())?;
+    let id = harness.send(&outgoing).await?;
+    let mesh = serde_json::json!({ "message_id": id, "to": outgoing.to,
+        "workflow_id": outgoing.workflow_id, "subject": outgoing.subject });
+    w.record_message("sent", &mesh, &bundle);
     w.send_document.answered = Some(id);
     Ok(())
 }

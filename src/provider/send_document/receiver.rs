@@ -72,12 +72,15 @@ impl ReferenceReceiver {
         };
         let task = tokio::spawn(async move {
             let mut handled: HashSet<String> = HashSet::new();
+            let mut pacer = super::Pacer::new(practice.parties.doorbell.clone(), poll);
             loop {
+                let mut active = false;
                 if let Ok(ids) = mesh.inbox().await {
                     for id in ids {
                         if handled.contains(&id) {
                             continue;
                         }
+                        active = true;
                         if let Ok(received) = mesh.download(&id).await {
                             practice.receive(&mesh, &received).await;
                             if !practice.parties.fault(Fault::SdMessageNotCollected) {
@@ -87,7 +90,7 @@ impl ReferenceReceiver {
                         }
                     }
                 }
-                tokio::time::sleep(poll).await;
+                pacer.pause(active).await;
             }
         });
         Self { task }

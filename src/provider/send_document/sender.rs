@@ -50,16 +50,19 @@ impl ReferenceSender {
                 if parties.fault(Fault::SdSenderIgnoresAcks) {
                     return;
                 }
+                let mut pacer = super::Pacer::new(parties.doorbell.clone(), poll);
                 loop {
+                    let mut active = false;
                     if let Ok(ids) = mesh.inbox().await {
                         for id in ids {
+                            active = true;
                             // A person is alerted to a negative acknowledgement; the message is collected either way.
                             if mesh.download(&id).await.is_ok() {
                                 let _ = mesh.acknowledge(&id).await;
                             }
                         }
                     }
-                    tokio::time::sleep(poll).await;
+                    pacer.pause(active).await;
                 }
             })
         };
