@@ -346,7 +346,8 @@ impl FaultSet {
 }
 
 impl Fault {
-    /// The tag expression of the tests the kill matrix runs against this fault (`None`: every test). A fault of one interaction can only break the scenarios that exercise
+    /// The tag expression of the tests the kill matrix runs against this fault (`None`: every test). Send Document
+    /// goes over MESH, not the provider's HTTP pipeline: only its own faults run its tests. A fault of one interaction can only break the scenarios that exercise
     /// it, so its run leaves the others out (the fixtures of other interactions' scenarios would fail too, but
     /// those scenarios are killed by their own faults); faults of the shared pipeline (headers, JWT, content
     /// negotiation, errors, caching, versions, searchset Bundles) run the whole suite, because the appointment
@@ -420,8 +421,8 @@ impl Fault {
             | BundleWrongType
             | CapabilityNoInteractions
             | PractitionerForbiddenElements
-            | LocationNoManagingOrg => None,
-            _ => Some("not @appointments"),
+            | LocationNoManagingOrg => Some("not @send-document"),
+            _ => Some("not @appointments and not @send-document"),
         }
     }
 

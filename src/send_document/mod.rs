@@ -371,6 +371,30 @@ impl SendDocumentHarness {
         }
     }
 
+    /// Waits until MESH tracking shows the harness's message `mesh_id` acknowledged (collected by its
+    /// recipient, named `by` in the message).
+    pub async fn wait_collected(&self, mesh_id: &str, what: &str, by: &str) -> Result<(), String> {
+        let deadline = std::time::Instant::now() + self.wait;
+        loop {
+            let status = self
+                .mesh
+                .tracking(mesh_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .status;
+            if status.eq_ignore_ascii_case("acknowledged") {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "MESH tracking of the {what} {mesh_id}: expected status `acknowledged` (collected by the {by}) within {} s, got `{status}`",
+                    self.wait.as_secs()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Sends a message from the harness's mailbox (and rings the reference parties).
     pub async fn send(&self, message: &crate::mesh::Outgoing) -> Result<String, String> {
         let id = self.mesh.send(message).await.map_err(|e| e.to_string())?;

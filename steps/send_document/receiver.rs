@@ -370,24 +370,7 @@ async fn order(w: &mut GpcWorld) -> Step {
 async fn collected(w: &mut GpcWorld) -> Step {
     let harness = w.send_document()?;
     let sent = w.sent_report()?.clone();
-    let deadline = std::time::Instant::now() + harness.wait;
-    loop {
-        let status = harness
-            .mesh
-            .tracking(&sent.mesh_id)
-            .await
-            .map_err(|e| e.to_string())?
-            .status;
-        if status.eq_ignore_ascii_case("acknowledged") {
-            return Ok(());
-        }
-        if std::time::Instant::now() > deadline {
-            return Err(format!(
-                "MESH tracking of the report {}: expected status `acknowledged` (collected by the receiver) within {} s, got `{status}`",
-                sent.mesh_id,
-                harness.wait.as_secs()
-            ));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    harness
+        .wait_collected(&sent.mesh_id, "report", "receiver")
+        .await
 }

@@ -80,6 +80,18 @@ impl GpcWorld {
     }
 }
 
+/// A MESH header of the report against what it must say.
+fn expect_header(header: &str, got: Option<&String>, expected: &str, what: &str) -> Step {
+    let got = got.map_or("(absent)", String::as_str);
+    if got == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "{header}: expected {what}`{expected}`, got `{got}`"
+        ))
+    }
+}
+
 fn organization<'a>(message: &'a Value, reference: Option<&str>) -> Option<&'a Value> {
     let reference = reference?;
     let find = |entries: &'a Value| {
@@ -128,19 +140,12 @@ fn no_rule(w: &mut GpcWorld, rule: String) -> Step {
 #[then(expr = "the report comes on MESH workflow {string}")]
 fn workflow(w: &mut GpcWorld, expected: String) -> Step {
     let (d, _, _) = w.last_report()?;
-    let got = d
-        .received
-        .metadata
-        .workflow_id
-        .clone()
-        .unwrap_or_else(|| "(absent)".into());
-    if got == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "Mex-WorkflowID: expected `{expected}`, got `{got}`"
-        ))
-    }
+    expect_header(
+        "Mex-WorkflowID",
+        d.received.metadata.workflow_id.as_ref(),
+        &expected,
+        "",
+    )
 }
 
 #[then("the report's MESH subject is the Composition's text with its version")]
@@ -173,17 +178,12 @@ fn subject(w: &mut GpcWorld) -> Step {
             .map_or("(no version in the Composition text)".into(), |v| v
                 .to_string())
     );
-    let got = d
-        .received
-        .metadata
-        .subject
-        .clone()
-        .unwrap_or_else(|| "(absent)".into());
-    if got == expected {
-        Ok(())
-    } else {
-        Err(format!("Mex-Subject: expected `{expected}`, got `{got}`"))
-    }
+    expect_header(
+        "Mex-Subject",
+        d.received.metadata.subject.as_ref(),
+        &expected,
+        "",
+    )
 }
 
 #[then("the report's MESH local id is the sender's ODS code")]
@@ -197,19 +197,12 @@ fn local_id(w: &mut GpcWorld) -> Step {
     );
     let expected =
         ods(sender).ok_or("MessageHeader.sender names no Organization with an ODS code")?;
-    let got = d
-        .received
-        .metadata
-        .local_id
-        .clone()
-        .unwrap_or_else(|| "(absent)".into());
-    if got == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "Mex-LocalID: expected the sender's ODS code `{expected}`, got `{got}`"
-        ))
-    }
+    expect_header(
+        "Mex-LocalID",
+        d.received.metadata.local_id.as_ref(),
+        &expected,
+        "the sender's ODS code ",
+    )
 }
 
 #[then("the report's source endpoint is the mailbox it came from")]
@@ -377,23 +370,7 @@ async fn sender_collects(w: &mut GpcWorld) -> Step {
         .answered
         .clone()
         .ok_or("no acknowledgement was sent")?;
-    let deadline = std::time::Instant::now() + harness.wait;
-    loop {
-        let status = harness
-            .mesh
-            .tracking(&id)
-            .await
-            .map_err(|e| e.to_string())?
-            .status;
-        if status.eq_ignore_ascii_case("acknowledged") {
-            return Ok(());
-        }
-        if std::time::Instant::now() > deadline {
-            return Err(format!(
-                "MESH tracking of the acknowledgement {id}: expected status `acknowledged` (collected by the sender) within {} s, got `{status}`",
-                harness.wait.as_secs()
-            ));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    harness
+        .wait_collected(&id, "acknowledgement", "sender")
+        .await
 }
