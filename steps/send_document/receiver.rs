@@ -88,6 +88,13 @@ impl GpcWorld {
         ])
     }
 
+    fn report_mut(&mut self) -> Result<&mut crate::itk::message::Report, String> {
+        self.send_document
+            .report
+            .as_mut()
+            .ok_or_else(|| "no report was built in this scenario".to_string())
+    }
+
     fn new_report(&mut self, patient: &str) -> Step {
         let harness = self.send_document()?;
         let mut report = crate::itk::sample::report(harness.mesh.mailbox(), self.ctx.clock.now());
@@ -153,11 +160,7 @@ fn breaks(w: &mut GpcWorld, rule: String) -> Step {
 
 #[given("the report replaces a document the receiver never had")]
 fn replaces_unknown(w: &mut GpcWorld) -> Step {
-    let report = w
-        .send_document
-        .report
-        .as_mut()
-        .ok_or("no report was built")?;
+    let report = w.report_mut()?;
     report.replaces = Some(uuid::Uuid::new_v4().to_string());
     report.version = 2;
     Ok(())
@@ -180,11 +183,7 @@ async fn accepted(w: &mut GpcWorld, patient: String) -> Step {
 
 #[given("a replacement of that report")]
 fn replacement(w: &mut GpcWorld) -> Step {
-    let report = w
-        .send_document
-        .report
-        .as_mut()
-        .ok_or("no report was built")?;
+    let report = w.report_mut()?;
     report.replaces = Some(report.document_id.clone());
     report.document_id = uuid::Uuid::new_v4().to_string();
     report.encounter_id = uuid::Uuid::new_v4().to_string();
