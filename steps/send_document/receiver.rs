@@ -19,6 +19,18 @@ struct Received {
     view: AckView,
 }
 
+/// The SenderReference of a message's MessageHandling extension.
+fn sender_reference_of(bundle: &Value) -> Option<String> {
+    bundle
+        .pointer("/entry/0/resource/extension/0/extension")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|e| e["url"] == "SenderReference")
+        .and_then(|e| e["valueString"].as_str())
+        .map(String::from)
+}
+
 impl GpcWorld {
     fn sent_report(&self) -> Result<&SentReport, String> {
         self.send_document
@@ -32,16 +44,9 @@ impl GpcWorld {
     fn answers(&self, d: &Delivery, sent: &SentReport) -> Option<(Value, AckView)> {
         let bundle = self.read_payload(&d.received.body).ok()?;
         let view = response::read(&bundle).ok()?;
-        let reference = bundle
-            .pointer("/entry/0/resource/extension/0/extension")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find(|e| e["url"] == "SenderReference")
-            .and_then(|e| e["valueString"].as_str())
-            .map(String::from);
-        (view.answers == sent.header_id || reference.as_deref() == Some(&sent.sender_reference))
-            .then_some((bundle, view))
+        (view.answers == sent.header_id
+            || sender_reference_of(&bundle).as_deref() == Some(&sent.sender_reference))
+        .then_some((bundle, view))
     }
 
     /// Waits for the acknowledgement of `kind` answering the report.
@@ -80,11 +85,18 @@ impl GpcWorld {
         }
     }
 
-    /// Both acknowledgements of the report.
-    async fn both_acks(&self) -> Result<Vec<Received>, String> {
+    /// The acknowledgement of `kind`, kept as evidence.
+    async fn ack(&mut self, kind: AckKind) -> Result<Received, String> {
+        let ack = self.ack_of(kind).await?;
+        self.record_delivery(&ack.delivery, &ack.bundle);
+        Ok(ack)
+    }
+
+    /// Both acknowledgements of the report, kept as evidence.
+    async fn both_acks(&mut self) -> Result<Vec<Received>, String> {
         Ok(vec![
-            self.ack_of(AckKind::Infrastructure).await?,
-            self.ack_of(AckKind::Business).await?,
+            self.ack(AckKind::Infrastructure).await?,
+            self.ack(AckKind::Business).await?,
         ])
     }
 
@@ -170,8 +182,7 @@ fn replaces_unknown(w: &mut GpcWorld) -> Step {
 async fn accepted(w: &mut GpcWorld, patient: String) -> Step {
     w.new_report(&patient)?;
     w.send_report().await?;
-    let ack = w.ack_of(AckKind::Infrastructure).await?;
-    w.record_delivery(&ack.delivery, &ack.bundle);
+    let ack = w.ack(AckKind::Infrastructure).await?;
     if ack.view.code != "20013" {
         return Err(format!(
             "the original report was answered {}, not 20013",
@@ -196,24 +207,27 @@ async fn send(w: &mut GpcWorld) -> Step {
     w.send_report().await
 }
 
-#[then(expr = "an infrastructure acknowledgement with code {string} arrives")]
-async fn infrastructure_code(w: &mut GpcWorld, code: String) -> Step {
-    let ack = w.ack_of(AckKind::Infrastructure).await?;
-    w.record_delivery(&ack.delivery, &ack.bundle);
+/// The acknowledgement of `kind` arrives with `code`.
+async fn expect_ack_code(w: &mut GpcWorld, kind: AckKind, code: &str, what: &str) -> Step {
+    let ack = w.ack(kind).await?;
     if ack.view.code == code {
         Ok(())
     } else {
         Err(format!(
-            "OperationOutcome.issue.details.coding.code of the infrastructure acknowledgement: expected `{code}`, got `{}`",
+            "OperationOutcome.issue.details.coding.code of the {what} acknowledgement: expected `{code}`, got `{}`",
             ack.view.code
         ))
     }
 }
 
+#[then(expr = "an infrastructure acknowledgement with code {string} arrives")]
+async fn infrastructure_code(w: &mut GpcWorld, code: String) -> Step {
+    expect_ack_code(w, AckKind::Infrastructure, &code, "infrastructure").await
+}
+
 #[then(expr = "a negative infrastructure acknowledgement arrives with one of the codes {string}")]
 async fn negative(w: &mut GpcWorld, codes: String) -> Step {
-    let ack = w.ack_of(AckKind::Infrastructure).await?;
-    w.record_delivery(&ack.delivery, &ack.bundle);
+    let ack = w.ack(AckKind::Infrastructure).await?;
     let allowed: Vec<&str> = codes.split(',').map(str::trim).collect();
     if ack.view.response == "ok" || !allowed.contains(&ack.view.code.as_str()) {
         return Err(format!(
@@ -226,22 +240,12 @@ async fn negative(w: &mut GpcWorld, codes: String) -> Step {
 
 #[then(expr = "a business acknowledgement with code {string} arrives")]
 async fn business_code(w: &mut GpcWorld, code: String) -> Step {
-    let ack = w.ack_of(AckKind::Business).await?;
-    w.record_delivery(&ack.delivery, &ack.bundle);
-    if ack.view.code == code {
-        Ok(())
-    } else {
-        Err(format!(
-            "OperationOutcome.issue.details.coding.code of the business acknowledgement: expected `{code}`, got `{}`",
-            ack.view.code
-        ))
-    }
+    expect_ack_code(w, AckKind::Business, &code, "business").await
 }
 
 #[then("the infrastructure acknowledgement answers the report's MessageHeader")]
 async fn answers_header(w: &mut GpcWorld) -> Step {
-    let ack = w.ack_of(AckKind::Infrastructure).await?;
-    w.record_delivery(&ack.delivery, &ack.bundle);
+    let ack = w.ack(AckKind::Infrastructure).await?;
     let sent = w.sent_report()?;
     if ack.view.answers == sent.header_id {
         Ok(())
@@ -257,20 +261,8 @@ async fn answers_header(w: &mut GpcWorld) -> Step {
 async fn sender_reference(w: &mut GpcWorld) -> Step {
     let sent = w.sent_report()?.clone();
     let acks = w.both_acks().await?;
-    for ack in &acks {
-        w.record_delivery(&ack.delivery, &ack.bundle);
-    }
     for ack in acks {
-        let got = ack
-            .bundle
-            .pointer("/entry/0/resource/extension/0/extension")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find(|e| e["url"] == "SenderReference")
-            .and_then(|e| e["valueString"].as_str())
-            .unwrap_or("(absent)")
-            .to_string();
+        let got = sender_reference_of(&ack.bundle).unwrap_or_else(|| "(absent)".into());
         if got != sent.sender_reference {
             return Err(format!(
                 "MessageHeader.extension(MessageHandling).SenderReference of the {} acknowledgement: expected `{}`, got `{got}`",
@@ -284,9 +276,6 @@ async fn sender_reference(w: &mut GpcWorld) -> Step {
 #[then(expr = "both acknowledgements come on MESH workflow {string}")]
 async fn ack_workflow(w: &mut GpcWorld, workflow: String) -> Step {
     let acks = w.both_acks().await?;
-    for ack in &acks {
-        w.record_delivery(&ack.delivery, &ack.bundle);
-    }
     for ack in acks {
         let got = ack.delivery.received.metadata.workflow_id.clone();
         if got.as_deref() != Some(workflow.as_str()) {
@@ -303,9 +292,6 @@ async fn ack_workflow(w: &mut GpcWorld, workflow: String) -> Step {
 #[then("both acknowledgements are valid against the ITK profiles")]
 async fn acks_valid(w: &mut GpcWorld) -> Step {
     let acks = w.both_acks().await?;
-    for ack in &acks {
-        w.record_delivery(&ack.delivery, &ack.bundle);
-    }
     for ack in acks {
         let errors = w.itk_errors(&ack.bundle)?;
         if !errors.is_empty() {
@@ -322,9 +308,6 @@ async fn acks_valid(w: &mut GpcWorld) -> Step {
 #[then("both acknowledgements name the receiver's mailbox as their source")]
 async fn ack_source(w: &mut GpcWorld) -> Step {
     let acks = w.both_acks().await?;
-    for ack in &acks {
-        w.record_delivery(&ack.delivery, &ack.bundle);
-    }
     for ack in acks {
         let from = ack
             .delivery
@@ -351,9 +334,6 @@ async fn ack_source(w: &mut GpcWorld) -> Step {
 #[then("the business acknowledgement arrives after the infrastructure acknowledgement")]
 async fn order(w: &mut GpcWorld) -> Step {
     let acks = w.both_acks().await?;
-    for ack in &acks {
-        w.record_delivery(&ack.delivery, &ack.bundle);
-    }
     let (inf, bus) = (&acks[0], &acks[1]);
     if inf.delivery.seq < bus.delivery.seq {
         Ok(())
