@@ -198,6 +198,24 @@ enum Command {
         #[command(subcommand)]
         command: CertsCommand,
     },
+    /// A run's HTML report and its First-of-Type evidence pack: `report DIR` renders DIR/index.html again from
+    /// the run's record and evidence; `report --pack DIR` zips the report folder with a SHA-256 manifest;
+    /// `report --verify PACK` checks a pack against its manifest (exit 1 when it does not match).
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["dir", "pack", "verify"])))]
+    Report {
+        /// The report folder of a run, whose index.html is rendered again.
+        dir: Option<PathBuf>,
+        /// Pack this report folder: index.html, junit.xml, cucumber.json, run.json, config.yaml (secrets
+        /// redacted) and the evidence files, with manifest.json.
+        #[arg(long, value_name = "DIR")]
+        pack: Option<PathBuf>,
+        /// Where the pack is written (default: the folder's name with `.zip`, beside it).
+        #[arg(long, value_name = "FILE", requires = "pack")]
+        out: Option<PathBuf>,
+        /// Check this pack: every file present with the size and SHA-256 its manifest gives, nothing unlisted.
+        #[arg(long, value_name = "PACK")]
+        verify: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -362,7 +380,8 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             now,
             tls,
         } => {
-            let config = load_config(config.as_ref())?;
+            let config_path = config;
+            let config = load_config(config_path.as_ref())?;
             let clock = Clock::from_option_or_env(now.as_deref())?;
             let faults = parse_faults(&faults)?;
             let target = match provider {
@@ -388,6 +407,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 progress: progress_of(quiet, plain),
             };
             let summary = runner::run(opts).await?;
+            copy_config(&summary, config_path.as_deref());
             Ok(summarise(&summary, "tests"))
         }
         Command::Validate {
@@ -443,6 +463,12 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Consumer { command } => consumer_command(command).await,
+        Command::Report {
+            dir,
+            pack,
+            out,
+            verify,
+        } => report(dir, pack, out, verify),
         Command::Certs {
             command:
                 CertsCommand::Generate {
@@ -874,7 +900,8 @@ async fn consumer_command(command: ConsumerCommand) -> anyhow::Result<ExitCode> 
             replay,
             capture,
         } => {
-            let mut config = load_config(Some(&config))?;
+            let config_path = config;
+            let mut config = load_config(Some(&config_path))?;
             if let Some(from) = replay {
                 config.consumer.driver = gpc_assure::consumer::config::DriverKind::Replay;
                 config.consumer.replay =
@@ -898,9 +925,82 @@ async fn consumer_command(command: ConsumerCommand) -> anyhow::Result<ExitCode> 
                 progress: progress_of(quiet, plain),
             };
             let summary = runner::run(opts).await?;
+            copy_config(&summary, Some(&config_path));
             Ok(summarise(&summary, "consumer tests"))
         }
     }
+}
+
+/// Keeps the run's configuration (secrets redacted) in its report folder for the evidence pack.
+fn copy_config(summary: &runner::RunSummary, path: Option<&std::path::Path>) {
+    if let Err(e) = gpc_assure::report::config_copy::write(&summary.report_dir, path) {
+        eprintln!(
+            "warning: cannot copy the configuration into {}: {e}",
+            summary.report_dir.display()
+        );
+    }
+}
+
+/// `gpc-assure report`.
+fn report(
+    dir: Option<PathBuf>,
+    pack: Option<PathBuf>,
+    out: Option<PathBuf>,
+    verify: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use gpc_assure::report::{html, pack as packs};
+    if let Some(path) = verify {
+        let v = packs::verify(&path)?;
+        if v.problems.is_empty() {
+            out!(
+                "{}: verified, {} files match manifest.json ({}, packed {} by {})",
+                path.display(),
+                v.manifest.files.len(),
+                v.manifest.summary,
+                v.manifest.created,
+                v.manifest.tool
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        for p in &v.problems {
+            out!("{}: {p}", path.display());
+        }
+        out!(
+            "{}: does NOT match its manifest ({} problems)",
+            path.display(),
+            v.problems.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(folder) = pack {
+        let out = out.unwrap_or_else(|| {
+            let name = folder
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_os_string()))
+                .unwrap_or_else(|| "reports".into());
+            let mut zip = name;
+            zip.push(".zip");
+            folder
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.parent().map(|d| d.join(&zip)))
+                .unwrap_or_else(|| PathBuf::from(zip))
+        });
+        let packed = packs::pack(&folder, &out)?;
+        out!(
+            "wrote {} ({} files, {} bytes); check it with `gpc-assure report --verify {}`",
+            packed.path.display(),
+            packed.files,
+            packed.bytes,
+            packed.path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = dir.unwrap_or_else(|| PathBuf::from("reports"));
+    html::write(&dir)?;
+    out!("wrote {}", dir.join(html::FILE).display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn evidence_of(name: &str) -> Evidence {

@@ -74,7 +74,9 @@ pub struct GpcWorld {
     pub parsed: Option<Result<Value, String>>,
     pub stored: HashMap<String, String>,
     pub started: Option<std::time::Instant>,
-    /// OperationOutcomes of the profile validator, one per validated response (evidence).
+    /// What the profile validator found, one entry per validated resource (evidence): `{"of": what was
+    /// validated, "exchange": the exchange's number (1-based) when it was a response body, "outcome": the
+    /// OperationOutcome}`.
     pub validations: Vec<Value>,
     /// Slots this scenario holds (for a booking, or so that a search is sure to find one).
     pub claims: Vec<SlotClaim>,
@@ -418,14 +420,11 @@ impl GpcWorld {
                 continue;
             };
             let issues = validator.validate(resource, &[]);
-            let mut oo = crate::validate::operation_outcome(&issues);
-            if let Some(o) = oo.as_object_mut() {
-                o.insert(
-                    "id".into(),
-                    Value::String(format!("jwt-{}", claim.replace('_', "-"))),
-                );
-            }
-            self.validations.push(oo);
+            let oo = crate::validate::operation_outcome(&issues);
+            self.validations.push(serde_json::json!({
+                "of": format!("the JWT's {claim}"),
+                "outcome": oo,
+            }));
             if pristine.get(claim) == Some(resource) {
                 problems.extend(
                     issues
@@ -479,6 +478,16 @@ impl GpcWorld {
     }
 
     /// The last exchange.
+    /// Keeps the validator's OperationOutcome for `of` (what was validated) as evidence; `response` says it was
+    /// the body of the current response, so that the report can show each issue in that body.
+    pub fn keep_validation(&mut self, of: impl Into<String>, response: bool, outcome: Value) {
+        let mut entry = serde_json::json!({ "of": of.into(), "outcome": outcome });
+        if let (true, Some(n)) = (response, self.current) {
+            entry["exchange"] = Value::from(n + 1);
+        }
+        self.validations.push(entry);
+    }
+
     pub fn last(&self) -> Result<&Exchange, String> {
         self.current
             .and_then(|i| self.exchanges.get(i))

@@ -1,5 +1,7 @@
 //! The command line's exit codes and messages: 2 with one clear sentence when the run cannot start.
 
+mod common;
+
 use std::process::Command;
 
 fn gpc() -> Command {
@@ -295,12 +297,14 @@ fn one_id_runs_exactly_that_test_and_reports_carry_the_id() {
         junit.contains("<property name=\"id\" value=\"fdn.capability.01\"/>"),
         "{junit}"
     );
-    assert!(dir
-        .join("evidence/fdn.capability.01/scenario.json")
-        .is_file());
-    assert!(dir
-        .join("evidence/fdn.capability.01/exchange-01.json")
-        .is_file());
+    let ev = common::evidence(&dir, "fdn.capability.01");
+    assert_eq!(ev["exchanges"][0]["request"]["method"], "GET", "{ev}");
+    let record = std::fs::read_to_string(dir.join("run.json")).unwrap();
+    assert!(
+        record.contains("\"id\":\"fdn.capability.01\""),
+        "{record:.300}"
+    );
+    assert!(dir.join("index.html").is_file());
     let (code, err) = run(&["run", "--id", "fdn.capability.99"]);
     assert_eq!(code, 2);
     assert!(
@@ -352,9 +356,20 @@ fn a_failing_run_prints_h2spec_style_blocks_and_junit_carries_them() {
         junit.contains("  Where:       header Cache-Control"),
         "{junit}"
     );
-    let block =
-        std::fs::read_to_string(dir.join("evidence/fdn.patient-read.02/failure.txt")).unwrap();
-    assert!(block.contains("Expected:    `no-store`"), "{block}");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
+    let failed = record["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "fdn.patient-read.02")
+        .unwrap();
+    assert_eq!(
+        failed["failure"]["failure"]["expected"], "`no-store`",
+        "{failed}"
+    );
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(page.contains("Expected:    `no-store`"), "{page:.300}");
 }
 
 #[test]
@@ -399,8 +414,7 @@ fn now_replays_an_instant_for_the_harness_and_the_embedded_provider() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    let ex =
-        std::fs::read_to_string(dir.join("evidence/appt.slots.01.1/exchange-02.json")).unwrap();
+    let ex = common::evidence(&dir, "appt.slots.01.1")["exchanges"][1].to_string();
     assert!(
         ex.contains("start=ge2026-10-2"),
         "the search should be for late October 2026: {ex:.300}"

@@ -39,18 +39,29 @@ async fn embedded_and_external_runs_pass_everything_and_agree() {
     .unwrap();
     assert!(json.as_array().is_some_and(|a| !a.is_empty()));
     let one = embedded.outcomes.iter().find(|o| o.exchanges > 0).unwrap();
-    let ex = std::fs::read_to_string(
-        embedded
-            .report_dir
-            .join(&one.evidence)
-            .join("exchange-01.json"),
-    )
-    .unwrap();
-    let ex: serde_json::Value = serde_json::from_str(&ex).unwrap();
+    let ev = common::evidence(&embedded.report_dir, &one.id);
     assert_eq!(
-        ex["jwt"]["header"]["alg"], "none",
+        ev["exchanges"][0]["jwt"]["header"]["alg"], "none",
         "evidence carries the decoded JWT"
     );
+    // Every test's evidence is kept, in one file per feature: tens of files for the whole suite.
+    let evidence_files = std::fs::read_dir(embedded.report_dir.join("evidence"))
+        .unwrap()
+        .count();
+    let features: std::collections::BTreeSet<&str> = embedded
+        .outcomes
+        .iter()
+        .map(|o| o.feature_file.as_str())
+        .collect();
+    assert_eq!(evidence_files, features.len());
+    assert!(evidence_files <= 60, "{evidence_files} evidence files");
+    assert_eq!(
+        gpc_assure::report::evidence::read_lines(&embedded.report_dir)
+            .unwrap()
+            .len(),
+        embedded.outcomes.len()
+    );
+    assert!(embedded.report_dir.join("index.html").is_file());
 
     let served = provider::start("127.0.0.1:0", ProviderOptions::default())
         .await

@@ -6,10 +6,10 @@
 //! `<where>: expected <e>, but <a>`, or `<where>: must not be populated, got <a>`) is shown as separate
 //! `Where:`, `Expected:` and `Actual:` lines; any other sentence is shown as it is.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a failed step said, split into its parts where the sentence follows the convention above.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepFailure {
     /// The element, header or part of the exchange that differed (`header Cache-Control`,
     /// `Bundle.entry[2].resource.meta.profile`).
@@ -66,7 +66,7 @@ impl StepFailure {
 }
 
 /// A failed test, with everything the block shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailureReport {
     pub id: String,
     pub title: String,
@@ -76,7 +76,7 @@ pub struct FailureReport {
     /// The request line of the exchange the step looked at (`GET http://.../Patient/2`).
     pub request: Option<String>,
     pub failure: StepFailure,
-    /// The test's evidence folder.
+    /// Where the test's evidence is shown (`reports/index.html#open=<id>`).
     pub evidence: String,
 }
 
@@ -91,7 +91,7 @@ impl FailureReport {
     ///   Where:       HTTP status
     ///   Expected:    409
     ///   Actual:      201
-    ///   Evidence:    reports/evidence/appt.book.07
+    ///   Evidence:    reports/index.html#open=appt.book.07
     /// ```
     pub fn render(&self) -> String {
         let mut lines = vec![format!("FAIL {}  {}", self.id, self.title)];

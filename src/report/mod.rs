@@ -1,16 +1,20 @@
-//! Report writers: JUnit XML, per-test evidence folders and failure blocks. (cucumber.json is written by
-//! cucumber's own JSON writer during the run.)
+//! Report writers: JUnit XML, the evidence files, the run record, the HTML report, failure blocks and the
+//! First-of-Type evidence pack. (cucumber.json is written by cucumber's own JSON writer during the run.)
 
+pub mod config_copy;
 pub mod evidence;
 pub mod failure;
+pub mod html;
 pub mod junit;
+pub mod pack;
+pub mod run_record;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use failure::{FailureReport, StepFailure};
 
 /// Result of one executed test (one Examples row counts as one test).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ScenarioOutcome {
     /// The stable test id (`appt.book.07`, `appt.book.01.2` for an outline row).
     pub id: String,
@@ -30,7 +34,8 @@ pub struct ScenarioOutcome {
     /// The whole failure, h2spec-style.
     pub failure: Option<FailureReport>,
     pub duration_ms: f64,
-    /// Evidence folder, relative to the report folder (`evidence/<id>`).
+    /// The evidence file holding the test's line, relative to the report folder
+    /// (`evidence/<capability>.<feature>.jsonl`).
     pub evidence: String,
     pub exchanges: usize,
 }

@@ -241,9 +241,16 @@ fn prepare_report_dir(dir: &Path) -> Result<(), RunError> {
         source,
     };
     std::fs::create_dir_all(dir).map_err(err)?;
-    let evidence = dir.join("evidence");
+    let evidence = dir.join(report::evidence::FOLDER);
     if evidence.exists() {
         std::fs::remove_dir_all(&evidence).map_err(err)?;
+    }
+    // A report of an earlier run in the folder must not pass for this one's.
+    for stale in [report::html::FILE, report::run_record::FILE] {
+        let path = dir.join(stale);
+        if path.exists() {
+            std::fs::remove_file(&path).map_err(err)?;
+        }
     }
     std::fs::create_dir_all(&evidence).map_err(err)
 }
@@ -346,6 +353,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         return Err(RunError::NothingSelected(what.join(" and ")));
     }
     let send_document = send_document_mode(&opts, &selected);
+    let mut not_run = Vec::new();
     if let SendDocumentMode::Unavailable(why) = &send_document {
         let before = selected.len();
         selected.retain(|c| !c.tags.iter().any(|t| t == SEND_DOCUMENT_TAG));
@@ -358,8 +366,16 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         if opts.progress != Progress::Quiet {
             eprintln!("note: {left_out} @send-document tests are not run: {why}");
         }
+        not_run.push(report::run_record::NotRun {
+            tag: SEND_DOCUMENT_TAG.into(),
+            count: left_out,
+            reason: why.clone(),
+        });
     }
-    let display = Display::new(opts.progress);
+    let display = Display::new(
+        opts.progress,
+        selected.iter().map(|c| c.file.display().to_string()),
+    );
     let derived = plan.derived_ids();
     if derived > 0 && opts.progress != Progress::Quiet {
         eprintln!(
@@ -525,6 +541,9 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     })?;
     let report_dir = opts.report_dir.clone();
     let evidence_mode = opts.evidence;
+    let evidence_writer = Arc::new(report::evidence::EvidenceWriter::new(&opts.report_dir));
+    let after_evidence = evidence_writer.clone();
+    let started_at = opts.clock.now();
     let failed_steps = FailedSteps::default();
     let cli: cucumber::cli::Opts<_, _, _, cucumber::cli::Empty> = cucumber::cli::Opts::default();
 
@@ -533,6 +552,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
     let after_finished = finished.clone();
     let after_captured = captured.clone();
     let after_cases = by_location.clone();
+    let after_display = display.clone();
     let before_cases = by_location.clone();
     let filter_cases = by_location.clone();
     GpcWorld::cucumber::<PathBuf>()
@@ -603,20 +623,18 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
                     row: Vec::new(),
                     derived_id: true,
                 });
-            let evidence_dir = report_dir.join(evidence_folder(&case.id));
             let (duration_ms, request, exchanges) = match world.as_deref() {
                 Some(w) => {
                     if evidence_mode.keeps(passed) {
-                        if let Err(e) = report::evidence::write_exchanges(
-                            &evidence_dir,
+                        let file = report::evidence::file_of(&case.file.display().to_string());
+                        if let Err(e) = after_evidence.write(
+                            &file,
+                            &case.id,
                             &w.exchanges,
                             &w.validations,
                             &w.send_document.messages,
                         ) {
-                            eprintln!(
-                                "warning: cannot write evidence {}: {e}",
-                                evidence_dir.display()
-                            );
+                            eprintln!("warning: cannot write the evidence of {}: {e}", case.id);
                         }
                     }
                     (
@@ -645,7 +663,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
             let mut all = after_finished
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            display.test_done(&outcome_of(&done, None, &report_dir), all.len() + 1, total);
+            after_display.test_done(&outcome_of(&done, None, &report_dir), all.len() + 1, total);
             all.push(done);
             async {}.boxed_local()
         })
@@ -685,18 +703,32 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary, RunError> {
         .map(|(n, c)| (c.id.as_str(), n))
         .collect();
     outcomes.sort_by_key(|o| order.get(o.id.as_str()).copied().unwrap_or(usize::MAX));
-    for o in outcomes.iter().filter(|o| opts.evidence.keeps(o.passed)) {
-        if let Err(e) =
-            report::evidence::write_outcome(&opts.report_dir.join(&o.evidence), o, &warnings)
-        {
-            eprintln!("warning: cannot write evidence {}: {e}", o.evidence);
-        }
-    }
+    let reports_err =
+        |path: PathBuf| move |source: std::io::Error| RunError::Reports { path, source };
+    evidence_writer
+        .finish()
+        .map_err(reports_err(opts.report_dir.join(report::evidence::FOLDER)))?;
     let junit = opts.report_dir.join("junit.xml");
-    report::junit::write(&junit, &outcomes, &warnings).map_err(|source| RunError::Reports {
-        path: junit,
-        source,
+    report::junit::write(&junit, &outcomes, &warnings).map_err(reports_err(junit))?;
+    let record = report::run_record::RunRecord {
+        meta: run_meta(
+            &opts,
+            &base_url,
+            started_at,
+            started.elapsed(),
+            warnings,
+            not_run,
+        ),
+        outcomes,
+    };
+    record
+        .write(&opts.report_dir)
+        .map_err(reports_err(opts.report_dir.join(report::run_record::FILE)))?;
+    report::html::write(&opts.report_dir).map_err(|e| RunError::Reports {
+        path: opts.report_dir.join(report::html::FILE),
+        source: std::io::Error::other(e.to_string()),
     })?;
+    let outcomes = record.outcomes;
     display.finished(&outcomes);
     Ok(RunSummary {
         outcomes,
@@ -841,15 +873,68 @@ fn external_transport(base: &str, config: &Config) -> Result<TransportTarget, Ru
     })
 }
 
-/// The evidence folder of a test, relative to the report folder.
-fn evidence_folder(id: &str) -> String {
-    format!("evidence/{}", report::safe_component(id, 120))
+/// What the run was, for `run.json` and the HTML report.
+fn run_meta(
+    opts: &RunOptions,
+    base_url: &str,
+    started_at: chrono::DateTime<chrono::Utc>,
+    elapsed: Duration,
+    warnings: Vec<String>,
+    not_run: Vec<report::run_record::NotRun>,
+) -> report::run_record::RunMeta {
+    use sha2::Digest as _;
+    let config = &opts.config;
+    let target = match &opts.target {
+        Target::Embedded(faults) => {
+            let names: Vec<&str> = faults.iter().map(|f| f.name()).collect();
+            if names.is_empty() {
+                "the embedded reference provider".to_string()
+            } else {
+                format!(
+                    "the embedded reference provider with faults {}",
+                    names.join(", ")
+                )
+            }
+        }
+        Target::External(url) => format!("the provider at {url}"),
+        Target::Consumer => "the consumer under test (consumer assurance)".to_string(),
+    };
+    let digest = sha2::Sha256::digest(format!("{config:?}").as_bytes());
+    let rfc3339 =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    report::run_record::RunMeta {
+        tool: format!("gpc-assure {}", env!("CARGO_PKG_VERSION")),
+        target,
+        base_url: base_url.to_string(),
+        provider_asid: config.provider_asid.clone(),
+        consumer_asid: config.consumer_asid.clone(),
+        provider_ods: config
+            .service_roots
+            .iter()
+            .find_map(|(_, root)| report::run_record::ods_of_root(root)),
+        consumer_ods: config.jwt.organization.ods_code.clone(),
+        config_digest: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        started: rfc3339(started_at),
+        ended: rfc3339(opts.clock.now()),
+        elapsed_secs: elapsed.as_secs_f64(),
+        tags: opts.tags.clone(),
+        ids: opts.ids.clone(),
+        evidence: match opts.evidence {
+            Evidence::All => "all",
+            Evidence::Failed => "failed",
+            Evidence::None => "no",
+        }
+        .to_string(),
+        warnings,
+        not_run,
+    }
 }
 
 /// The outcome of a finished test; `step` is the Gherkin step that failed, when known.
 fn outcome_of(f: &Finished, step: Option<String>, report_dir: &Path) -> ScenarioOutcome {
     let c = &f.case;
-    let evidence = evidence_folder(&c.id);
+    let file = c.file.display().to_string();
+    let evidence = report::evidence::file_of(&file);
     let failure = (!f.passed).then(|| FailureReport {
         id: c.id.clone(),
         title: c.title.clone(),
@@ -857,9 +942,12 @@ fn outcome_of(f: &Finished, step: Option<String>, report_dir: &Path) -> Scenario
         requirement: c.requirement(),
         request: f.request.clone(),
         failure: StepFailure::parse(f.message.as_deref().unwrap_or("failed")),
-        evidence: report_dir.join(&evidence).display().to_string(),
+        evidence: format!(
+            "{}#open={}",
+            report_dir.join(report::html::FILE).display(),
+            c.id
+        ),
     });
-    let file = c.file.display().to_string();
     ScenarioOutcome {
         id: c.id.clone(),
         feature: c.feature.clone(),

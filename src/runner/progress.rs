@@ -1,14 +1,17 @@
-//! What a run shows while it goes: one line per test (or a live line on a terminal), the failure blocks at the
-//! end, and a panic hook that keeps step failures (panics inside cucumber) off stderr.
+//! What a run shows while it goes: a live bar on a terminal, one line per feature in a CI log (or one per test
+//! with `--plain`), the failure blocks at the end, and a panic hook that keeps step failures (panics inside cucumber) off stderr.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 use crate::report::ScenarioOutcome;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
-    /// A live line on a terminal, plain lines otherwise.
+    /// On a terminal a live bar with the counts and the current feature; elsewhere (CI logs) one line per
+    /// feature as it finishes.
     Auto,
     /// One line per test.
     Plain,
@@ -16,43 +19,102 @@ pub enum Progress {
     Quiet,
 }
 
+/// How many tests of each feature file the run has, and how many have finished.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Tests per feature file, and the files in run order.
+    totals: HashMap<String, usize>,
+    features: usize,
+    /// Per feature file: (passed, failed, summed duration in ms, the failed tests' lines).
+    done: HashMap<String, (usize, usize, f64, Vec<String>)>,
+    features_done: usize,
+    passed: usize,
+    failed: usize,
+}
+
 /// The resolved display mode of a run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Display {
-    pub live: bool,
-    pub plain: bool,
+    live: bool,
+    plain: bool,
+    per_feature: bool,
+    tally: Arc<Mutex<Tally>>,
 }
 
 impl Display {
-    pub fn new(progress: Progress) -> Self {
+    /// `features`: the feature file of every selected test.
+    pub fn new(progress: Progress, features: impl IntoIterator<Item = String>) -> Self {
         use std::io::IsTerminal;
-        let live = progress == Progress::Auto && std::io::stderr().is_terminal();
-        let plain = progress == Progress::Plain || (progress == Progress::Auto && !live);
-        Self { live, plain }
+        let terminal = std::io::stderr().is_terminal();
+        let live = progress == Progress::Auto && terminal;
+        let plain = progress == Progress::Plain;
+        let per_feature = progress == Progress::Auto && !terminal;
+        let mut tally = Tally::default();
+        for f in features {
+            *tally.totals.entry(f).or_default() += 1;
+        }
+        tally.features = tally.totals.len();
+        Self {
+            live,
+            plain,
+            per_feature,
+            tally: Arc::new(Mutex::new(tally)),
+        }
     }
 
-    fn shows_anything(self) -> bool {
-        self.live || self.plain
+    fn shows_anything(&self) -> bool {
+        self.live || self.plain || self.per_feature
     }
 
     /// One test finished.
-    pub fn test_done(self, o: &ScenarioOutcome, done: usize, total: usize) {
+    pub fn test_done(&self, o: &ScenarioOutcome, done: usize, total: usize) {
+        if !self.shows_anything() {
+            return;
+        }
+        let mut t = self
+            .tally
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if o.passed {
+            t.passed += 1;
+        } else {
+            t.failed += 1;
+        }
+        let failure_line = (!o.passed).then(|| {
+            format!(
+                "  FAIL {} {}\n        {}",
+                o.id,
+                o.name,
+                o.message.as_deref().unwrap_or_default()
+            )
+        });
+        let entry = t.done.entry(o.feature_file.clone()).or_default();
+        if o.passed {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+        entry.2 += o.duration_ms;
+        entry.3.extend(failure_line.clone());
+        let feature_finished = entry.0 + entry.1;
+        let feature_total = t.totals.get(&o.feature_file).copied().unwrap_or(0);
         let mut err = std::io::stderr().lock();
         let mark = if o.passed { "PASS" } else { "FAIL" };
         if self.live {
+            if let Some(line) = &failure_line {
+                let _ = writeln!(err, "\r\x1b[2K{}", line.trim_start());
+            }
+            let width = 30;
+            let filled = (done * width).checked_div(total).unwrap_or(width);
             let _ = write!(
                 err,
-                "\r\x1b[2K[{done:>4}/{total}] {mark} {} {}",
-                o.id,
-                truncate(&o.name, 80)
+                "\r\x1b[2K[{}{}] {done}/{total}  {} passed  {} failed  {}",
+                "#".repeat(filled),
+                "-".repeat(width - filled),
+                t.passed,
+                t.failed,
+                truncate(&o.feature, 60)
             );
-            if !o.passed {
-                let _ = writeln!(
-                    err,
-                    "\n        {}",
-                    o.message.as_deref().unwrap_or_default()
-                );
-            }
         } else if self.plain {
             let _ = writeln!(
                 err,
@@ -62,12 +124,28 @@ impl Display {
             if !o.passed {
                 let _ = writeln!(err, "        {}", o.message.as_deref().unwrap_or_default());
             }
+        } else if self.per_feature && feature_finished == feature_total {
+            let (passed, failed, ms, lines) =
+                t.done.get(&o.feature_file).cloned().unwrap_or_default();
+            t.features_done += 1;
+            let _ = writeln!(
+                err,
+                "[{:>3}/{} features] {} {}: {passed} passed, {failed} failed ({:.1} s of tests); {done}/{total} tests done",
+                t.features_done,
+                t.features,
+                if failed == 0 { "PASS" } else { "FAIL" },
+                o.feature_file,
+                ms / 1000.0
+            );
+            for l in lines {
+                let _ = writeln!(err, "{l}");
+            }
         }
         let _ = err.flush();
     }
 
     /// The run ended: the failure blocks, h2spec-style.
-    pub fn finished(self, outcomes: &[ScenarioOutcome]) {
+    pub fn finished(&self, outcomes: &[ScenarioOutcome]) {
         let mut err = std::io::stderr().lock();
         if self.live {
             let _ = writeln!(err);

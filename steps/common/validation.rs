@@ -22,8 +22,11 @@ fn valid_against_profiles(w: &mut GpcWorld) -> Step {
         profile::OPERATION_OUTCOME
     });
     let issues = validator.validate_expecting(&resource, &expected);
-    w.validations
-        .push(crate::validate::operation_outcome(&issues));
+    w.keep_validation(
+        format!("the {} response body", interaction.name()),
+        true,
+        crate::validate::operation_outcome(&issues),
+    );
     let errors: Vec<String> = issues
         .iter()
         .filter(|i| i.severity == crate::validate::Severity::Error)

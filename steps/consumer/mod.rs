@@ -189,6 +189,7 @@ async fn performs(w: &mut GpcWorld) -> Step {
     for r in &requests {
         w.exchanges.push(exchange_of(r));
         w.validations.push(json!({
+            "of": format!("the consumer's request {}", r.request.line()),
             "request": r.request.line(),
             "interaction": r.interaction,
             "findings": r.findings,

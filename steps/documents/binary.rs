@@ -161,8 +161,11 @@ async fn every_binary(w: &mut GpcWorld) -> Step {
             }
             let binary = w.resource()?.clone();
             let issues = validator.validate_expecting(&binary, &[]);
-            w.validations
-                .push(crate::validate::operation_outcome(&issues));
+            w.keep_validation(
+                format!("Binary/{id}"),
+                true,
+                crate::validate::operation_outcome(&issues),
+            );
             if let Some(e) = issues
                 .iter()
                 .find(|i| i.severity == crate::validate::Severity::Error)

@@ -91,8 +91,10 @@ impl GpcWorld {
     /// Checks a message against the profiles it claims (ITK): one line per error.
     pub fn itk_errors(&mut self, resource: &Value) -> Result<Vec<String>, String> {
         let issues = self.itk_validator()?.validate(resource, &[]);
-        self.validations
-            .push(crate::validate::operation_outcome(&issues));
+        self.validations.push(serde_json::json!({
+            "of": "the MESH message's FHIR Bundle",
+            "outcome": crate::validate::operation_outcome(&issues),
+        }));
         Ok(issues
             .into_iter()
             .filter(|i| i.severity == crate::validate::Severity::Error)

@@ -39,6 +39,13 @@ pub fn options(target: Target, report: &str) -> RunOptions {
     }
 }
 
+/// The evidence of test `id` in a run's report folder (its line of the evidence file of its feature).
+pub fn evidence(report_dir: &std::path::Path, id: &str) -> serde_json::Value {
+    gpc_assure::report::evidence::read(report_dir, id)
+        .expect("the evidence files read")
+        .unwrap_or_else(|| panic!("no evidence of {id} in {}", report_dir.display()))
+}
+
 /// Deletes a finished run's report folder: the kill matrix and the any-day test make over a hundred runs, and
 /// their evidence would otherwise fill the disk (a full run writes about 90 MB).
 pub fn discard_reports(summary: &gpc_assure::runner::RunSummary) {
