@@ -196,6 +196,33 @@ async fn the_report_of_a_run_with_failures_works_in_headless_chromium() {
         "the body is shown element by element: {opened:.3000}"
     );
 
+    // Its profile validation is listed, each issue's element a link into the response body it names.
+    let validations = evidence["validations"].as_array().map_or(0, Vec::len);
+    if validations > 0 {
+        assert!(
+            opened.contains("<h4>Profile validation</h4>"),
+            "{opened:.3000}"
+        );
+        assert_eq!(opened.matches("<details class=\"v\">").count(), validations);
+    }
+    let response_issues_with_elements = evidence["validations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["exchange"].is_u64())
+        .flat_map(|v| {
+            v["outcome"]["issue"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|i| i["expression"].is_array())
+        .count();
+    assert_eq!(
+        opened.matches("class=\"goto\"").count(),
+        response_issues_with_elements
+    );
+
     // The screenshot: the summary and the opened failed test.
     let artefacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artefacts");
     std::fs::create_dir_all(&artefacts).unwrap();
