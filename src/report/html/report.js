@@ -118,6 +118,18 @@
     return esc(JSON.stringify(v));
   }
 
+  // XML laid out one element per line (FHIR XML usually comes on one line); narrative XHTML stays as it came.
+  function xmlPretty(text) {
+    var lines = text.replace(/>\s*</g, '>\n<').split('\n');
+    var depth = 0;
+    return lines.map(function (line) {
+      if (/^<\//.test(line)) { depth = Math.max(0, depth - 1); }
+      var out = '  '.repeat(depth) + line;
+      if (/^<[^/?!]/.test(line) && !/\/>$/.test(line) && !/<\/[^>]+>$/.test(line)) { depth++; }
+      return out;
+    }).join('\n');
+  }
+
   function bodyHtml(body) {
     if (body === null || body === undefined || body === '') { return '<p class="noev">(no body)</p>'; }
     if (typeof body === 'object') { return '<pre class="body">' + esc(JSON.stringify(body, null, 2)) + '</pre>'; }
@@ -127,6 +139,9 @@
         var v = JSON.parse(text);
         return '<pre class="body">' + jsonHtml(v, v && v.resourceType ? v.resourceType : '', 0) + '</pre>';
       } catch (e) { /* not JSON: shown as it came */ }
+    }
+    if (text.length < 2000000 && /^\s*</.test(text) && text.indexOf('\n') < 0) {
+      return '<pre class="body">' + esc(xmlPretty(text.trim())) + '</pre>';
     }
     return '<pre class="body">' + esc(text) + '</pre>';
   }
