@@ -1,6 +1,6 @@
 //! JUnit XML: one testsuite per feature, one testcase per test. The testcase's name is the test's title, its
 //! classname names the capability and feature, and its properties carry the stable id, the requirement and the
-//! evidence folder. A failure has the one-line message as its `message` and the h2spec-style block as its body.
+//! evidence file. A failure has the one-line message as its `message` and the h2spec-style block as its body.
 //! Run-wide warnings (server certificates not verified) are a `gpc-assure.warning` property of every testsuite,
 //! where JUnit readers show suite properties.
 
@@ -8,25 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::ScenarioOutcome;
-
-/// Escapes text for an XML attribute or element.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use super::{escape_markup as esc, ScenarioOutcome};
 
 /// The document for `outcomes`, grouped by feature in file order; `warnings` apply to the whole run.
 pub fn render(outcomes: &[ScenarioOutcome], warnings: &[String]) -> String {

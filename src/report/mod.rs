@@ -40,6 +40,23 @@ pub struct ScenarioOutcome {
     pub exchanges: usize,
 }
 
+/// Escapes text for an XML or HTML attribute or element; characters XML 1.0 cannot carry at all become U+FFFD.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Makes a string safe as one path component.
 pub fn safe_component(s: &str, max: usize) -> String {
     let mut out: String = s

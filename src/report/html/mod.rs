@@ -13,7 +13,7 @@ use std::path::Path;
 use base64::Engine as _;
 
 use super::run_record::{ReadError, RunRecord};
-use super::ScenarioOutcome;
+use super::{escape_markup as esc, ScenarioOutcome};
 
 /// The page's file name in the report folder.
 pub const FILE: &str = "index.html";
@@ -49,22 +49,6 @@ pub fn write(report_dir: &Path) -> Result<(), RenderError> {
         path: path.display().to_string(),
         source,
     })
-}
-
-/// Escapes text for HTML text and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Text with its `http(s)://` addresses as links.
