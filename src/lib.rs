@@ -6,6 +6,7 @@ pub mod config;
 pub mod consumer;
 pub mod definitions;
 pub mod fhir;
+pub mod fuzzing;
 pub mod itk;
 pub mod mesh;
 pub mod provider;
