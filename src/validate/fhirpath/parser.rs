@@ -393,9 +393,21 @@ impl Parser {
         result
     }
 
+    /// A chain (`a or b or c`, `a.b.c`, `a[0][1]`) builds a tree as deep as it is long, which the evaluator
+    /// and the tree's drop walk recursively: each link counts as a level of nesting.
+    fn chain_link(&mut self, links: &mut usize) -> PResult<()> {
+        *links += 1;
+        if self.depth + *links > MAX_DEPTH {
+            return perr(self.peek().pos, "expression is nested too deeply");
+        }
+        Ok(())
+    }
+
     fn parse_binary(&mut self, min_prec: u8) -> PResult<Ast> {
         let mut lhs = self.parse_unary()?;
+        let mut links = 0;
         loop {
+            self.chain_link(&mut links)?;
             let tok = &self.peek().tok;
             if let Tok::Ident(w) = tok {
                 if (w == "is" || w == "as") && TYPE_OP_PREC >= min_prec {
@@ -456,7 +468,9 @@ impl Parser {
 
     fn parse_postfix(&mut self) -> PResult<Ast> {
         let mut node = self.parse_term()?;
+        let mut links = 0;
         loop {
+            self.chain_link(&mut links)?;
             match self.peek().tok {
                 Tok::Sym(".") => {
                     self.advance();

@@ -623,3 +623,43 @@ fn decimal_basics() {
     assert!(Decimal::parse("1.").is_none());
     assert!(Decimal::parse("abc").is_none());
 }
+
+/// Found by the fuzzer (`fhirpath` target): long chains built trees as deep as they were long, and evaluating or
+/// dropping one overflowed the stack. Each link now counts as a level of nesting.
+#[test]
+fn long_chains_are_refused_as_too_deep_not_a_stack_overflow() {
+    let resource = json!({ "resourceType": "Patient" });
+    for expr in [
+        format!("a{}", ".a".repeat(20_000)),
+        format!("1{}", " + 1".repeat(20_000)),
+        format!("a{}", "[0]".repeat(20_000)),
+        format!("true{}", " or true".repeat(20_000)),
+        format!("a{}", " is Patient".repeat(20_000)),
+    ] {
+        let shown: String = expr.chars().take(20).collect();
+        let resource = resource.clone();
+        // Run on a thread with a small stack, as the validator's pool threads have.
+        let outcome = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || match parse(&expr) {
+                Ok(e) => e
+                    .evaluate(&resource, &resource)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            })
+            .expect("a thread")
+            .join()
+            .expect("no stack overflow");
+        let err = outcome.expect_err(&shown);
+        assert!(err.contains("nested too deeply"), "{shown}: {err}");
+    }
+    // Real chains stay well inside the limit.
+    assert_eq!(
+        b(
+            "name.given.first().exists().not().not()",
+            &json!({"resourceType": "Patient"})
+        ),
+        Some(false)
+    );
+}
