@@ -11,20 +11,6 @@ use gpc_assure::runner::{self, Target};
 use gpc_assure::spine::catalogue::Capability;
 use gpc_assure::validate::{Severity, Store, Validator, Validators};
 
-fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("exchange-"))
-        {
-            out.push(p);
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_reference_provider_response_validates_clean() {
     let summary = runner::run(common::options(
@@ -41,12 +27,26 @@ async fn every_reference_provider_response_validates_clean() {
     let dstu2 = Validators::new(&store, &DefinitionSources::default())
         .get(Capability::Html)
         .unwrap();
+    // Every exchange of every test, from the evidence lines (one per test, in one file per feature).
     let mut exchanges = Vec::new();
-    files(&summary.report_dir.join("evidence"), &mut exchanges);
+    for (id, line) in gpc_assure::report::evidence::read_lines(&summary.report_dir).unwrap() {
+        let evidence: serde_json::Value = serde_json::from_str(&line).unwrap();
+        for (n, ex) in evidence["exchanges"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            exchanges.push((
+                format!("{id} exchange {}", n + 1),
+                id.starts_with("html."),
+                ex,
+            ));
+        }
+    }
     let (mut checked, mut problems) = (0, Vec::new());
-    for path in exchanges {
-        let ex: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for (path, html, ex) in exchanges {
         // `Prefer: return=minimal` answers have no body.
         let Some(body) = ex
             .pointer("/response/body")
@@ -70,23 +70,16 @@ async fn every_reference_provider_response_validates_clean() {
         if !ct.contains("json") && !ct.contains("xml") {
             continue;
         }
-        let html = path
-            .parent()
-            .and_then(|d| d.file_name())
-            .is_some_and(|n| n.to_string_lossy().starts_with("html."));
         let validator: &Validator = if html { &dstu2 } else { &stu3 };
         let resource = validator
             .read(body)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            .unwrap_or_else(|e| panic!("{}: {e}", path));
         checked += 1;
         for issue in validator.validate(&resource, &[]) {
             if issue.severity == Severity::Error {
                 problems.push(format!(
                     "{}: {} {} ({})",
-                    path.display(),
-                    issue.expression,
-                    issue.message,
-                    issue.profile
+                    path, issue.expression, issue.message, issue.profile
                 ));
             }
         }
