@@ -351,7 +351,10 @@ async fn hostile_providers_fail_only_the_affected_tests_with_one_sentence() {
         };
         let mut messages = Vec::new();
         for o in outcomes {
-            let metadata = has(o, "MetadataRead");
+            let metadata = has(
+                o,
+                gpc_assure::spine::catalogue::Interaction::MetadataRead.name(),
+            );
             let passed = o["passed"].as_bool() == Some(true);
             assert_eq!(
                 passed,
