@@ -7,6 +7,9 @@
 //!
 //! Run: `cargo bench --bench load` (`GPC_LOAD_REQUESTS`, default 100000; `GPC_LOAD_CONNECTIONS`, default 32).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::collections::HashMap;
 use std::io::BufRead as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -157,16 +160,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn memory(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    common::memory_kib(pid)
 }
 
 /// What every booking and amendment came to.

@@ -5,6 +5,8 @@
 //! well-formed requests meanwhile. Figures (the provider's resident memory before, at peak and after) are
 //! printed for BENCHMARKS.md and asserted only with generous limits.
 
+mod common;
+
 use std::io::BufRead as _;
 use std::time::{Duration, Instant};
 
@@ -56,17 +58,7 @@ impl Served {
 
     /// The provider's resident memory now and at its peak, in KiB.
     fn memory(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        common::memory_kib(self.child.id())
     }
 
     fn alive(&mut self) -> bool {

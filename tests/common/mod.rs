@@ -68,3 +68,18 @@ pub fn consumer_options(report: &str, extra: &str) -> RunOptions {
     });
     opts
 }
+
+/// A process's resident memory now and at its peak (`VmRSS`, `VmHWM` of `/proc/<pid>/status`), in KiB; zeros
+/// when it cannot be read.
+pub fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
