@@ -1,5 +1,6 @@
 //! Hostile consumers against the reference provider (`gpc-assure serve`, a child process, over real loopback
-//! sockets): malformed JSON and XML, invalid UTF-8, 10,000 levels of nesting, XML entity expansion, a 100 MB
+//! sockets), plain and inspecting (`serve --inspect`, which also judges every request against the consumer
+//! rules): malformed JSON and XML, invalid UTF-8, 10,000 levels of nesting, XML entity expansion, a 100 MB
 //! body, slowloris connections and 10,000 concurrent connections. The provider must not crash, must answer a
 //! 4xx (never a 5xx) where the specification defines one, keep its memory bounded, and keep serving
 //! well-formed requests meanwhile. Figures (the provider's resident memory before, at peak and after) are
@@ -31,11 +32,15 @@ impl Drop for Served {
 }
 
 impl Served {
-    fn start() -> Self {
+    fn start(inspect: bool) -> Self {
         let shared = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fhir");
         let fhir = std::env::var("GPC_FHIR_PATH").unwrap_or_else(|_| shared.display().to_string());
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--fhir-path", &fhir];
+        if inspect {
+            args.push("--inspect");
+        }
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gpc-assure"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--fhir-path", &fhir])
+            .args(&args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -185,9 +190,17 @@ async fn body_case(
     assert!(healthy(base).await, "{name}: the provider still serves");
 }
 
+/// The plain provider, then the inspecting one (one after the other: each opens 10,000 connections).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_consumers_get_4xx_and_the_provider_keeps_serving() {
-    let mut served = Served::start();
+    println!("== gpc-assure serve");
+    hostile(false).await;
+    println!("== gpc-assure serve --inspect");
+    hostile(true).await;
+}
+
+async fn hostile(inspect: bool) {
+    let mut served = Served::start(inspect);
     let base = served.base.clone();
     assert!(healthy(&base).await, "the provider serves");
     let (before, _) = served.memory();

@@ -92,6 +92,20 @@ struct Log {
     last_seq: u64,
 }
 
+impl Log {
+    /// The entry of request `seq` (entries are in `seq` order).
+    fn entry(&mut self, seq: u64) -> Option<&mut Inspected> {
+        let i = self.entries.binary_search_by_key(&seq, |e| e.seq).ok()?;
+        self.entries.get_mut(i)
+    }
+}
+
+/// The most requests the log keeps: a long-running `serve --inspect` keeps the latest ones (a scenario reads its
+/// own requests as it ends), so its memory stays bounded however many requests it serves.
+pub const MAX_ENTRIES: usize = 10_000;
+/// The most TraceIDs remembered for the reuse check; past it the memory starts afresh.
+const MAX_TRACE_IDS: usize = 200_000;
+
 /// The log of an inspecting provider.
 #[derive(Debug)]
 pub struct Inspector {
@@ -128,26 +142,39 @@ impl Inspector {
     }
 
     /// Judges `req` (received on `origin`, `scheme://host[:port]`), records it and returns its position and
-    /// verdict.
+    /// verdict. The judging (which may validate a large body) runs outside the log's lock, so one slow request
+    /// does not hold up the others; whether its TraceID was used before is settled first, under the lock.
     pub fn inspect(&self, req: InboundRequest, origin: &str) -> (u64, Judgement) {
-        let mut log = self.lock();
-        let judgement = {
-            let ctx = RuleContext {
+        let trace = req
+            .header(headers::SSP_TRACE_ID)
+            .map(|t| t.trim().to_ascii_lowercase())
+            .filter(|t| !t.is_empty());
+        let reused = trace.as_ref().is_some_and(|t| {
+            let mut log = self.lock();
+            if log.trace_ids.len() >= MAX_TRACE_IDS {
+                log.trace_ids.clear();
+            }
+            !log.trace_ids.insert(t.clone())
+        });
+        let seen: HashSet<String> = trace.into_iter().filter(|_| reused).collect();
+        let judgement = rules::judge(
+            &req,
+            &RuleContext {
                 provider_asid: &self.settings.provider_asid,
                 consumer_asid: self.settings.consumer_asid.as_deref(),
                 roots: &self.settings.roots,
                 origin,
                 validators: self.settings.validators.as_ref(),
-                seen_trace_ids: &log.trace_ids,
+                seen_trace_ids: &seen,
                 clock_skew_secs: self.settings.clock_skew_secs,
-            };
-            rules::judge(&req, &ctx)
-        };
-        if let Some(trace) = req.header(headers::SSP_TRACE_ID) {
-            log.trace_ids.insert(trace.trim().to_ascii_lowercase());
-        }
+            },
+        );
+        let mut log = self.lock();
         log.last_seq += 1;
         let seq = log.last_seq;
+        if log.entries.len() >= MAX_ENTRIES {
+            log.entries.drain(..MAX_ENTRIES / 10);
+        }
         log.entries.push(Inspected {
             seq,
             url: format!("{origin}{}", req.target),
@@ -164,7 +191,7 @@ impl Inspector {
     /// Records the answer to request `seq`.
     pub fn responded(&self, seq: u64, response: InspectedResponse, scripted: Option<String>) {
         let mut log = self.lock();
-        if let Some(e) = log.entries.iter_mut().find(|e| e.seq == seq) {
+        if let Some(e) = log.entry(seq) {
             e.response = Some(response);
             e.scripted = scripted;
         }
@@ -173,7 +200,7 @@ impl Inspector {
     /// Records what the provider rules found in the answer a real provider gave request `seq` (proxy driver).
     pub fn provider_judged(&self, seq: u64, findings: Vec<Finding>) {
         let mut log = self.lock();
-        if let Some(e) = log.entries.iter_mut().find(|e| e.seq == seq) {
+        if let Some(e) = log.entry(seq) {
             e.provider_findings = findings;
         }
     }
@@ -265,3 +292,74 @@ pub fn for_config(
 
 /// How far ahead of the provider's clock a consumer's JWT `iat` may be before it is "in the future".
 pub const DEFAULT_CLOCK_SKEW_SECS: i64 = 5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inspector() -> Inspector {
+        Inspector::new(InspectorSettings {
+            provider_asid: crate::config::DEFAULT_PROVIDER_ASID.into(),
+            consumer_asid: None,
+            roots: Vec::new(),
+            validators: None,
+            clock_skew_secs: 0,
+        })
+    }
+
+    fn request(trace: &str) -> InboundRequest {
+        InboundRequest {
+            received_at: 1_700_000_000,
+            method: "GET".into(),
+            target: "/metadata".into(),
+            headers: vec![(headers::SSP_TRACE_ID.into(), trace.into())],
+            body: Vec::new(),
+        }
+    }
+
+    fn reused(j: &Judgement) -> bool {
+        j.findings.iter().any(|f| f.rule == "ssp.trace-id-new")
+    }
+
+    #[test]
+    fn a_reused_trace_id_is_found_whatever_its_case() {
+        let i = inspector();
+        let trace = "5b3a1f0e-3c2b-4a3e-9a3e-1f2b3c4d5e6f";
+        assert!(!reused(&i.inspect(request(trace), "http://p").1));
+        assert!(!reused(
+            &i.inspect(request("6b3a1f0e-3c2b-4a3e-9a3e-1f2b3c4d5e6f"), "http://p")
+                .1
+        ));
+        assert!(reused(
+            &i.inspect(request(&trace.to_uppercase()), "http://p").1
+        ));
+    }
+
+    #[test]
+    fn the_log_keeps_the_latest_requests_and_answers_reach_their_own() {
+        let i = inspector();
+        let mut last = 0;
+        for n in 0..MAX_ENTRIES + 5 {
+            last = i.inspect(request(&format!("t{n}")), "http://p").0;
+        }
+        let kept = i.since(0);
+        assert!(kept.len() <= MAX_ENTRIES, "{}", kept.len());
+        assert_eq!(kept.last().map(|e| e.seq), Some(last));
+        i.responded(
+            last - 1,
+            InspectedResponse {
+                status: 201,
+                headers: Vec::new(),
+                body: String::new(),
+            },
+            None,
+        );
+        let answered: Vec<u64> = i
+            .since(0)
+            .iter()
+            .filter(|e| e.response.is_some())
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(answered, [last - 1]);
+    }
+}

@@ -4,6 +4,7 @@
 //! every target and every saved regression in CI.
 
 pub mod engine;
+mod provider;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -43,12 +44,16 @@ pub enum Target {
     ProviderParams,
     /// ITK3 messages and acknowledgements (read as FHIR, inspected), and the embedded PDF's reader.
     Itk3,
-    /// MESH error bodies.
+    /// What a MESH server answers: error bodies, a message's `Mex-*` headers, chunk counts, gzip bodies, inbox
+    /// pages, tracking records, send answers. Input: header lines, a blank line, the body.
     Mesh,
+    /// A whole HTTP request through the reference provider's router with the consumer inspector on
+    /// (`provider.rs`).
+    ProviderRequest,
 }
 
 impl Target {
-    pub const ALL: [Target; 12] = [
+    pub const ALL: [Target; 13] = [
         Target::FhirRead,
         Target::FhirXmlStu3,
         Target::FhirXmlDstu2,
@@ -61,6 +66,7 @@ impl Target {
         Target::ProviderParams,
         Target::Itk3,
         Target::Mesh,
+        Target::ProviderRequest,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +83,7 @@ impl Target {
             Target::ProviderParams => "provider-params",
             Target::Itk3 => "itk3",
             Target::Mesh => "mesh",
+            Target::ProviderRequest => "provider-request",
         }
     }
 
@@ -106,9 +113,10 @@ impl Target {
                 &["nhsconnect-gpconnect-fhir/release-0.7.2"],
                 &["xml", "json"],
             ),
-            Target::FhirPath | Target::ProviderParams | Target::ConsumerRequest => {
-                (&["nhsconnect-gpconnect-spec-examples"], &["json"])
-            }
+            Target::FhirPath
+            | Target::ProviderParams
+            | Target::ConsumerRequest
+            | Target::ProviderRequest => (&["nhsconnect-gpconnect-spec-examples"], &["json"]),
             Target::Itk3 => (
                 &[
                     "nhsconnect-gpconnect-messaging-examples",
@@ -133,12 +141,17 @@ impl Target {
         files.sort();
         // Spread the picks over the whole folder list rather than its first files.
         let step = (files.len() / max.max(1)).max(1);
-        for path in files.iter().step_by(step).take(max) {
-            if let Ok(bytes) = std::fs::read(path) {
-                if bytes.len() <= 256 * 1024 {
-                    out.push(bytes);
-                }
-            }
+        let files: Vec<Vec<u8>> = files
+            .iter()
+            .step_by(step)
+            .take(max)
+            .filter_map(|path| std::fs::read(path).ok())
+            .filter(|bytes| bytes.len() <= 256 * 1024)
+            .collect();
+        if self == Target::ProviderRequest {
+            out.extend(provider::seeds(files));
+        } else {
+            out.extend(files);
         }
         out
     }
@@ -182,10 +195,8 @@ impl Target {
                 let _ = crate::itk::response::response_code(&text);
                 let _ = crate::itk::pdf::page_count(data);
             }
-            Target::Mesh => {
-                let _ = crate::mesh::error::describe_error_body(data);
-                let _ = crate::mesh::error::error_code(data);
-            }
+            Target::Mesh => mesh(data),
+            Target::ProviderRequest => provider::run(data),
         }
     }
 }
@@ -256,6 +267,7 @@ pub fn warm_up() {
     let _ = dstu2();
     let _ = model(false);
     let _ = model(true);
+    provider::warm_up();
 }
 
 fn validate(v: &Validator, text: &str) {
@@ -369,6 +381,40 @@ fn provider_params(data: &[u8], text: &str) {
         .collect();
     let _ = crate::provider::documents::search::parse(&pairs, Default::default());
     let _ = crate::provider::documents::search::date_bound(text);
+    if let Ok(v) = serde_json::from_slice::<Value>(data) {
+        let _ = crate::provider::structured::migrate::parse(&v, &|_| false);
+        let _ = crate::provider::structured::migrate::parse(&v, &|_| true);
+    }
+}
+
+/// `Name: value` lines, a blank line, the body: what a MESH server answers, read by every reader of it.
+fn mesh(data: &[u8]) {
+    use crate::mesh::answer;
+    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(i) => (&data[..i], &data[i + 2..]),
+        None => (&[][..], data),
+    };
+    let mut headers = reqwest::header::HeaderMap::new();
+    for line in head.split(|b| *b == b'\n') {
+        let Some(colon) = line.iter().position(|b| *b == b':') else {
+            continue;
+        };
+        let (Ok(name), Ok(value)) = (
+            reqwest::header::HeaderName::from_bytes(line[..colon].trim_ascii()),
+            reqwest::header::HeaderValue::from_bytes(line[colon + 1..].trim_ascii()),
+        ) else {
+            continue;
+        };
+        headers.append(name, value);
+    }
+    let _ = answer::Metadata::from_headers("fuzz", &headers);
+    let _ = answer::chunk_total(&headers);
+    let _ = answer::decode(&headers, body, 1024 * 1024);
+    let _ = answer::inbox_page(body, "https://mesh.example");
+    let _ = answer::tracking(body);
+    let _ = answer::sent_message_id(body);
+    let _ = crate::mesh::error::describe_error_body(body);
+    let _ = crate::mesh::error::error_code(body);
 }
 
 /// Seeds no file gives: tokens, YAML, MESH error bodies, request heads.
@@ -398,11 +444,27 @@ fn builtin_seeds(target: Target) -> Vec<Vec<u8>> {
             "test_data:\n  patients:\n    patient2: '9690937286'\n",
             "definitions:\n  structured: [release-1.5.0]\n",
         ]),
-        Target::Mesh => s(&[
-            r#"{"errorEvent":"SEND","errorCode":"20","errorDescription":"Invalid recipient","messageID":"x"}"#,
-            r#"{"internal_id":"1","detail":[{"event":"AUTH","code":"02","msg":"bad"}]}"#,
-            "not json",
-        ]),
+        Target::Mesh => {
+            let mut out: Vec<Vec<u8>> = s(&[
+                r#"{"errorEvent":"SEND","errorCode":"20","errorDescription":"Invalid recipient","messageID":"x"}"#,
+                r#"{"internal_id":"1","detail":[{"event":"AUTH","code":"02","msg":"bad"}]}"#,
+                "not json",
+                "Mex-MessageID: 20261130090000000000_ABC123\nMex-From: X26HC005\nMex-To: X26HC006\nMex-WorkflowID: GPFED_CONSULT_REPORT\nMex-MessageType: DATA\nMex-Content-Type: application/fhir+xml\nMex-Chunk-Range: 1:2\nMex-LocalID: L1\n\n<Bundle/>",
+                "Mex-MessageType: REPORT\nMex-StatusSuccess: ERROR\nMex-StatusCode: 14\nMex-StatusEvent: TRANSFER\nMex-LinkedMsgID: 1\nMex-Total-Chunks: 3\n\n",
+                r#"{"messages":["a","b"],"links":{"next":"/messageexchange/X26HC005/inbox?continue_from=b"},"approx_inbox_count":2}"#,
+                r#"{"message_id":"20261130090000000000_ABC123","status":"Accepted","recipient":"X26HC006","workflow_id":"GPFED_CONSULT_REPORT","local_id":"L1"}"#,
+            ]);
+            let mut gz = b"Content-Encoding: gzip\n\n".to_vec();
+            let mut enc =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            if std::io::Write::write_all(&mut enc, b"<Bundle/>").is_ok() {
+                if let Ok(bytes) = enc.finish() {
+                    gz.extend_from_slice(&bytes);
+                }
+            }
+            out.push(gz);
+            out
+        }
         Target::ConsumerRequest => s(&[
             "GET /B82617/STU3/1/gpconnect/fhir/metadata\nSsp-TraceID: 5b3a1f0e-3c2b-4a3e-9a3e-1f2b3c4d5e6f\nSsp-From: 200000000359\nSsp-To: 918999198738\nSsp-InteractionID: urn:nhs:names:services:gpconnect:fhir:rest:read:metadata-1\nAccept: application/fhir+json\n\n",
             "GET /B82617/STU3/1/gpconnect/fhir/Slot?start=ge2026-12-02&end=le2026-12-09&status=free&_include=Slot:schedule\nAccept: application/fhir+json\n\n",

@@ -3,15 +3,14 @@
 //! list or `*/*` is answered as API v1 or refused), the `Mex-Client*`/`Mex-OS*` headers and a fresh
 //! authorisation token.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use chrono::Utc;
-use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
 
+use super::answer::{self, Metadata, Tracking, MAX_ANSWER_BYTES, MAX_MESSAGE_BYTES};
 use super::auth::{Credentials, TokenSource};
 use super::error::{describe_error_body, error_code, MeshError};
 
@@ -37,71 +36,11 @@ pub struct Outgoing {
     pub compress: bool,
 }
 
-/// The metadata of a received message (its `Mex-*` headers).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Metadata {
-    pub message_id: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub workflow_id: Option<String>,
-    pub subject: Option<String>,
-    pub local_id: Option<String>,
-    pub file_name: Option<String>,
-    /// `DATA` or `REPORT`.
-    pub message_type: Option<String>,
-    pub content_type: Option<String>,
-    pub linked_message_id: Option<String>,
-    pub status_success: Option<String>,
-    pub status_code: Option<String>,
-    pub status_event: Option<String>,
-    pub status_description: Option<String>,
-}
-
-impl Metadata {
-    fn from_headers(message_id: &str, h: &HeaderMap) -> Self {
-        let get = |name: &str| {
-            h.get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(String::from)
-        };
-        Self {
-            message_id: get("mex-messageid").unwrap_or_else(|| message_id.to_string()),
-            from: get("mex-from"),
-            to: get("mex-to"),
-            workflow_id: get("mex-workflowid"),
-            subject: get("mex-subject"),
-            local_id: get("mex-localid"),
-            file_name: get("mex-filename"),
-            message_type: get("mex-messagetype"),
-            content_type: get("mex-content-type").or_else(|| get("content-type")),
-            linked_message_id: get("mex-linkedmsgid"),
-            status_success: get("mex-statussuccess"),
-            status_code: get("mex-statuscode"),
-            status_event: get("mex-statusevent"),
-            status_description: get("mex-statusdescription"),
-        }
-    }
-}
-
 /// A downloaded message: its metadata and its whole, decoded body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
     pub metadata: Metadata,
     pub body: Vec<u8>,
-}
-
-/// What tracking says of a sent message.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tracking {
-    /// `uploading`, `accepted`, `acknowledged`, `error` or `undeliverable` (lower-cased).
-    pub status: String,
-    pub recipient: Option<String>,
-    pub workflow_id: Option<String>,
-    pub local_id: Option<String>,
-    /// The whole tracking record.
-    pub raw: Value,
 }
 
 /// A client of one mailbox.
@@ -182,13 +121,26 @@ impl MeshClient {
         })?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let raw = resp.bytes().await.map_err(|e| MeshError::Transport {
+        let mut resp = resp;
+        let mut raw = Vec::new();
+        while let Some(piece) = resp.chunk().await.map_err(|e| MeshError::Transport {
             operation,
-            url,
+            url: url.clone(),
             reason: crate::client::tls::chain(&e),
-        })?;
-        let body =
-            decode(&headers, &raw).map_err(|reason| MeshError::Protocol { operation, reason })?;
+        })? {
+            if raw.len() + piece.len() > MAX_ANSWER_BYTES {
+                return Err(MeshError::Protocol {
+                    operation,
+                    reason: format!(
+                        "the answer is larger than {} MB",
+                        MAX_ANSWER_BYTES / (1024 * 1024)
+                    ),
+                });
+            }
+            raw.extend_from_slice(&piece);
+        }
+        let body = answer::decode(&headers, &raw, MAX_MESSAGE_BYTES)
+            .map_err(|reason| MeshError::Protocol { operation, reason })?;
         Ok(Answer {
             status,
             headers,
@@ -315,18 +267,10 @@ impl MeshClient {
         if a.status != StatusCode::ACCEPTED {
             return Err(self.refusal("send", &a, &message.to));
         }
-        let id = serde_json::from_slice::<Value>(&a.body)
-            .ok()
-            .and_then(|v| {
-                v.get("message_id")
-                    .or_else(|| v.get("messageID"))
-                    .and_then(Value::as_str)
-                    .map(String::from)
-            })
-            .ok_or_else(|| MeshError::Protocol {
-                operation: "send",
-                reason: format!("202 without a message_id: {}", describe_error_body(&a.body)),
-            })?;
+        let id = answer::sent_message_id(&a.body).map_err(|reason| MeshError::Protocol {
+            operation: "send",
+            reason,
+        })?;
         for (n, chunk) in chunks.iter().enumerate().skip(1) {
             let number = n + 1;
             let mut headers = vec![("Mex-Chunk-Range", format!("{number}:{total}"))];
@@ -360,21 +304,22 @@ impl MeshClient {
             if a.status != StatusCode::OK {
                 return Err(self.refusal("inbox", &a, ""));
             }
-            let v: Value = serde_json::from_slice(&a.body).map_err(|e| MeshError::Protocol {
-                operation: "inbox",
-                reason: format!("the inbox list is not JSON: {e}"),
+            let (page, next) = answer::inbox_page(&a.body, &self.base_url).map_err(|reason| {
+                MeshError::Protocol {
+                    operation: "inbox",
+                    reason,
+                }
             })?;
-            let page =
-                v.get("messages")
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| MeshError::Protocol {
+            ids.extend(page);
+            match next {
+                // A server that names the page it just gave would loop for ever.
+                Some(next) if next == url => {
+                    return Err(MeshError::Protocol {
                         operation: "inbox",
-                        reason: "the inbox list has no `messages` array".into(),
-                    })?;
-            ids.extend(page.iter().filter_map(Value::as_str).map(String::from));
-            match v.pointer("/links/next").and_then(Value::as_str) {
-                Some(next) if next.starts_with("http") => url = next.to_string(),
-                Some(next) => url = format!("{}{next}", self.base_url),
+                        reason: format!("the inbox list's next page is the page itself ({next})"),
+                    })
+                }
+                Some(next) => url = next,
                 None => return Ok(ids),
             }
         }
@@ -392,7 +337,12 @@ impl MeshClient {
             )
             .await?;
         let metadata = Metadata::from_headers(message_id, &first.headers);
-        let total = chunk_total(&first.headers).unwrap_or(1);
+        let total = answer::chunk_total(&first.headers)
+            .map_err(|reason| MeshError::Protocol {
+                operation: "download",
+                reason,
+            })?
+            .unwrap_or(1);
         let mut body = first.body;
         for number in 2..=total {
             let a = self
@@ -404,6 +354,15 @@ impl MeshClient {
                     message_id,
                 )
                 .await?;
+            if body.len() + a.body.len() > MAX_MESSAGE_BYTES {
+                return Err(MeshError::Protocol {
+                    operation: "download",
+                    reason: format!(
+                        "message {message_id} is larger than {} MB",
+                        MAX_MESSAGE_BYTES / (1024 * 1024)
+                    ),
+                });
+            }
             body.extend_from_slice(&a.body);
         }
         Ok(Received { metadata, body })
@@ -436,77 +395,15 @@ impl MeshClient {
                 message_id,
             )
             .await?;
-        let raw: Value = serde_json::from_slice(&a.body).map_err(|e| MeshError::Protocol {
+        answer::tracking(&a.body).map_err(|reason| MeshError::Protocol {
             operation: "tracking",
-            reason: format!("the tracking record is not JSON: {e}"),
-        })?;
-        let text = |k: &str| raw.get(k).and_then(Value::as_str).map(String::from);
-        Ok(Tracking {
-            status: text("status").unwrap_or_default().to_lowercase(),
-            recipient: text("recipient"),
-            workflow_id: text("workflow_id"),
-            local_id: text("local_id"),
-            raw,
+            reason,
         })
     }
-}
-
-/// The number of chunks a download announces (`Mex-Chunk-Range: n:N` or `Mex-Total-Chunks`).
-fn chunk_total(h: &HeaderMap) -> Option<usize> {
-    let text = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
-    text("mex-total-chunks")
-        .and_then(|t| t.parse().ok())
-        .or_else(|| {
-            text("mex-chunk-range")
-                .and_then(|r| r.split_once(':'))
-                .and_then(|(_, n)| n.parse().ok())
-        })
-        .filter(|n: &usize| *n >= 1)
 }
 
 fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(data)?;
     enc.finish()
-}
-
-/// The body as sent, decoded when the answer says `Content-Encoding: gzip`.
-fn decode(h: &HeaderMap, raw: &[u8]) -> Result<Vec<u8>, String> {
-    let gzipped = h
-        .get("content-encoding")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
-    if !gzipped {
-        return Ok(raw.to_vec());
-    }
-    let mut out = Vec::new();
-    GzDecoder::new(raw)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("the answer says gzip but cannot be decompressed: {e}"))?;
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gzip_round_trips_and_a_bad_stream_is_a_clear_error() {
-        let mut h = HeaderMap::new();
-        h.insert("content-encoding", "gzip".parse().unwrap());
-        let data = b"<Bundle/>".repeat(100);
-        assert_eq!(decode(&h, &gzip(&data).unwrap()).unwrap(), data);
-        assert!(decode(&h, b"not gzip").unwrap_err().contains("gzip"));
-        assert_eq!(decode(&HeaderMap::new(), b"plain").unwrap(), b"plain");
-    }
-
-    #[test]
-    fn the_chunk_total_comes_from_the_headers() {
-        let mut h = HeaderMap::new();
-        assert_eq!(chunk_total(&h), None);
-        h.insert("mex-chunk-range", "1:3".parse().unwrap());
-        assert_eq!(chunk_total(&h), Some(3));
-        h.insert("mex-total-chunks", "4".parse().unwrap());
-        assert_eq!(chunk_total(&h), Some(4));
-    }
 }

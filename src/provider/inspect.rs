@@ -1,7 +1,8 @@
 //! The provider side of consumer assurance: every request is judged by the consumer rules before the provider
 //! answers it, scripted errors replace answers, and the `/_gpc-assure/` endpoints expose the log:
 //!
-//! - `GET /_gpc-assure/findings[?since=N]`: the requests after position `N` with their findings and answers;
+//! - `GET /_gpc-assure/findings[?since=N]`: the requests after position `N` (of the latest 10,000 kept) with
+//!   their findings and answers;
 //! - `DELETE /_gpc-assure/findings`: forgets the log and the scripts;
 //! - `POST /_gpc-assure/script` (`{"interaction": "GetStructuredRecord", "error": "NO_PATIENT_CONSENT",
 //!   "times": 1}`): the next request(s) of that interaction get that error; `DELETE /_gpc-assure/script` clears;

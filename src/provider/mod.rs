@@ -350,7 +350,7 @@ impl RunningProvider {
 #[derive(Debug, Clone, Copy)]
 struct Scheme(&'static str);
 
-fn api_router(state: &Arc<ProviderState>, scheme: &'static str) -> axum::Router {
+pub(crate) fn api_router(state: &Arc<ProviderState>, scheme: &'static str) -> axum::Router {
     axum::Router::new()
         .fallback(handle)
         .layer(axum::Extension(Scheme(scheme)))

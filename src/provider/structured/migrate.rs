@@ -8,8 +8,12 @@ use serde_json::{json, Value};
 use super::params::{self, Consultations, Immunisations, Medication, StructuredRequest};
 use super::{api_error, ApiError, Fault, ProviderState, Reply, Req};
 
-/// The migrate request: the NHS number and whether sensitive information is asked for.
-fn parse(st: &ProviderState, body: &Value) -> Result<(String, bool), ApiError> {
+/// The migrate request: the NHS number and whether sensitive information is asked for. `fault` says which of
+/// the provider's faults are switched on (the state's, or any set when fuzzed).
+pub(crate) fn parse(
+    body: &Value,
+    fault: &dyn Fn(Fault) -> bool,
+) -> Result<(String, bool), ApiError> {
     if body.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
         return Err(api_error(
             "INVALID_RESOURCE",
@@ -30,8 +34,8 @@ fn parse(st: &ProviderState, body: &Value) -> Result<(String, bool), ApiError> {
     };
     // The NHS number follows the same rules as get structured record.
     let lenient = params::Leniency {
-        nhs_check_digit_unchecked: st.fault(Fault::AcceptBadNhsNumber),
-        nhs_system_unchecked: st.fault(Fault::AcceptUnknownIdentifierSystem),
+        nhs_check_digit_unchecked: fault(Fault::AcceptBadNhsNumber),
+        nhs_system_unchecked: fault(Fault::AcceptUnknownIdentifierSystem),
         ..params::Leniency::default()
     };
     let nhs = params::parse_with(
@@ -41,7 +45,7 @@ fn parse(st: &ProviderState, body: &Value) -> Result<(String, bool), ApiError> {
     )
     .map_err(|e| api_error(e.code, e.message))?
     .nhs_number;
-    if !st.fault(Fault::StructMigrateExtraParamAccepted) {
+    if !fault(Fault::StructMigrateExtraParamAccepted) {
         if let Some(other) = items
             .iter()
             .filter_map(|p| p.get("name").and_then(Value::as_str))
@@ -143,7 +147,7 @@ pub(crate) fn migrate_structured_record(
     req: &Req<'_>,
 ) -> Result<Reply, ApiError> {
     let body = super::parameters_body(st, req)?;
-    let (nhs, sensitive) = parse(st, &body)?;
+    let (nhs, sensitive) = parse(&body, &|f| st.fault(f))?;
     check_jwt(st, &req.jwt_claims, sensitive)?;
     let withhold = if sensitive {
         st.fault(Fault::StructMigrateSensitiveWithheld)

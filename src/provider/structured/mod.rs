@@ -9,7 +9,7 @@ pub mod areas;
 pub mod bundle;
 pub mod capability;
 pub mod consumer_support;
-mod migrate;
+pub(crate) mod migrate;
 pub mod params;
 pub mod record;
 
