@@ -110,6 +110,10 @@ enum Command {
         /// Folders of FHIR definitions (repeatable; also GPC_FHIR_PATH).
         #[arg(long = "fhir-path")]
         fhir_path: Vec<PathBuf>,
+        /// How many files are validated at once (default: one per core). The output keeps the order the files
+        /// are given in.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=512))]
+        jobs: Option<u16>,
         /// Files to validate; `-` reads standard input.
         #[arg(required = true)]
         files: Vec<String>,
@@ -417,6 +421,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             capability,
             config,
             fhir_path,
+            jobs,
             files,
         } => validate_files(ValidateArgs {
             profiles: &profiles,
@@ -425,6 +430,7 @@ async fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             capability: capability.as_deref(),
             config: config.as_ref(),
             fhir_path: &fhir_path,
+            jobs: jobs.map(usize::from),
             files: &files,
         }),
         Command::Features {
@@ -696,6 +702,7 @@ struct ValidateArgs<'a> {
     capability: Option<&'a str>,
     config: Option<&'a PathBuf>,
     fhir_path: &'a [PathBuf],
+    jobs: Option<usize>,
     files: &'a [String],
 }
 
@@ -710,6 +717,7 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
         capability,
         config,
         fhir_path,
+        jobs,
         files,
     } = args;
     let config = load_config(config)?;
@@ -747,16 +755,10 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
         Some(_) => vec![gpc_assure::spine::headers::profile::OPERATION_OUTCOME],
         None => Vec::new(),
     };
-    let mut any_error = false;
-    let mut unreadable: Vec<String> = Vec::new();
-    let mut outcomes: Vec<serde_json::Value> = Vec::new();
     // Every input gets a verdict: one that cannot be read or parsed is reported and the batch goes on.
-    for name in files {
-        let verdict = match read_input(name) {
-            Err(e) => {
-                unreadable.push(format!("{e:#}"));
-                Verdict::Failed("exception", format!("{e:#}"))
-            }
+    let judge = |name: &String| -> Verdict {
+        match read_input(name) {
+            Err(e) => Verdict::Failed("exception", format!("{e:#}")),
             Ok(text) => {
                 let is_xml = text
                     .trim_start_matches('\u{feff}')
@@ -792,7 +794,27 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-        };
+        }
+    };
+    let threads =
+        jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let verdicts: Vec<Verdict> = if threads <= 1 || files.len() <= 1 {
+        files.iter().map(judge).collect()
+    } else {
+        use rayon::prelude::*;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .context("cannot start the validation threads")?
+            .install(|| files.par_iter().map(judge).collect())
+    };
+    let mut any_error = false;
+    let mut unreadable: Vec<String> = Vec::new();
+    let mut outcomes: Vec<serde_json::Value> = Vec::new();
+    for (name, verdict) in files.iter().zip(verdicts) {
+        if let Verdict::Failed("exception", reason) = &verdict {
+            unreadable.push(reason.clone());
+        }
         any_error |= !matches!(&verdict, Verdict::Issues(i) if !i.iter().any(|i| i.severity == Severity::Error));
         if format == "json" {
             let mut oo = match &verdict {

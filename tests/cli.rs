@@ -219,6 +219,49 @@ fn validate_batches_keep_going_and_print_one_json_document() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Files validated on several threads come out in the order given, with the same verdicts as one at a time.
+#[test]
+fn validate_in_parallel_keeps_the_order_and_the_findings() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fhir/nhsconnect-gpconnect-spec-examples/1.6.2");
+    let mut files: Vec<String> = Vec::new();
+    for sub in ["foundations", "appointments", "accessrecord_structured"] {
+        let mut here: Vec<String> = std::fs::read_dir(examples.join(sub))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .map(|p| p.display().to_string())
+            .collect();
+        here.sort();
+        files.extend(here);
+    }
+    assert!(files.len() > 20, "{} example files", files.len());
+    files.insert(3, "/nonexistent/x.json".into());
+    for format in ["text", "json"] {
+        let run = |jobs: &str| {
+            let out = gpc()
+                .args(["validate", "--format", format, "--jobs", jobs])
+                .args(&files)
+                .output()
+                .unwrap();
+            (out.status.code(), out.stdout)
+        };
+        let (one_code, one) = run("1");
+        let (many_code, many) = run("4");
+        assert_eq!(one_code, Some(2), "a missing file exits 2");
+        assert_eq!(many_code, one_code);
+        assert!(
+            one == many,
+            "--jobs 4 differs from --jobs 1 ({format}):\n{}",
+            String::from_utf8_lossy(&many)
+        );
+    }
+    let (code, err) = run(&["validate", "--jobs", "0", "x.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--jobs"), "{err}");
+}
+
 /// With `--capability`, an error response is judged against GP Connect's OperationOutcome profile, as `run`
 /// judges it, whatever profile it claims.
 #[test]

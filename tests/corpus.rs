@@ -15,6 +15,11 @@
 //! - `GPC_CORPUS_BLESS=1` rewrites the verdicts and counts in the table from the validator, keeping the reasons
 //!   (new invalid rows still need a reason written by hand before the test passes).
 //! - `GPC_CORPUS_VERBOSE=1` prints every issue of every file (for triage).
+//!
+//! Beside each table, `tests/corpus/outcomes-official.jsonl` and `outcomes-realworld.jsonl` hold every file's whole OperationOutcome as the
+//! validator gives it (one line per file: `{"file", "outcome"}`), and the test asserts the outcomes are
+//! byte-identical: a change that means to keep the findings (a faster validator) proves it here; a change that
+//! means to alter them re-blesses the file with `GPC_CORPUS_BLESS=1` and its diff shows what changed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -135,6 +140,8 @@ struct Outcome {
     detail: Vec<String>,
     /// The lines of `detail` worth showing in a difference: errors and profiles that could not be used.
     salient: Vec<String>,
+    /// The whole OperationOutcome (compact JSON), or why the file cannot be read.
+    stored: String,
 }
 
 /// Splits one CSV line (fields may be double-quoted, `""` inside quotes is a quote).
@@ -271,6 +278,7 @@ fn judge(
         verdict: Verdict::Unreadable,
         errors: 0,
         detail: vec![why.clone()],
+        stored: serde_json::json!({ "unreadable": why }).to_string(),
         salient: vec![why],
     };
     let text = match std::fs::read_to_string(path) {
@@ -332,6 +340,10 @@ fn judge(
     Outcome {
         verdict,
         errors,
+        // Where the definitions were looked for is the machine's, not a finding.
+        stored: gpc_assure::validate::operation_outcome(&issues)
+            .to_string()
+            .replace(&fhir_path.searched(), "<FHIR path>"),
         detail: issues.iter().map(describe).collect(),
         salient: issues
             .iter()
@@ -514,6 +526,7 @@ fn check_corpus(
             ));
         }
     }
+    problems.extend(compare_outcomes(table_file, &outcomes));
     let count = |v: Verdict| outcomes.values().filter(|o| o.verdict == v).count();
     eprintln!(
         "{} examples: {} valid, {} invalid, {} unreadable, {} pending",
@@ -531,6 +544,100 @@ fn check_corpus(
         problems.join("\n\n")
     );
     outcomes
+}
+
+/// The stored outcomes beside `table_file`: `outcomes-<table>.jsonl`.
+fn outcomes_path(table_file: &Path) -> PathBuf {
+    let stem = table_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = if stem == "verdicts" {
+        "official"
+    } else {
+        &stem
+    };
+    table_file.with_file_name(format!("outcomes-{name}.jsonl"))
+}
+
+/// Differences between the outcomes and the stored ones (rewritten first under `GPC_CORPUS_BLESS`).
+fn compare_outcomes(table_file: &Path, outcomes: &BTreeMap<String, Outcome>) -> Vec<String> {
+    let path = outcomes_path(table_file);
+    if std::env::var_os("GPC_CORPUS_BLESS").is_some() {
+        let mut out = String::new();
+        for (file, o) in outcomes {
+            out.push_str(&format!(
+                "{{\"file\":{},\"outcome\":{}}}\n",
+                serde_json::to_string(file).unwrap(),
+                o.stored
+            ));
+        }
+        std::fs::write(&path, out).unwrap();
+        eprintln!("rewrote {}", path.display());
+    }
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut stored = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let parsed: Option<(String, String)> =
+            serde_json::from_str::<Value>(line).ok().and_then(|v| {
+                Some((
+                    v.get("file")?.as_str()?.to_string(),
+                    v.get("outcome")?.to_string(),
+                ))
+            });
+        match parsed {
+            Some((file, outcome)) => {
+                stored.insert(file, outcome);
+            }
+            None => problems.push(format!(
+                "{}:{}: not a stored outcome",
+                path.display(),
+                n + 1
+            )),
+        }
+    }
+    for (file, o) in outcomes {
+        match stored.get(file) {
+            None => problems.push(format!("{file}: no stored outcome in {}", path.display())),
+            Some(before) if *before != o.stored => {
+                problems.push(format!(
+                    "{file}: the OperationOutcome differs from the stored one in {}\n{}",
+                    path.display(),
+                    first_difference(before, &o.stored)
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for file in stored.keys() {
+        if !outcomes.contains_key(file) {
+            problems.push(format!("{file}: a stored outcome, but no such file"));
+        }
+    }
+    problems
+}
+
+/// The first issue at which two stored outcomes differ, both sides shown.
+fn first_difference(before: &str, now: &str) -> String {
+    let issues = |s: &str| -> Vec<String> {
+        serde_json::from_str::<Value>(s)
+            .ok()
+            .and_then(|v| v.get("issue").and_then(Value::as_array).cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(Value::to_string)
+            .collect()
+    };
+    let (b, n) = (issues(before), issues(now));
+    let at = b.iter().zip(&n).take_while(|(x, y)| x == y).count();
+    format!(
+        "    {} issues before, {} now; first difference at issue {at}:\n    before: {}\n    now:    {}",
+        b.len(),
+        n.len(),
+        b.get(at).map_or("(none)", String::as_str),
+        n.get(at).map_or("(none)", String::as_str)
+    )
 }
 
 /// At most `SHOWN` lines of issues, indented.

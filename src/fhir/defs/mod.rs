@@ -120,7 +120,8 @@ impl FhirPath {
         Self { folders }
     }
 
-    fn searched(&self) -> String {
+    /// The folders searched, as error messages name them.
+    pub fn searched(&self) -> String {
         if self.folders.is_empty() {
             return "no folder: there is no home folder for the FHIR package cache".to_string();
         }
