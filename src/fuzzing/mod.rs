@@ -311,12 +311,15 @@ fn jwt(text: &str) {
     }
 }
 
+/// An input's head and body, split at its first blank line (`None` when it has none).
+fn head_and_body(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = data.windows(2).position(|w| w == b"\n\n")?;
+    Some((&data[..i], &data[i + 2..]))
+}
+
 /// `METHOD target\nName: value\n...\n\nbody` into a request.
 fn request_of(data: &[u8]) -> crate::consumer::request::InboundRequest {
-    let split = data
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .map_or((data, &[][..]), |i| (&data[..i], &data[i + 2..]));
+    let split = head_and_body(data).unwrap_or((data, &[][..]));
     let head = String::from_utf8_lossy(split.0);
     let mut lines = head.lines();
     let first = lines.next().unwrap_or_default();
@@ -390,10 +393,7 @@ fn provider_params(data: &[u8], text: &str) {
 /// `Name: value` lines, a blank line, the body: what a MESH server answers, read by every reader of it.
 fn mesh(data: &[u8]) {
     use crate::mesh::answer;
-    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
-        Some(i) => (&data[..i], &data[i + 2..]),
-        None => (&[][..], data),
-    };
+    let (head, body) = head_and_body(data).unwrap_or((&[][..], data));
     let mut headers = reqwest::header::HeaderMap::new();
     for line in head.split(|b| *b == b'\n') {
         let Some(colon) = line.iter().position(|b| *b == b':') else {

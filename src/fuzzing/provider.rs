@@ -111,16 +111,11 @@ fn answer(data: &[u8]) -> Option<u16> {
 
 /// The request an input stands for, `None` when its head is no HTTP request line and headers.
 fn request(data: &[u8]) -> Option<http::Request<Body>> {
-    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
-        Some(i) => (&data[..i], &data[i + 2..]),
-        None => (data, &[][..]),
-    };
+    let (head, body) = super::head_and_body(data).unwrap_or((data, &[][..]));
     let mut head = String::from_utf8_lossy(head).into_owned();
+    let roots = crate::config::ServiceRoots::default();
     for c in Capability::ALL {
-        head = head.replace(
-            &format!("@{}@", c.tag()),
-            crate::config::ServiceRoots::default().get(c),
-        );
+        head = head.replace(&format!("@{}@", c.tag()), roots.get(c));
     }
     let interaction = head.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
