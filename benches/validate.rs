@@ -9,6 +9,8 @@
 //! * `GPC_BENCH_SIZES` Bundle sizes (default `1000,2000,5000,10000,20000`),
 //! * `GPC_BENCH_SCALE_RUNS` passes per Bundle size (default 5),
 //! * `GPC_BENCH_RECORD_ENTRIES` entries of the real structured record measure (default 2000),
+//! * `GPC_BENCH_BATCH_PASSES` times the corpus is given to one `gpc-assure validate` (default 20), and
+//!   `GPC_BENCH_BATCH_RUNS` how many such processes are timed per `--jobs` (default 3),
 //! * `GPC_BENCH_PEERS=0` skips the peers even when installed.
 //!
 //! The corpus: the GP Connect specification examples (1.2.9 and 1.6.2, JSON, less the files listed in
@@ -570,6 +572,7 @@ fn main() {
         })
         .collect();
     println!("    where a pass goes: {}", shown.join("; "));
+    let mut fhirjs_rate: Option<f64> = None;
     if let Some(p) = &peers {
         let files: Vec<&Path> = docs.iter().map(|d| d.json_file.as_path()).collect();
         let runs_arg = runs.to_string();
@@ -588,6 +591,9 @@ fn main() {
         for (label, cmd) in rows {
             match peer_throughput(cmd, &files) {
                 Ok(v) if v.get("resources").and_then(Value::as_u64) == Some(resources as u64) => {
+                    if label.starts_with("FHIR.js") {
+                        fhirjs_rate = Some(per_sec(&v));
+                    }
                     println!(
                         "  {label:<42} {:>9.0} resources/s  ({:.1} ms per pass; gpc-assure/peer = {:.2})",
                         per_sec(&v),
@@ -599,6 +605,53 @@ fn main() {
                 Err(e) => println!("  {label:<42} failed: {e}"),
             }
         }
+    }
+
+    // --- (b2) the CLI's batch ----------------------------------------------------------------------------
+    let batch_passes = env_usize("GPC_BENCH_BATCH_PASSES", 20);
+    let batch_runs = env_usize("GPC_BENCH_BATCH_RUNS", 3);
+    println!();
+    println!(
+        "CLI batch: `gpc-assure validate` given the corpus {batch_passes} times over ({} files, XML read by the CLI), one process, start to exit; median of {batch_runs}",
+        docs.len() * batch_passes
+    );
+    let sources: Vec<PathBuf> = docs.iter().map(|d| shared.join(&d.name)).collect();
+    let mut jobs_rows = vec![1];
+    if cores > 1 {
+        jobs_rows.push(cores);
+    }
+    for jobs in jobs_rows {
+        let mut times = Vec::with_capacity(batch_runs);
+        for _ in 0..batch_runs {
+            let mut c = Command::new(&binary);
+            c.arg("validate")
+                .arg("--jobs")
+                .arg(jobs.to_string())
+                .current_dir(&manifest)
+                .stdout(Stdio::null());
+            for _ in 0..batch_passes {
+                c.args(&sources);
+            }
+            match time_process(&mut c, &[0, 1]) {
+                Ok(t) => times.push(t),
+                Err(e) => {
+                    println!("  --jobs {jobs}: failed: {e}");
+                    break;
+                }
+            }
+        }
+        if times.len() < batch_runs {
+            continue;
+        }
+        let t = median(times);
+        let rate = (resources * batch_passes) as f64 / t;
+        let versus = fhirjs_rate.map_or_else(String::new, |f| {
+            format!("; gpc-assure/FHIR.js in-process warm = {:.2}", rate / f)
+        });
+        println!(
+            "  {:<42} {rate:>9.0} resources/s  ({t:.3} s{versus})",
+            format!("gpc-assure validate --jobs {jobs}")
+        );
     }
 
     // --- (c) Bundle size ----------------------------------------------------------------------------------

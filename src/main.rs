@@ -808,6 +808,8 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
             .context("cannot start the validation threads")?
             .install(|| files.par_iter().map(judge).collect())
     };
+    // The definitions and plans go with the process: freeing them one by one costs a tenth of a cold start.
+    std::mem::forget((stu3, dstu2, store));
     let mut any_error = false;
     let mut unreadable: Vec<String> = Vec::new();
     let mut outcomes: Vec<serde_json::Value> = Vec::new();
@@ -884,10 +886,20 @@ enum Verdict {
     Failed(&'static str, String),
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match real_main(cli).await {
+    // `validate` has its own thread pool and no I/O to await: a runtime without worker threads starts faster.
+    let mut runtime = if matches!(cli.command, Command::Validate { .. }) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let outcome = runtime
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .and_then(|rt| rt.block_on(real_main(cli)));
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

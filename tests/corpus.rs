@@ -422,6 +422,31 @@ fn check_corpus(
     );
 
     let fhir_path = FhirPath::resolve(&[], &[]);
+    let outcomes = validate_all(shared, &files, listed, &fhir_path);
+    // Again with fresh validators: their plans now come from the plans kept on disk by the first pass (or by an
+    // earlier run of this test binary), and must give the same OperationOutcome, byte for byte.
+    let again = validate_all(shared, &files, listed, &fhir_path);
+    let differing: Vec<&String> = outcomes
+        .iter()
+        .filter(|(file, o)| again.get(file.as_str()).map(|a| &a.stored) != Some(&o.stored))
+        .map(|(file, _)| file)
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "validators with the kept plans judged {} file(s) differently: {differing:?}",
+        differing.len()
+    );
+    check_outcomes(&outcomes, table_file);
+    outcomes
+}
+
+/// Every file's outcome, from validators over a fresh store (in the order of `files`).
+fn validate_all(
+    shared: &Path,
+    files: &[String],
+    listed: &BTreeSet<String>,
+    fhir_path: &FhirPath,
+) -> BTreeMap<String, Outcome> {
     let store = Store::new(fhir_path.clone()).expect("FHIR definitions");
     let validators = Validators::new(&store, &DefinitionSources::default());
 
@@ -438,7 +463,7 @@ fn check_corpus(
                         let Some(file) = files.get(k) else { break };
                         let outcome = judge(
                             &validators,
-                            &fhir_path,
+                            fhir_path,
                             file,
                             &shared.join(file),
                             listed.contains(file),
@@ -455,13 +480,16 @@ fn check_corpus(
             .collect()
     });
     outcomes.sort_by_key(|(k, _)| *k);
-    let outcomes: BTreeMap<String, Outcome> = outcomes
+    outcomes
         .into_iter()
         .map(|(k, o)| (files[k].clone(), o))
-        .collect();
+        .collect()
+}
 
+/// Holds the outcomes to the verdict table and the stored OperationOutcomes.
+fn check_outcomes(outcomes: &BTreeMap<String, Outcome>, table_file: &Path) {
     if std::env::var_os("GPC_CORPUS_VERBOSE").is_some() {
-        for (file, o) in &outcomes {
+        for (file, o) in outcomes {
             println!("{file}: {} ({} errors)", o.verdict.as_str(), o.errors);
             for d in &o.detail {
                 println!("    {d}");
@@ -492,7 +520,7 @@ fn check_corpus(
         problems.clear();
     }
 
-    for (file, o) in &outcomes {
+    for (file, o) in outcomes {
         let Some(row) = table.get(file.as_str()) else {
             problems.push(format!(
                 "{file}: not in the table; validator says {} ({} errors)\n{}",
@@ -526,7 +554,7 @@ fn check_corpus(
             ));
         }
     }
-    problems.extend(compare_outcomes(table_file, &outcomes));
+    problems.extend(compare_outcomes(table_file, outcomes));
     let count = |v: Verdict| outcomes.values().filter(|o| o.verdict == v).count();
     eprintln!(
         "{} examples: {} valid, {} invalid, {} unreadable, {} pending",
@@ -543,7 +571,6 @@ fn check_corpus(
         table_file.display(),
         problems.join("\n\n")
     );
-    outcomes
 }
 
 /// The stored outcomes beside `table_file`: `outcomes-<table>.jsonl`.

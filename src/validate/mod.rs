@@ -30,6 +30,7 @@ mod input;
 pub mod narrative;
 mod operation;
 pub mod plan;
+mod plan_cache;
 mod primitives;
 mod records;
 mod references;
@@ -218,13 +219,21 @@ impl Validator {
             return self.plan(&format!("{url}{}", self.core_version));
         }
         self.plans.get_or_insert_with(url, || {
-            self.store
-                .structure_definition(url)
-                .map_err(|e| e.to_string())
-                // A differential-only profile gets a snapshot generated from its base definition.
-                .and_then(|sd| snapshot::ensure(&self.store, sd).map_err(|e| e.to_string()))
-                .and_then(|sd| self.compile(&sd))
-                .map(Arc::new)
+            if let Some(plan) = plan_cache::load(&self.store, url) {
+                return Ok(Arc::new(plan));
+            }
+            let (compiled, sources) = store::reads::recording(|| {
+                self.store
+                    .structure_definition(url)
+                    .map_err(|e| e.to_string())
+                    // A differential-only profile gets a snapshot generated from its base definition.
+                    .and_then(|sd| snapshot::ensure(&self.store, sd).map_err(|e| e.to_string()))
+                    .and_then(|sd| self.compile(&sd))
+            });
+            if let Ok(plan) = &compiled {
+                plan_cache::save(&self.store, url, &sources, plan);
+            }
+            compiled.map(Arc::new)
         })
     }
 
@@ -359,7 +368,13 @@ impl Validator {
             }
         }
         for url in urls {
-            if let Some(op) = self.operation_definition(&url) {
+            // A URL that names no StructureDefinition may name an OperationDefinition.
+            let plan = self.plan(&url);
+            if let Some(op) = plan
+                .is_err()
+                .then(|| self.operation_definition(&url))
+                .flatten()
+            {
                 if claimed {
                     pass.issues.push(Issue {
                         severity: Severity::Warning,
@@ -376,7 +391,7 @@ impl Validator {
                 self.check_operation(resource, &op, &url, expr, &mut pass.issues, depth);
                 continue;
             }
-            match self.plan(&url) {
+            match plan {
                 Ok(plan) => {
                     if plan.type_name != rt {
                         pass.issues.push(Issue {

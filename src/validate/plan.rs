@@ -8,34 +8,64 @@ use serde_json::Value;
 use super::fhirpath;
 
 /// One allowed type of an element.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TypeRef {
     pub code: String,
     /// Profiles the value must conform to (`type.profile`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
     /// For references: allowed target profiles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub target_profiles: Vec<String>,
 }
 
 /// A terminology binding.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Binding {
     pub strength: String,
     pub value_set: String,
 }
 
 /// An invariant.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Constraint {
     pub key: String,
     pub severity: String,
     pub human: String,
     pub expression: Option<String>,
-    /// `expression` parsed once, when the plan is compiled.
-    pub parsed: Parsed,
+    /// `expression` parsed once, when it is first evaluated (most invariants of a definition never are: their
+    /// element is absent).
+    #[serde(skip)]
+    parsed: Parsed,
     /// The same number for every constraint with this key, severity, wording and expression, in whichever
-    /// plan.
+    /// plan (numbered again when a plan is read from disk).
+    #[serde(skip)]
     pub id: u32,
+}
+
+impl Constraint {
+    pub fn new(key: &str, severity: &str, human: &str, expression: Option<&str>) -> Self {
+        Constraint {
+            key: key.to_string(),
+            severity: severity.to_string(),
+            human: human.to_string(),
+            expression: expression.map(String::from),
+            parsed: Parsed::default(),
+            id: constraint_id([key, severity, human, expression.unwrap_or_default()]),
+        }
+    }
+
+    /// The expression parsed (or why it cannot be); `None` when the constraint has no expression.
+    pub fn parsed(&self) -> Option<&Result<Arc<fhirpath::Expr>, String>> {
+        self.parsed
+            .0
+            .get_or_init(|| {
+                self.expression
+                    .as_deref()
+                    .map(|e| fhirpath::parse(e).map(Arc::new).map_err(|e| e.to_string()))
+            })
+            .as_ref()
+    }
 }
 
 /// A number per distinct constraint text (key, severity, human, expression), shared by every plan of the
@@ -51,10 +81,10 @@ fn constraint_id(text: [&str; 4]) -> u32 {
     *ids.entry(text.map(String::from)).or_insert(next)
 }
 
-/// A constraint's expression, parsed (or why it could not be). It is derived from `expression`, so two
-/// constraints are equal when their other fields are.
-#[derive(Debug, Clone)]
-pub struct Parsed(pub Option<Result<Arc<fhirpath::Expr>, String>>);
+/// A constraint's expression, parsed on first use (or why it could not be). It is derived from `expression`,
+/// so two constraints are equal when their other fields are.
+#[derive(Debug, Clone, Default)]
+struct Parsed(std::sync::OnceLock<Option<Result<Arc<fhirpath::Expr>, String>>>);
 
 impl PartialEq for Parsed {
     fn eq(&self, _: &Self) -> bool {
@@ -62,14 +92,8 @@ impl PartialEq for Parsed {
     }
 }
 
-impl Parsed {
-    fn of(expression: Option<&str>) -> Self {
-        Parsed(expression.map(|e| fhirpath::parse(e).map(Arc::new).map_err(|e| e.to_string())))
-    }
-}
-
 /// How an element is sliced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Slicing {
     /// `(type, path)`: `value`, `pattern`, `type`, `profile` or `exists`, and a path relative to the element.
     pub discriminators: Vec<(String, String)>,
@@ -78,36 +102,51 @@ pub struct Slicing {
 }
 
 /// One snapshot element.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ElementDef {
     pub id: String,
     pub path: String,
     /// The last segment of `path` (`family`, `value[x]`).
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slice_name: Option<String>,
     pub min: u64,
     /// `None` is `*`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub types: Vec<TypeRef>,
     /// `("fixedUri", value)` or `("patternCodeableConcept", value)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed: Option<(String, Value)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<(String, Value)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<Binding>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<Constraint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slicing: Option<Slicing>,
     /// The base element allows more than one value, so JSON carries an array.
     pub base_many: bool,
 }
 
 /// A compiled profile.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Plan {
     pub url: String,
     pub type_name: String,
     /// Compiled from a DSTU2 (1.0.x) StructureDefinition (see `dstu2.rs`).
     pub dstu2: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elements: Vec<ElementDef>,
+    /// An extension definition's `contextType` and `context` (where it may be used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contexts: Vec<String>,
     /// Element id -> index.
     by_id: HashMap<String, usize>,
     /// Element id -> its direct children (`Patient.identifier:nhsNumber` -> `...:nhsNumber.system`, ...).
@@ -269,31 +308,14 @@ impl Plan {
                 .and_then(Value::as_array)
                 .map(|cs| {
                     cs.iter()
-                        .map(|c| Constraint {
-                            key: c
-                                .get("key")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_string(),
-                            severity: c
-                                .get("severity")
-                                .and_then(Value::as_str)
-                                .unwrap_or("error")
-                                .to_string(),
-                            human: c
-                                .get("human")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_string(),
-                            expression: c
-                                .get("expression")
-                                .and_then(Value::as_str)
-                                .map(String::from),
-                            parsed: Parsed::of(c.get("expression").and_then(Value::as_str)),
-                            id: constraint_id(
-                                ["key", "severity", "human", "expression"]
-                                    .map(|k| c.get(k).and_then(Value::as_str).unwrap_or_default()),
-                            ),
+                        .map(|c| {
+                            let text = |k: &str| c.get(k).and_then(Value::as_str);
+                            Constraint::new(
+                                text("key").unwrap_or_default(),
+                                text("severity").unwrap_or("error"),
+                                text("human").unwrap_or_default(),
+                                text("expression"),
+                            )
                         })
                         .collect()
                 })
@@ -426,10 +448,37 @@ impl Plan {
             type_name,
             dstu2: false,
             elements,
+            context_type: sd
+                .get("contextType")
+                .and_then(Value::as_str)
+                .map(String::from),
+            contexts: sd
+                .get("context")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect(),
             by_id,
             children,
             slices,
         })
+    }
+
+    /// A plan read back from disk: the constraints are numbered again for this process.
+    pub(super) fn renumbered(mut self) -> Plan {
+        for e in &mut self.elements {
+            for c in &mut e.constraints {
+                c.id = constraint_id([
+                    &c.key,
+                    &c.severity,
+                    &c.human,
+                    c.expression.as_deref().unwrap_or_default(),
+                ]);
+            }
+        }
+        self
     }
 
     pub fn element(&self, id: &str) -> Option<&ElementDef> {

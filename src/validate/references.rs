@@ -108,19 +108,13 @@ impl Validator {
         url: &str,
         at: &str,
     ) {
-        let Ok(sd) = self.store.structure_definition(url) else {
+        let Ok(extension) = self.plan(url) else {
             return;
         };
-        if sd.get("contextType").and_then(Value::as_str) == Some("extension") {
+        if extension.context_type.as_deref() == Some("extension") {
             return;
         }
-        let contexts: Vec<&str> = sd
-            .get("context")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let contexts: Vec<&str> = extension.contexts.iter().map(String::as_str).collect();
         if contexts.is_empty() {
             return;
         }

@@ -51,7 +51,8 @@ pub struct Store {
     /// Sources preferred when a canonical URL has several versions (see `DefinitionSources` in the config).
     preferences: Vec<String>,
     fhir_path: FhirPath,
-    cache: Mutex<HashMap<String, Arc<Value>>>,
+    /// By canonical URL as asked: the file it was read from, and its content.
+    cache: Mutex<HashMap<String, (std::path::PathBuf, Arc<Value>)>>,
     /// By ValueSet URL without a version; read for every coded value, so behind a read-write lock.
     expansions: super::cache::Cache<Arc<Expansion>>,
 }
@@ -96,6 +97,11 @@ impl Store {
         &self.index
     }
 
+    /// The sources preferred for unversioned URLs.
+    pub fn preferences(&self) -> &[String] {
+        &self.preferences
+    }
+
     /// Which file a canonical URL resolves to here.
     pub fn locate(&self, url: &str) -> Option<&crate::fhir::IndexEntry> {
         self.index.resolve_preferring(url, &self.preferences)
@@ -103,7 +109,8 @@ impl Store {
 
     /// The conformance resource with this canonical URL (`url|version` picks a version).
     pub fn get(&self, url: &str) -> Result<Arc<Value>, StoreError> {
-        if let Some(v) = lock(&self.cache).get(url) {
+        if let Some((path, v)) = lock(&self.cache).get(url) {
+            reads::note(url, path);
             return Ok(v.clone());
         }
         let entry = match self.index.resolve_preferring(url, &self.preferences) {
@@ -114,20 +121,27 @@ impl Store {
                 .map_err(|e| StoreError::Definitions(e.to_string()))?,
         };
         let path = entry.path.clone();
-        let text = std::fs::read_to_string(&path).map_err(|e| StoreError::Read {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        reads::note(url, &path);
+        let read = || {
+            std::fs::read_to_string(&path).map_err(|e| StoreError::Read {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+        };
         let value = if path.extension().is_some_and(|e| e == "xml") {
-            self.xml_definition(&path, &text)?
+            match Self::converted(&path) {
+                Some(v) => v,
+                None => self.xml_definition(&path, &read()?)?,
+            }
         } else {
+            let text = read()?;
             serde_json::from_str(&text).map_err(|e| StoreError::Read {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })?
         };
         let value = Arc::new(value);
-        lock(&self.cache).insert(url.to_string(), value.clone());
+        lock(&self.cache).insert(url.to_string(), (path, value.clone()));
         Ok(value)
     }
 
@@ -140,20 +154,7 @@ impl Store {
     fn xml_definition(&self, path: &std::path::Path, text: &str) -> Result<Value, StoreError> {
         let dstu2 =
             crate::fhir::FhirVersion::detect_xml(text) == Some(crate::fhir::FhirVersion::Dstu2);
-        let cached = crate::fhir::packages::file_key(path).ok().map(|key| {
-            let tag = if dstu2 { "-dstu2" } else { "" };
-            crate::fhir::packages::cache_dir()
-                .join("definitions")
-                .join(format!("{key:016x}{tag}.json"))
-        });
-        if let Some(c) = &cached {
-            if let Some(v) = std::fs::read(c)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            {
-                return Ok(v);
-            }
-        }
+        let cached = Self::converted_file(path, dstu2);
         let read_with = |version| {
             let model = crate::fhir::model_for(version, &self.fhir_path)
                 .map_err(StoreError::Definitions)?;
@@ -185,6 +186,29 @@ impl Store {
             }
         }
         Ok(value)
+    }
+
+    /// Where the conversion of an XML definition is kept (`-dstu2` when it was read with the DSTU2 model).
+    fn converted_file(path: &std::path::Path, dstu2: bool) -> Option<std::path::PathBuf> {
+        let key = crate::fhir::packages::file_key(path).ok()?;
+        Some(Self::converted_name(key, dstu2))
+    }
+
+    fn converted_name(key: u64, dstu2: bool) -> std::path::PathBuf {
+        let tag = if dstu2 { "-dstu2" } else { "" };
+        crate::fhir::packages::cache_dir()
+            .join("definitions")
+            .join(format!("{key:016x}{tag}.json"))
+    }
+
+    /// The kept conversion of an XML definition, if there is one: the XML is then not read at all. A file's
+    /// release decides which of the two names it is kept under, so at most one exists for a given file key.
+    fn converted(path: &std::path::Path) -> Option<Value> {
+        let key = crate::fhir::packages::file_key(path).ok()?;
+        [false, true].into_iter().find_map(|dstu2| {
+            let bytes = std::fs::read(Self::converted_name(key, dstu2)).ok()?;
+            serde_json::from_slice::<Value>(&bytes).ok()
+        })
     }
 
     /// A StructureDefinition by canonical URL.
@@ -322,5 +346,36 @@ fn collect_contains(contains: &Value, out: &mut HashSet<(String, String)>) {
         if let Some(nested) = c.get("contains") {
             collect_contains(nested, out);
         }
+    }
+}
+
+/// Which definitions a computation read: a plan kept on disk names the files it was compiled from, and is used
+/// again only while each of its URLs still resolves to the same, unchanged file.
+pub(crate) mod reads {
+    use std::cell::RefCell;
+    use std::path::{Path, PathBuf};
+
+    thread_local! {
+        /// One list per computation under way on this thread (innermost last).
+        static OPEN: RefCell<Vec<Vec<(String, PathBuf)>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Runs `f`, returning what it returns and every `(canonical URL, file)` the store read for it on this
+    /// thread (a definition already in memory counts as read).
+    pub(crate) fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<(String, PathBuf)>) {
+        OPEN.with(|o| o.borrow_mut().push(Vec::new()));
+        let out = f();
+        let read = OPEN.with(|o| o.borrow_mut().pop()).unwrap_or_default();
+        (out, read)
+    }
+
+    pub(in crate::validate) fn note(url: &str, path: &Path) {
+        OPEN.with(|o| {
+            for frame in o.borrow_mut().iter_mut() {
+                if !frame.iter().any(|(u, _)| u == url) {
+                    frame.push((url.to_string(), path.to_path_buf()));
+                }
+            }
+        });
     }
 }

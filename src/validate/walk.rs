@@ -462,7 +462,7 @@ impl Validator {
             } else {
                 Severity::Warning
             };
-            let outcome = match &c.parsed.0 {
+            let outcome = match c.parsed() {
                 Some(Ok(e)) => e.holds(focus, w.resource).map_err(|e| e.to_string()),
                 Some(Err(e)) => Err(e.clone()),
                 None => continue,
