@@ -760,17 +760,14 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
         match read_input(name) {
             Err(e) => Verdict::Failed("exception", format!("{e:#}")),
             Ok(text) => {
-                let is_xml = text
-                    .trim_start_matches('\u{feff}')
-                    .trim_start()
-                    .starts_with('<');
+                let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                let is_xml = body.trim_start().starts_with('<');
+                // JSON is parsed once, for its release and for its validation.
+                let json = (!is_xml).then(|| serde_json::from_str::<serde_json::Value>(body));
                 let version = fixed_version.unwrap_or_else(|| {
-                    let told = if is_xml {
-                        FhirVersion::detect_xml(&text)
-                    } else {
-                        serde_json::from_str(&text)
-                            .ok()
-                            .and_then(|v| FhirVersion::detect(&v))
+                    let told = match &json {
+                        None => FhirVersion::detect_xml(body),
+                        Some(parsed) => parsed.as_ref().ok().and_then(FhirVersion::detect),
                     };
                     told.unwrap_or(FhirVersion::Stu3)
                 });
@@ -778,7 +775,11 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
                     FhirVersion::Dstu2 => dstu2.clone(),
                     FhirVersion::Stu3 => stu3.clone(),
                 };
-                let parsed = validator.read(&text).map_err(|e| match e {
+                let parsed = match json {
+                    Some(parsed) => parsed.map_err(ReadError::Json),
+                    None => validator.read(body),
+                }
+                .map_err(|e| match e {
                     ReadError::Xml { source, .. } => format!("{name} is not FHIR XML: {source}"),
                     ReadError::Json(e) => format!("{name} is not JSON: {e}"),
                     model @ ReadError::Model { .. } => format!("{name}: {model}"),

@@ -13,6 +13,7 @@
 //! and DSTU2 (1.0.x) layouts are understood.
 
 use std::collections::HashMap;
+use std::hash::{Hash as _, Hasher as _};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -56,7 +57,7 @@ pub enum ModelError {
 ///
 /// It is a pair of indices into the [`ElementModel`] that created it, so it is
 /// `Copy`; a context used with another model simply finds nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct TypeCtx {
     ty: u32,
     node: u32,
@@ -87,20 +88,20 @@ pub enum ChildKind {
 }
 
 /// Element model of a FHIR release, loaded from its core StructureDefinitions.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct ElementModel {
     types: Vec<TypeDef>,
     index: HashMap<String, u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Category {
     Primitive,
     Complex,
     Resource,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct TypeDef {
     name: String,
     category: Category,
@@ -108,20 +109,20 @@ struct TypeDef {
     nodes: Vec<Node>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Node {
     path: String,
     children: HashMap<String, Slot>,
     choices: Vec<ChoiceSlot>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Slot {
     is_array: bool,
     target: Target,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct ChoiceSlot {
     prefix: String,
     is_array: bool,
@@ -129,7 +130,7 @@ struct ChoiceSlot {
     options: Vec<(String, Target)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Target {
     Primitive(String, TypeCtx),
     Complex(TypeCtx),
@@ -164,10 +165,38 @@ impl ElementModel {
         let mut files = Vec::new();
         collect_json_files(dir, &mut files)?;
         files.sort();
+        // Reading every core definition (about 30 MB for STU3) is most of a cold start with XML input: the model
+        // built from them is kept in this build's folder, keyed by every file's path, size and modification time.
+        let kept = super::packages::build_dir().map(|build| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::fs::canonicalize(dir)
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .hash(&mut h);
+            for f in &files {
+                f.hash(&mut h);
+                if let Ok(m) = std::fs::metadata(f) {
+                    m.len().hash(&mut h);
+                    m.modified().ok().hash(&mut h);
+                }
+            }
+            build.join(format!("model-{:016x}.json", h.finish()))
+        });
+        if let Some(model) = kept
+            .as_ref()
+            .and_then(|k| std::fs::read(k).ok())
+            .and_then(|b| serde_json::from_slice::<ElementModel>(&b).ok())
+        {
+            return Ok(model);
+        }
         let parsed = parse_files_parallel(&files)?;
         let model = build_model(parsed)?;
         if model.types.len() <= 1 {
             return Err(ModelError::Empty(dir.to_path_buf()));
+        }
+        if let Some(k) = kept {
+            if let Ok(bytes) = serde_json::to_vec(&model) {
+                super::packages::write_whole(&k, &bytes);
+            }
         }
         Ok(model)
     }

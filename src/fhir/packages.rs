@@ -48,6 +48,61 @@ pub fn cache_dir() -> PathBuf {
     std::env::temp_dir().join("gpc-assure-cache")
 }
 
+/// Build folders kept beside the running one in the cache's `builds` folder (older ones are removed when a
+/// new one is made).
+const KEEP_BUILDS: usize = 16;
+
+/// This build's folder for what it derives from definitions (compiled plans, element models), or `None` when
+/// `GPC_PLAN_CACHE=0` or the running executable cannot be identified. The folder is named by the executable's
+/// path, size and modification time, so a rebuilt binary never reads what an older one derived; it is created
+/// on first use, and then the folders of all but the latest [`KEEP_BUILDS`] other builds are removed.
+pub fn build_dir() -> Option<&'static Path> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        if std::env::var("GPC_PLAN_CACHE").is_ok_and(|v| v.trim() == "0") {
+            return None;
+        }
+        let exe = std::env::current_exe().ok()?;
+        let key = file_key(&exe).ok()?;
+        let dir = cache_dir().join("builds").join(format!("{key:016x}"));
+        if !dir.is_dir() {
+            std::fs::create_dir_all(&dir).ok()?;
+            prune_builds(&dir);
+        }
+        Some(dir)
+    })
+    .as_deref()
+}
+
+/// Removes the folders of older builds, keeping the most recent [`KEEP_BUILDS`] beside `current`.
+fn prune_builds(current: &Path) {
+    let Some(parent) = current.parent() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let mut builds: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p != current && p.is_dir())
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    builds.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, old) in builds.into_iter().skip(KEEP_BUILDS) {
+        let _ = std::fs::remove_dir_all(old);
+    }
+}
+
+/// Writes `bytes` to `file` through a temporary file beside it, so that a concurrent reader sees the whole file
+/// or none. A cache's write: failing costs a later run the work again, so errors are dropped.
+pub fn write_whole(file: &Path, bytes: &[u8]) {
+    let tmp = file.with_extension(format!("tmp{}", uuid::Uuid::new_v4().simple()));
+    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, file).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
 /// A stable key for a file's identity and content age.
 pub fn file_key(path: &Path) -> Result<u64, DefsError> {
     let meta = std::fs::metadata(path).map_err(|e| DefsError::Read {

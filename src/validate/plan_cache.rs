@@ -1,8 +1,8 @@
 //! Compiled plans kept on disk, so that a cold start reads a small plan instead of parsing and compiling the
 //! StructureDefinitions behind it (a CareConnect profile is 0.6 MB of XML; its plan a fraction of that).
 //!
-//! A plan file is used only by the build that wrote it (the folder is named by the running executable's path,
-//! size and modification time, so a rebuilt binary never reads an older compiler's plans) and only while each
+//! A plan file is used only by the build that wrote it (it is kept in the build's folder,
+//! [`crate::fhir::packages::build_dir`], so a rebuilt binary never reads an older compiler's plans) and only while each
 //! definition it was compiled from still resolves, by the same canonical URL and source preferences, to the same
 //! file with the same size and modification time. Anything else (no file, another layout, a moved or edited
 //! definition) compiles the plan again. The cache is best effort: a folder that cannot be written costs the next
@@ -10,13 +10,9 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use super::plan::Plan;
 use super::store::{reads, Store};
-
-/// Build folders kept beside the running one (older ones are removed when a new one is made).
-const KEEP_BUILDS: usize = 64;
 
 /// One plan file.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -27,29 +23,16 @@ struct Stored {
     plan: Plan,
 }
 
-/// This build's folder of plans, or `None` when the cache is off or the executable cannot be identified.
+/// This build's folder (see [`crate::fhir::packages::build_dir`]).
 fn build_dir() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        if std::env::var("GPC_PLAN_CACHE").is_ok_and(|v| v.trim() == "0") {
-            return None;
-        }
-        let exe = std::env::current_exe().ok()?;
-        let key = crate::fhir::packages::file_key(&exe).ok()?;
-        Some(
-            crate::fhir::packages::cache_dir()
-                .join("plans")
-                .join(format!("{key:016x}")),
-        )
-    })
-    .as_deref()
+    crate::fhir::packages::build_dir()
 }
 
 fn file_for(dir: &Path, store: &Store, url: &str) -> PathBuf {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     url.hash(&mut h);
     store.preferences().hash(&mut h);
-    dir.join(format!("{:016x}.json", h.finish()))
+    dir.join(format!("plan-{:016x}.json", h.finish()))
 }
 
 /// The plan of `url` compiled by this build from definitions that have not changed since, if there is one.
@@ -86,12 +69,6 @@ pub(super) fn save(store: &Store, url: &str, sources: &[(String, PathBuf)], plan
     else {
         return;
     };
-    if !dir.is_dir() {
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        prune(dir);
-    }
     let stored = Stored {
         sources,
         plan: plan.clone(),
@@ -99,32 +76,7 @@ pub(super) fn save(store: &Store, url: &str, sources: &[(String, PathBuf)], plan
     let Ok(bytes) = serde_json::to_vec(&stored) else {
         return;
     };
-    let file = file_for(dir, store, url);
-    // Written beside and renamed: a concurrent run reads a whole file or none.
-    let tmp = file.with_extension(format!("tmp{}", uuid::Uuid::new_v4().simple()));
-    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &file).is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-}
-
-/// Removes the plans of older builds, keeping the most recent [`KEEP_BUILDS`].
-fn prune(current: &Path) {
-    let Some(parent) = current.parent() else {
-        return;
-    };
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    let mut builds: Vec<(std::time::SystemTime, PathBuf)> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p != current && p.is_dir())
-        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
-        .collect();
-    builds.sort_by(|a, b| b.0.cmp(&a.0));
-    for (_, old) in builds.into_iter().skip(KEEP_BUILDS) {
-        let _ = std::fs::remove_dir_all(old);
-    }
+    crate::fhir::packages::write_whole(&file_for(dir, store, url), &bytes);
 }
 
 #[cfg(test)]
@@ -166,7 +118,9 @@ mod tests {
         std::fs::write(&file, definition(1)).expect("write");
         let compiled = plan_of(&folder);
         let stored = std::fs::read_dir(super::build_dir().expect("the cache is on in tests"))
-            .expect("plans folder")
+            .expect("the build's folder")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("plan-"))
             .count();
         assert!(stored > 0, "the compiled plan is kept");
         // Read back: the same plan, its invariant numbered and parsed in this process.
