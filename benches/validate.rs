@@ -612,10 +612,10 @@ fn main() {
     let batch_runs = env_usize("GPC_BENCH_BATCH_RUNS", 3);
     println!();
     println!(
-        "CLI batch: `gpc-assure validate` given the corpus {batch_passes} times over ({} files, XML read by the CLI), one process, start to exit; median of {batch_runs}",
+        "CLI batch: `gpc-assure validate` given the corpus {batch_passes} times over ({} files: the JSON files the peers get), one process, start to exit; median of {batch_runs}",
         docs.len() * batch_passes
     );
-    let sources: Vec<PathBuf> = docs.iter().map(|d| shared.join(&d.name)).collect();
+    let sources: Vec<&Path> = docs.iter().map(|d| d.json_file.as_path()).collect();
     let mut jobs_rows = vec![1];
     if cores > 1 {
         jobs_rows.push(cores);
