@@ -159,9 +159,9 @@ struct Pass {
     full_urls: HashMap<String, String>,
     /// Whether a resource conforms to a profile (`profile` discriminators): (address of the resource, profile).
     conforms: HashMap<(usize, String), bool>,
-    /// Extensions each resource's definitions place (address of the resource -> (element path, extension URL)):
-    /// an extension one of them places is sanctioned in every pass over that resource, the core one included.
-    placed: HashMap<usize, rustc_hash::FxHashSet<(String, String)>>,
+    /// The definitions each resource is validated against (address of the resource -> their plans): an
+    /// extension one of them places is sanctioned in every pass over that resource, the core one included.
+    placed: HashMap<usize, Vec<Arc<Plan>>>,
 }
 
 impl Pass {
@@ -169,7 +169,7 @@ impl Pass {
     fn placed(&self, resource: &Value, path: &str, url: &str) -> bool {
         self.placed
             .get(&(std::ptr::from_ref(resource) as usize))
-            .is_some_and(|set| set.contains(&(path.to_string(), url.to_string())))
+            .is_some_and(|plans| plans.iter().any(|p| p.places(path, url)))
     }
 }
 
@@ -358,15 +358,7 @@ impl Validator {
             .placed
             .entry(std::ptr::from_ref(resource) as usize)
             .or_default();
-        for url in &urls {
-            if let Ok(plan) = self.plan(url) {
-                for e in &plan.elements {
-                    for t in e.types.iter().filter(|t| t.code == "Extension") {
-                        placed.extend(t.profiles.iter().map(|p| (e.path.clone(), p.clone())));
-                    }
-                }
-            }
-        }
+        placed.extend(urls.iter().filter_map(|url| self.plan(url).ok()));
         for url in urls {
             // A URL that names no StructureDefinition may name an OperationDefinition.
             let plan = self.plan(&url);

@@ -153,6 +153,21 @@ pub struct Plan {
     children: HashMap<String, Vec<usize>>,
     /// Element id of a sliced element -> its slices.
     slices: HashMap<String, Vec<usize>>,
+    /// `(element path, extension URL)` for every extension an element of this plan places (built on first use).
+    #[serde(skip)]
+    placed: std::sync::OnceLock<rustc_hash::FxHashSet<(String, String)>>,
+    /// Element id -> its children by property name (built on first use; see [`Plan::children_named`]).
+    #[serde(skip)]
+    named: std::sync::OnceLock<HashMap<String, ChildNames>>,
+}
+
+/// The children of one element by the property names that reach them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChildNames {
+    /// Name -> positions among the element's children whose name is exactly it (a `[x]` name included).
+    pub exact: HashMap<String, Vec<usize>>,
+    /// `(stem, position)` of each choice child (`value[x]`: `value`), in order.
+    pub choices: Vec<(String, usize)>,
 }
 
 /// The snapshot cannot be compiled.
@@ -463,6 +478,8 @@ impl Plan {
             by_id,
             children,
             slices,
+            placed: std::sync::OnceLock::new(),
+            named: std::sync::OnceLock::new(),
         })
     }
 
@@ -488,6 +505,45 @@ impl Plan {
     /// Direct children of an element id.
     pub fn children(&self, id: &str) -> impl Iterator<Item = &ElementDef> {
         self.child_indices(id).iter().map(|&i| &self.elements[i])
+    }
+
+    /// Does an element of this plan place extension `url` at element `path`?
+    pub fn places(&self, path: &str, url: &str) -> bool {
+        self.placed
+            .get_or_init(|| {
+                self.elements
+                    .iter()
+                    .flat_map(|e| {
+                        e.types
+                            .iter()
+                            .filter(|t| t.code == "Extension")
+                            .flat_map(|t| t.profiles.iter().map(|p| (e.path.clone(), p.clone())))
+                    })
+                    .collect()
+            })
+            .contains(&(path.to_string(), url.to_string()))
+    }
+
+    /// The children of element `id` by property name (positions into [`child_indices`](Self::child_indices)).
+    pub fn children_named(&self, id: &str) -> Option<&ChildNames> {
+        self.named
+            .get_or_init(|| {
+                self.children
+                    .iter()
+                    .map(|(parent, kids)| {
+                        let mut names = ChildNames::default();
+                        for (pos, &i) in kids.iter().enumerate() {
+                            let name = &self.elements[i].name;
+                            names.exact.entry(name.clone()).or_default().push(pos);
+                            if let Some(stem) = name.strip_suffix("[x]") {
+                                names.choices.push((stem.to_string(), pos));
+                            }
+                        }
+                        (parent.clone(), names)
+                    })
+                    .collect()
+            })
+            .get(id)
     }
 
     /// Direct children of an element id, as indexes into `elements`.

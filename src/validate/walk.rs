@@ -30,6 +30,7 @@ impl Validator {
         let plan = w.plan;
         // Indexes into the plan, which outlives the walk: nothing is cloned or collected per object.
         let children = plan.child_indices(def_path);
+        let names = plan.children_named(def_path);
         // Each property, matched to the children it belongs to: (child, property name without its `_`, the type
         // a choice name gives). A property no child claims is an unknown element.
         let mut hits: Vec<Hit<'_>> = Vec::with_capacity(obj.len());
@@ -42,32 +43,40 @@ impl Validator {
                 None => (key.as_str(), Some(property), None),
             };
             let mut known = false;
-            for (child, &i) in children.iter().enumerate() {
-                let d = &plan.elements[i];
-                let base = d.name.as_str();
-                let choice = if base == name {
+            // The children this name reaches: by exact name (a `[x]` name is known but reaches nothing), and
+            // each choice whose stem starts the name with a type it allows (`valueQuantity`).
+            if let Some(named) = names {
+                for &child in named.exact.get(name).into_iter().flatten() {
                     known = true;
-                    if base.ends_with("[x]") {
+                    if !name.ends_with("[x]") {
+                        hits.push(Hit {
+                            child,
+                            name,
+                            choice: None,
+                            value,
+                            ext,
+                        });
+                    }
+                }
+                for (stem, child) in &named.choices {
+                    let d = &plan.elements[children[*child]];
+                    if d.name == name {
                         continue;
                     }
-                    None
-                } else if let Some(t) = base
-                    .strip_suffix("[x]")
-                    .and_then(|stem| name.strip_prefix(stem))
-                    .and_then(|suffix| choice_type(d, suffix))
-                {
-                    known = true;
-                    Some(t)
-                } else {
-                    continue;
-                };
-                hits.push(Hit {
-                    child,
-                    name,
-                    choice,
-                    value,
-                    ext,
-                });
+                    if let Some(t) = name
+                        .strip_prefix(stem.as_str())
+                        .and_then(|suffix| choice_type(d, suffix))
+                    {
+                        known = true;
+                        hits.push(Hit {
+                            child: *child,
+                            name,
+                            choice: Some(t),
+                            value,
+                            ext,
+                        });
+                    }
+                }
             }
             if !known {
                 w.issue(

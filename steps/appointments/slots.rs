@@ -253,7 +253,7 @@ pub(super) async fn take_slots(w: &mut GpcWorld, pick: Pick) -> Result<Vec<FreeS
     }
     let taken = taken.map_err(|(offered, usable)| {
             let what = match pick {
-                Pick::One => "a free slot",
+                Pick::One => "free slot",
                 Pick::Adjacent => "two adjacent free slots of one schedule",
                 Pick::NotAdjacent => "two free slots that are not adjacent",
             };
