@@ -88,7 +88,7 @@ fn prune_builds(current: &Path) {
         .filter(|p| p != current && p.is_dir())
         .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
         .collect();
-    builds.sort_by(|a, b| b.0.cmp(&a.0));
+    builds.sort_by_key(|b| std::cmp::Reverse(b.0));
     for (_, old) in builds.into_iter().skip(KEEP_BUILDS) {
         let _ = std::fs::remove_dir_all(old);
     }

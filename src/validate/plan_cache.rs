@@ -124,7 +124,8 @@ mod tests {
             .count();
         assert!(stored > 0, "the compiled plan is kept");
         // Read back: the same plan, its invariant numbered and parsed in this process.
-        let store = Store::new(FhirPath::resolve(&[folder.clone()], &[])).expect("store");
+        let store =
+            Store::new(FhirPath::resolve(std::slice::from_ref(&folder), &[])).expect("store");
         assert!(super::load(&store, URL).is_some(), "the kept plan is read");
         let kept = plan_of(&folder);
         assert_eq!(kept, compiled);
@@ -134,7 +135,8 @@ mod tests {
         // The definition changes (size and time): the plan is compiled from it again.
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&file, definition(0) + " ").expect("rewrite");
-        let store = Store::new(FhirPath::resolve(&[folder.clone()], &[])).expect("store");
+        let store =
+            Store::new(FhirPath::resolve(std::slice::from_ref(&folder), &[])).expect("store");
         assert!(
             super::load(&store, URL).is_none(),
             "a changed source is not read back"
