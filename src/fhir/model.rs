@@ -13,7 +13,7 @@
 //! and DSTU2 (1.0.x) layouts are understood.
 
 use std::collections::HashMap;
-use std::hash::{Hash as _, Hasher as _};
+use std::hash::Hasher as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -169,16 +169,7 @@ impl ElementModel {
         // built from them is kept in this build's folder, keyed by every file's path, size and modification time.
         let kept = super::packages::build_dir().map(|build| {
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            std::fs::canonicalize(dir)
-                .unwrap_or_else(|_| dir.to_path_buf())
-                .hash(&mut h);
-            for f in &files {
-                f.hash(&mut h);
-                if let Ok(m) = std::fs::metadata(f) {
-                    m.len().hash(&mut h);
-                    m.modified().ok().hash(&mut h);
-                }
-            }
+            super::packages::hash_tree(&mut h, dir, &files);
             build.join(format!("model-{:016x}.json", h.finish()))
         });
         if let Some(model) = kept

@@ -103,6 +103,25 @@ pub fn write_whole(file: &Path, bytes: &[u8]) {
     }
 }
 
+/// Adds a folder of files to a cache key: the folder's canonical path, then each file's path, size and
+/// modification time (a file that cannot be read adds its path only).
+pub fn hash_tree(h: &mut impl Hasher, folder: &Path, files: &[PathBuf]) {
+    std::fs::canonicalize(folder)
+        .unwrap_or_else(|_| folder.to_path_buf())
+        .hash(h);
+    for f in files {
+        f.hash(h);
+        if let Ok(m) = std::fs::metadata(f) {
+            m.len().hash(h);
+            m.modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .hash(h);
+        }
+    }
+}
+
 /// A stable key for a file's identity and content age.
 pub fn file_key(path: &Path) -> Result<u64, DefsError> {
     let meta = std::fs::metadata(path).map_err(|e| DefsError::Read {

@@ -343,20 +343,7 @@ impl DefinitionIndex {
             let mut h = std::collections::hash_map::DefaultHasher::new();
             // The index's own format: HL7 core entries carry their FHIR version.
             INDEX_CACHE_FORMAT.hash(&mut h);
-            std::fs::canonicalize(folder)
-                .unwrap_or_else(|_| folder.to_path_buf())
-                .hash(&mut h);
-            for f in &files {
-                f.hash(&mut h);
-                if let Ok(m) = std::fs::metadata(f) {
-                    m.len().hash(&mut h);
-                    m.modified()
-                        .ok()
-                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                        .map(|d| d.as_nanos())
-                        .hash(&mut h);
-                }
-            }
+            super::packages::hash_tree(&mut h, folder, &files);
             h.finish()
         };
         let cache = super::packages::cache_dir()
