@@ -358,10 +358,10 @@ impl Validator {
             .placed
             .entry(std::ptr::from_ref(resource) as usize)
             .or_default();
-        placed.extend(urls.iter().filter_map(|url| self.plan(url).ok()));
-        for url in urls {
+        let plans: Vec<Result<Arc<Plan>, String>> = urls.iter().map(|url| self.plan(url)).collect();
+        placed.extend(plans.iter().filter_map(|plan| plan.as_ref().ok().cloned()));
+        for (url, plan) in urls.into_iter().zip(plans) {
             // A URL that names no StructureDefinition may name an OperationDefinition.
-            let plan = self.plan(&url);
             if let Some(op) = plan
                 .is_err()
                 .then(|| self.operation_definition(&url))

@@ -11,6 +11,8 @@
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use crate::fhir::packages::build_dir;
+
 use super::plan::Plan;
 use super::store::{reads, Store};
 
@@ -21,11 +23,6 @@ struct Stored {
     /// key (path, size, modification time).
     sources: Vec<(String, PathBuf, u64)>,
     plan: Plan,
-}
-
-/// This build's folder (see [`crate::fhir::packages::build_dir`]).
-fn build_dir() -> Option<&'static Path> {
-    crate::fhir::packages::build_dir()
 }
 
 fn file_for(dir: &Path, store: &Store, url: &str) -> PathBuf {
