@@ -29,6 +29,10 @@ use serde_json::{json, Value};
 use gpc_assure::fhir::FhirPath;
 use gpc_assure::validate::{Severity, Store, Validator};
 
+/// The in-process figures run with the allocator the `gpc-assure` binary uses (`src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The Patient the cold start validates.
 const COLD_PATIENT: &str =
     "nhsconnect-gpconnect-spec-examples/1.6.2/foundations/read_patient_response_example.json";

@@ -13,6 +13,11 @@ use gpc_assure::fhir::FhirPath;
 use gpc_assure::provider::{self, Fault, FaultSet, ProviderOptions};
 use gpc_assure::runner::{self, Evidence, FeatureSource, Progress, RunOptions, Target};
 
+/// mimalloc: a batch `validate` allocates and frees many small values and large input buffers; glibc's
+/// allocator returned the large ones to the kernel and faulted them in again (docs/decisions.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `println!` that ends the process quietly when stdout is closed (`gpc-assure serve --list-faults | head`)
 /// instead of panicking on the broken pipe.
 macro_rules! out {

@@ -437,6 +437,17 @@ fn check_corpus(
         differing.len()
     );
     check_outcomes(&outcomes, table_file);
+    // Every invariant a native form answered (ext-1, dom-1..4, the first half of ref-1, ...) was evaluated again
+    // by the FHIRPath evaluator in this debug build: the answers must agree on every node of the corpus.
+    if let Some((answered, differences)) = gpc_assure::validate::fhirpath::native_cross_check() {
+        assert!(answered > 0, "no invariant was answered by a native form");
+        assert!(
+            differences.is_empty(),
+            "native invariant forms differ from the evaluator {} time(s): {:?}",
+            differences.len(),
+            &differences[..differences.len().min(10)]
+        );
+    }
     outcomes
 }
 

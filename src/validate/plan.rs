@@ -156,18 +156,25 @@ pub struct Plan {
     /// `(element path, extension URL)` for every extension an element of this plan places (built on first use).
     #[serde(skip)]
     placed: std::sync::OnceLock<rustc_hash::FxHashSet<(String, String)>>,
-    /// Element id -> its children by property name (built on first use; see [`Plan::children_named`]).
+    /// Element id -> what the walk needs of its children (built on first use; see [`Plan::node`]).
     #[serde(skip)]
-    named: std::sync::OnceLock<HashMap<String, ChildNames>>,
+    nodes: std::sync::OnceLock<HashMap<String, Node>>,
 }
 
-/// The children of one element by the property names that reach them.
+/// What the walk needs of one element that has children, found with one lookup per object: the children, the
+/// property names that reach them, and which of them can have something to report when absent (so that the
+/// definitions of the others are not read at all for an object that does not use them).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChildNames {
-    /// Name -> positions among the element's children whose name is exactly it (a `[x]` name included).
+pub struct Node {
+    /// The direct children, as indexes into the plan's elements.
+    pub children: Vec<usize>,
+    /// Name -> positions among the children whose name is exactly it (a `[x]` name included).
     pub exact: HashMap<String, Vec<usize>>,
     /// `(stem, position)` of each choice child (`value[x]`: `value`), in order.
     pub choices: Vec<(String, usize)>,
+    /// Positions of the children with a minimum above 0 or a slice with one, in order: the only children an
+    /// object without them is reported on.
+    pub required: Vec<usize>,
 }
 
 /// The snapshot cannot be compiled.
@@ -479,7 +486,7 @@ impl Plan {
             children,
             slices,
             placed: std::sync::OnceLock::new(),
-            named: std::sync::OnceLock::new(),
+            nodes: std::sync::OnceLock::new(),
         })
     }
 
@@ -524,22 +531,31 @@ impl Plan {
             .contains(&(path.to_string(), url.to_string()))
     }
 
-    /// The children of element `id` by property name (positions into [`child_indices`](Self::child_indices)).
-    pub fn children_named(&self, id: &str) -> Option<&ChildNames> {
-        self.named
+    /// The children of element `id` and their names (`None` for an element without children).
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes
             .get_or_init(|| {
                 self.children
                     .iter()
+                    .filter(|(_, kids)| !kids.is_empty())
                     .map(|(parent, kids)| {
-                        let mut names = ChildNames::default();
+                        let mut node = Node {
+                            children: kids.clone(),
+                            ..Node::default()
+                        };
                         for (pos, &i) in kids.iter().enumerate() {
-                            let name = &self.elements[i].name;
-                            names.exact.entry(name.clone()).or_default().push(pos);
-                            if let Some(stem) = name.strip_suffix("[x]") {
-                                names.choices.push((stem.to_string(), pos));
+                            let e = &self.elements[i];
+                            node.exact.entry(e.name.clone()).or_default().push(pos);
+                            if let Some(stem) = e.name.strip_suffix("[x]") {
+                                node.choices.push((stem.to_string(), pos));
+                            }
+                            if e.min > 0
+                                || (e.slicing.is_some() && self.slices(&e.id).any(|s| s.min > 0))
+                            {
+                                node.required.push(pos);
                             }
                         }
-                        (parent.clone(), names)
+                        (parent.clone(), node)
                     })
                     .collect()
             })

@@ -52,6 +52,85 @@ fn code_id_and_uri_checks_are_the_regexes_of_the_specification() {
 }
 
 #[test]
+fn date_and_time_checks_are_the_regexes_of_the_specification() {
+    use super::primitives::dates::{is_date, is_date_time, is_instant, is_time};
+    let date =
+        regex::Regex::new(r"^-?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$").unwrap();
+    let date_time = regex::Regex::new(r"^-?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$").unwrap();
+    let instant = regex::Regex::new(r"^-?[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$").unwrap();
+    let time =
+        regex::Regex::new(r"^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?$").unwrap();
+    let seeds = [
+        "2017",
+        "-2017",
+        "2017-01",
+        "2017-12-31",
+        "2017-02-29T23:59:60Z",
+        "2017-10-09T10:00:00+01:00",
+        "2017-10-09T10:00:00.123-14:00",
+        "2017-10-09T10:00:00+14:00",
+        "2017-10-09T10:00:00+13:59",
+        "2017-10-09T24:00:00Z",
+        "2017-10-09T10:00:00",
+        "2017-10-09T10:00Z",
+        "10:00:00",
+        "23:59:60.5",
+        "2017-13",
+        "2017-00-01",
+        "2017-01-32",
+        "2017-01-00",
+        "2017-1-01",
+        "",
+        "-",
+        "T",
+        "2017-10-09T10:00:00.Z",
+        "2017-10-09T10:00:00+1400",
+        "2017-10-09T10:00:00+14:01",
+        "2017-10-09T10:00:00+15:00",
+        "2017-10-09T",
+        "2017-10-09 10:00:00Z",
+        "\u{0663}017",
+        "2017-10-09T10:00:00Z\n",
+        "24:00:00",
+        "09:60:00",
+        "12:00:61",
+    ];
+    // Each seed, and every variant with one character replaced, removed or added.
+    let alphabet = [
+        '0', '1', '2', '3', '4', '5', '6', '9', '-', '+', ':', '.', 'T', 'Z', ' ', 'x', '\u{0663}',
+    ];
+    let mut cases: Vec<String> = Vec::new();
+    for seed in seeds {
+        let chars: Vec<char> = seed.chars().collect();
+        cases.push(seed.to_string());
+        for i in 0..=chars.len() {
+            for c in alphabet {
+                let mut added = chars.clone();
+                added.insert(i, c);
+                cases.push(added.iter().collect());
+                if i < chars.len() {
+                    let mut replaced = chars.clone();
+                    replaced[i] = c;
+                    cases.push(replaced.iter().collect());
+                }
+            }
+            if i < chars.len() {
+                let mut removed = chars.clone();
+                removed.remove(i);
+                cases.push(removed.iter().collect());
+            }
+        }
+    }
+    assert!(cases.len() > 10_000);
+    for c in &cases {
+        assert_eq!(is_date(c), date.is_match(c), "date {c:?}");
+        assert_eq!(is_date_time(c), date_time.is_match(c), "dateTime {c:?}");
+        assert_eq!(is_instant(c), instant.is_match(c), "instant {c:?}");
+        assert_eq!(is_time(c), time.is_match(c), "time {c:?}");
+    }
+}
+
+#[test]
 fn base64_check_is_the_regex_of_the_specification() {
     let re = regex::Regex::new(r"^(\s*([0-9a-zA-Z+/=]){4}\s*)+$").unwrap();
     for text in [

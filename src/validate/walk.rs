@@ -29,8 +29,8 @@ impl Validator {
         }
         let plan = w.plan;
         // Indexes into the plan, which outlives the walk: nothing is cloned or collected per object.
-        let children = plan.child_indices(def_path);
-        let names = plan.children_named(def_path);
+        let node = plan.node(def_path);
+        let children = node.map_or(&[][..], |n| n.children.as_slice());
         // Each property, matched to the children it belongs to: (child, property name without its `_`, the type
         // a choice name gives). A property no child claims is an unknown element.
         let mut hits: Vec<Hit<'_>> = Vec::with_capacity(obj.len());
@@ -45,7 +45,7 @@ impl Validator {
             let mut known = false;
             // The children this name reaches: by exact name (a `[x]` name is known but reaches nothing), and
             // each choice whose stem starts the name with a type it allows (`valueQuantity`).
-            if let Some(named) = names {
+            if let Some(named) = node {
                 for &child in named.exact.get(name).into_iter().flatten() {
                     known = true;
                     if !name.ends_with("[x]") {
@@ -59,14 +59,14 @@ impl Validator {
                     }
                 }
                 for (stem, child) in &named.choices {
-                    let d = &plan.elements[children[*child]];
-                    if d.name == name {
-                        continue;
-                    }
-                    if let Some(t) = name
+                    // A suffix that names a type (`value[x]` itself is known above and reaches nothing).
+                    let Some(suffix) = name
                         .strip_prefix(stem.as_str())
-                        .and_then(|suffix| choice_type(d, suffix))
-                    {
+                        .filter(|suffix| !suffix.is_empty() && *suffix != "[x]")
+                    else {
+                        continue;
+                    };
+                    if let Some(t) = choice_type(&plan.elements[children[*child]], suffix) {
                         known = true;
                         hits.push(Hit {
                             child: *child,
@@ -98,11 +98,26 @@ impl Validator {
             }
             same
         });
-        // Cardinality and each value.
+        // Cardinality and each value: the children present, and those reported on when absent, in order.
         let mut at = String::with_capacity(expr.len() + 24);
         let mut cursor = 0;
-        for (ci, &i) in children.iter().enumerate() {
-            let def = &plan.elements[i];
+        let mut required = node
+            .map_or(&[][..], |n| n.required.as_slice())
+            .iter()
+            .peekable();
+        loop {
+            let next_hit = hits.get(cursor).map(|h| h.child);
+            let next_required = required.peek().map(|&&r| r);
+            let ci = match (next_hit, next_required) {
+                (None, None) => break,
+                (Some(h), Some(r)) => h.min(r),
+                (Some(h), None) => h,
+                (None, Some(r)) => r,
+            };
+            if next_required == Some(ci) {
+                required.next();
+            }
+            let def = &plan.elements[children[ci]];
             let base = def.name.as_str();
             let first = cursor;
             while hits.get(cursor).is_some_and(|h| h.child == ci) {
@@ -290,12 +305,17 @@ impl Validator {
             );
             return;
         }
+        // The data type's core plan, looked up once for its invariants and its walk.
+        let type_plan = type_code
+            .filter(|t| {
+                v.is_object() && !is_primitive(t) && *t != "Resource" && *t != "DomainResource"
+            })
+            .map(|tc| self.core_plan(tc));
         if v.is_object() {
             // A data type's own invariants (per-1 on Period, ...) sit on the root of its definition.
-            let type_plan = type_code
-                .filter(|t| !is_primitive(t) && *t != "Resource" && *t != "DomainResource")
-                .and_then(|tc| self.core_plan(tc).ok());
             let type_constraints = type_plan
+                .as_ref()
+                .and_then(|tp| tp.as_ref().ok())
                 .as_ref()
                 .and_then(|tp| tp.element(&tp.type_name))
                 .map(|root| root.constraints.as_slice())
@@ -370,7 +390,7 @@ impl Validator {
                 return;
             }
         }
-        if plan.has_children(&def.id) {
+        if plan.node(&def.id).is_some() {
             self.walk(w, &def.id, obj, at, depth + 1);
         } else if let Some(profile) = self.type_profile(def, type_code, obj) {
             match self.plan(&profile) {
@@ -404,7 +424,7 @@ impl Validator {
             let target = target.to_string();
             self.walk(w, &target, obj, at, depth + 1);
         } else if let Some(tc) = type_code.filter(|t| !is_primitive(t)) {
-            match self.core_plan(tc) {
+            match type_plan.unwrap_or_else(|| self.core_plan(tc)) {
                 Ok(tp) => self.walk_in(w, &tp, obj, at, depth),
                 Err(e) => w.issue(
                     Severity::Warning,

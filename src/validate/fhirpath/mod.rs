@@ -56,6 +56,7 @@ mod decimal;
 mod eval;
 mod functions;
 mod lexer;
+mod native;
 mod navigate;
 mod parser;
 mod quantity;
@@ -125,6 +126,14 @@ fn perr<T>(pos: usize, message: impl Into<String>) -> PResult<T> {
 pub struct Expr {
     source: String,
     ast: Ast,
+    /// The native form of a common invariant shape (`native.rs`), tried before the evaluator by `holds`.
+    native: Option<native::Native>,
+}
+
+/// In a debug build (the tests), how many invariant answers came from a native form and every one that
+/// differed from the evaluator's (none should); `None` in a release build, which does not check.
+pub fn native_cross_check() -> Option<(u64, Vec<String>)> {
+    native::cross_checked()
 }
 
 /// Parses a FHIRPath expression.
@@ -150,6 +159,7 @@ pub fn parse(expr: &str) -> Result<Expr, FhirPathError> {
     }
     Ok(Expr {
         source: expr.to_string(),
+        native: native::Native::compile(&ast),
         ast,
     })
 }
@@ -202,7 +212,25 @@ impl Expr {
     /// Invariant semantics: true unless the result is a single `false` (empty = true per FHIR constraint
     /// rules).
     pub fn holds(&self, focus: &Value, resource: &Value) -> Result<bool, FhirPathError> {
+        if let Some(answer) = self.native_answer(focus) {
+            // Debug builds (the tests) check every native answer against the evaluator.
+            #[cfg(debug_assertions)]
+            native::cross_check(self.source(), answer, self.holds_evaluated(focus, resource));
+            return Ok(answer);
+        }
+        self.holds_evaluated(focus, resource)
+    }
+
+    /// [`Expr::holds`] by the evaluator alone (the reference the native forms are tested against).
+    pub fn holds_evaluated(&self, focus: &Value, resource: &Value) -> Result<bool, FhirPathError> {
         Ok(invariant_result(&self.evaluate(focus, resource)?))
+    }
+
+    /// The native form's answer at `focus` as an invariant verdict (an empty answer holds), when the
+    /// expression has a native form and it can tell.
+    pub fn native_answer(&self, focus: &Value) -> Option<bool> {
+        let answer = self.native.as_ref()?.answer(&Node::new(focus))?;
+        Some(answer != Some(false))
     }
 
     /// [`Expr::holds`] with an arbitrary item as the focus.

@@ -1,6 +1,6 @@
 //! Tests of the FHIRPath engine: every invariant of the definitions parses and evaluates
-//! (`definitions`), targeted unit tests (`units`) and known invariants on hand-written resources
-//! (`invariants`).
+//! (`definitions`), targeted unit tests (`units`), known invariants on hand-written resources
+//! (`invariants`) and the native forms of common invariants against the evaluator (`native`).
 
 use super::*;
 use serde_json::json;
@@ -9,6 +9,7 @@ use super::functions::item_to_string;
 
 mod definitions;
 mod invariants;
+mod native;
 mod units;
 
 // --- helpers -----------------------------------------------------------------------------------------

@@ -1,0 +1,208 @@
+//! Native forms of the invariant shapes the definitions use most, compiled from the parsed expression (not
+//! from its text, so a profile's copy of `ext-1` or `dom-3` gets them too).
+//!
+//! A native form answers only where it is certain to give the evaluator's answer, and says "don't know"
+//! otherwise, so the evaluator stays the authority. The shapes:
+//! * `a.exists() != b.exists()` and `a.exists() = b.exists()` (`ext-1`): whether each name selects anything,
+//!   found by the evaluator's own navigation.
+//! * `<path>.empty()` where the path starts with a name and goes on by names and `where(...)` (`dom-1` to
+//!   `dom-4`): true when the first name selects nothing (every later step of nothing is nothing, and
+//!   `where` does not evaluate its criteria on nothing).
+//! * `A and B`, `A or B`: as the evaluator's short-circuit logic, from the operands' native answers.
+//! * `name.startsWith('lit').not()` (the first half of `ref-1`): true when the name selects one string that
+//!   does not start with the literal.
+//!
+//! A debug build (every test) evaluates each expression a native form answered and records any difference
+//! ([`cross_check`]); `tests/corpus.rs` validates the official and real-world corpora and requires native
+//! answers and no difference, so the native forms are proved against the evaluator on every node of both
+//! corpora where the validator checks an invariant.
+
+use serde_json::Value;
+
+use super::navigate::navigate;
+use super::parser::{Ast, BinOp, Func, Member};
+use super::{Item, Node};
+
+#[derive(Debug, Clone)]
+pub(super) enum Native {
+    /// `a.exists() != b.exists()` (`equal: false`) or `a.exists() = b.exists()` (`equal: true`).
+    ExistsCompare {
+        a: Member,
+        b: Member,
+        equal: bool,
+    },
+    /// `head....empty()`: true when `head` selects nothing.
+    EmptyIfAbsent(Member),
+    /// `name.startsWith('prefix').not()`: true when `name` is one string not starting with `prefix`.
+    NotStartsWith {
+        name: Member,
+        prefix: String,
+    },
+    And(Box<Native>, Box<Native>),
+    Or(Box<Native>, Box<Native>),
+    /// An operand without a native form (the right of an `or` whose left may decide).
+    Unknown,
+}
+
+impl Native {
+    /// The native form of an expression, when its shape has one.
+    pub(super) fn compile(ast: &Ast) -> Option<Native> {
+        match ast {
+            Ast::Bin(op @ (BinOp::Ne | BinOp::Eq), l, r) => {
+                let a = exists_of(l)?;
+                let b = exists_of(r)?;
+                Some(Native::ExistsCompare {
+                    a: a.clone(),
+                    b: b.clone(),
+                    equal: *op == BinOp::Eq,
+                })
+            }
+            Ast::Bin(BinOp::And, l, r) => Some(Native::And(
+                Box::new(Native::compile(l)?),
+                Box::new(Native::compile(r)?),
+            )),
+            Ast::Bin(BinOp::Or, l, r) => {
+                // The right operand may have no native form: the left one can still decide.
+                let left = Native::compile(l)?;
+                match Native::compile(r) {
+                    Some(right) => Some(Native::Or(Box::new(left), Box::new(right))),
+                    None => Some(Native::Or(Box::new(left), Box::new(Native::Unknown))),
+                }
+            }
+            Ast::Dot(path, call) => match call.as_ref() {
+                Ast::Call(c) if c.func == Func::Empty && c.args.is_empty() => {
+                    head_of_names(path).map(|m| Native::EmptyIfAbsent(m.clone()))
+                }
+                Ast::Call(c) if c.func == Func::Not && c.args.is_empty() => {
+                    let Ast::Dot(name, starts) = path.as_ref() else {
+                        return None;
+                    };
+                    let (Ast::Member(name), Ast::Call(s)) = (name.as_ref(), starts.as_ref()) else {
+                        return None;
+                    };
+                    match (s.func, s.args.as_slice()) {
+                        (Func::StartsWith, [Ast::Lit(Item::String(prefix))]) => {
+                            Some(Native::NotStartsWith {
+                                name: name.clone(),
+                                prefix: prefix.clone(),
+                            })
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The invariant's answer at `focus`, or `None` when only the evaluator can tell. `Some(None)` is the
+    /// empty answer (which an invariant counts as holding).
+    pub(super) fn answer(&self, focus: &Node<'_>) -> Option<Option<bool>> {
+        match self {
+            Native::ExistsCompare { a, b, equal } => {
+                Some(Some((selects(focus, a) == selects(focus, b)) == *equal))
+            }
+            Native::EmptyIfAbsent(head) => (!selects(focus, head)).then_some(Some(true)),
+            Native::NotStartsWith { name, prefix } => {
+                let mut out = Vec::new();
+                navigate(focus, name, &mut out);
+                match out.as_slice() {
+                    [Item::Node(n)] => match n.value {
+                        Some(Value::String(s)) if !s.starts_with(prefix.as_str()) => {
+                            Some(Some(true))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            // The evaluator's three-valued logic with its short-circuit: a left operand that decides is
+            // enough; otherwise both must be known.
+            Native::And(l, r) => match l.answer(focus)? {
+                Some(false) => Some(Some(false)),
+                a => match (a, r.answer(focus)?) {
+                    (Some(true), Some(true)) => Some(Some(true)),
+                    (_, Some(false)) => Some(Some(false)),
+                    _ => Some(None),
+                },
+            },
+            Native::Unknown => None,
+            Native::Or(l, r) => match l.answer(focus)? {
+                Some(true) => Some(Some(true)),
+                a => match (a, r.answer(focus)?) {
+                    (_, Some(true)) => Some(Some(true)),
+                    (Some(false), Some(false)) => Some(Some(false)),
+                    _ => Some(None),
+                },
+            },
+        }
+    }
+}
+
+/// Does `member` select anything from `focus` (exactly as a path step does)?
+fn selects(focus: &Node<'_>, member: &Member) -> bool {
+    let mut out = Vec::new();
+    navigate(focus, member, &mut out);
+    !out.is_empty()
+}
+
+/// `name.exists()` without criteria: the name.
+fn exists_of(ast: &Ast) -> Option<&Member> {
+    match ast {
+        Ast::Dot(m, call) => match (m.as_ref(), call.as_ref()) {
+            (Ast::Member(m), Ast::Call(c)) if c.func == Func::Exists && c.args.is_empty() => {
+                Some(m)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The first name of a path made of names and `where(...)` steps (each of which gives nothing for nothing).
+fn head_of_names(ast: &Ast) -> Option<&Member> {
+    match ast {
+        Ast::Member(m) => Some(m),
+        Ast::Dot(left, step) => match step.as_ref() {
+            Ast::Member(_) => head_of_names(left),
+            Ast::Call(c) if c.func == Func::Where => head_of_names(left),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(debug_assertions)]
+static CHECKED: std::sync::Mutex<(u64, Vec<String>)> = std::sync::Mutex::new((0, Vec::new()));
+
+/// Records a native answer and, when the evaluator's differs, the difference.
+#[cfg(debug_assertions)]
+pub(super) fn cross_check(
+    source: &str,
+    native: bool,
+    evaluated: Result<bool, super::FhirPathError>,
+) {
+    let mut checked = CHECKED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    checked.0 += 1;
+    if evaluated.as_ref().ok() != Some(&native) {
+        checked.1.push(format!(
+            "`{source}`: native {native}, evaluator {evaluated:?}"
+        ));
+    }
+}
+
+/// (native answers, differences from the evaluator) so far in this process; `None` without the check.
+pub(super) fn cross_checked() -> Option<(u64, Vec<String>)> {
+    #[cfg(debug_assertions)]
+    {
+        let checked = CHECKED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some((checked.0, checked.1.clone()))
+    }
+    #[cfg(not(debug_assertions))]
+    None
+}

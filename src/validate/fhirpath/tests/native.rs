@@ -1,0 +1,96 @@
+use super::*;
+
+const EXT_1: &str = "extension.exists() != value.exists()";
+const DOM_3: &str = "contained.where(('#'+id in %resource.descendants().reference).not()).empty()";
+const DOM_4: &str = "contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()";
+const REF_1: &str = "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %resource.contained.id.trace('ids'))";
+
+/// The native answer at `focus` (when the form can tell) and the evaluator's, which must agree.
+fn both(expr: &str, focus: &Value) -> (Option<bool>, bool) {
+    let e = parse(expr).unwrap();
+    let evaluated = e.holds_evaluated(focus, focus).unwrap();
+    let native = e.native_answer(focus);
+    if let Some(n) = native {
+        assert_eq!(n, evaluated, "{expr} on {focus}");
+    }
+    (native, evaluated)
+}
+
+#[test]
+fn the_common_invariants_have_native_forms() {
+    for expr in [EXT_1, DOM_3, DOM_4, REF_1, "contained.text.empty()"] {
+        assert!(parse(expr).unwrap().native.is_some(), "{expr}");
+    }
+    // per-1 decides natively when `start` or `end` is absent; the comparison itself is the evaluator's.
+    let per_1 = "start.empty() or end.empty() or (start <= end)";
+    assert!(parse(per_1).unwrap().native.is_some());
+    assert_eq!(both(per_1, &json!({"end": "2020"})), (Some(true), true));
+    assert_eq!(
+        both(per_1, &json!({"start": "2021", "end": "2020"})),
+        (None, false)
+    );
+    // Shapes outside the list are left to the evaluator.
+    for expr in ["start <= end", "name.exists()"] {
+        assert!(parse(expr).unwrap().native.is_none(), "{expr}");
+    }
+}
+
+#[test]
+fn ext_1_answers_as_the_evaluator() {
+    let url = "http://x/e";
+    assert_eq!(
+        both(EXT_1, &json!({"url": url, "valueString": "a"})),
+        (Some(true), true)
+    );
+    assert_eq!(both(EXT_1, &json!({"url": url})), (Some(false), false));
+    assert_eq!(
+        both(
+            EXT_1,
+            &json!({"url": url, "valueCoding": {"code": "a"}, "extension": [{"url": "y"}]})
+        ),
+        (Some(false), false)
+    );
+    assert_eq!(
+        both(
+            EXT_1,
+            &json!({"url": url, "extension": [{"url": "y", "valueBoolean": true}]})
+        ),
+        (Some(true), true)
+    );
+    // A primitive value carried only by its `_value...` companion still selects a node.
+    assert_eq!(
+        both(
+            EXT_1,
+            &json!({"url": url, "_valueString": {"extension": [{"url": "z", "valueBoolean": true}]}})
+        ),
+        (Some(true), true)
+    );
+}
+
+#[test]
+fn dom_forms_answer_only_without_contained() {
+    let plain = json!({"resourceType": "Patient", "id": "p"});
+    assert_eq!(both(DOM_3, &plain), (Some(true), true));
+    assert_eq!(both(DOM_4, &plain), (Some(true), true));
+    let contained = json!({
+        "resourceType": "Patient",
+        "contained": [{"resourceType": "Organization", "id": "o", "meta": {"versionId": "1"}}]
+    });
+    assert_eq!(both(DOM_3, &contained), (None, false));
+    assert_eq!(both(DOM_4, &contained), (None, false));
+}
+
+#[test]
+fn ref_1_answers_for_a_plain_reference_only() {
+    assert_eq!(
+        both(REF_1, &json!({"reference": "Patient/1"})),
+        (Some(true), true)
+    );
+    assert_eq!(both(REF_1, &json!({"reference": "#p"})), (None, false));
+    assert_eq!(both(REF_1, &json!({"display": "x"})), (None, true));
+    // Not a string: the evaluator reports an error, and the native form does not answer.
+    let e = parse(REF_1).unwrap();
+    let odd = json!({"reference": 7});
+    assert!(e.holds_evaluated(&odd, &odd).is_err());
+    assert_eq!(e.native_answer(&odd), None);
+}
