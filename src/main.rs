@@ -687,17 +687,21 @@ async fn definitions(command: DefinitionsCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn read_input(name: &str) -> anyhow::Result<String> {
+/// Reads a file (or standard input for `-`) into `buf`, replacing what it held: `validate` reads every input
+/// into one buffer per thread, so a batch does not ask the system for fresh memory per file.
+fn read_input_into(name: &str, buf: &mut Vec<u8>) -> anyhow::Result<()> {
     use std::io::Read as _;
+    buf.clear();
     if name == "-" {
-        let mut text = String::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(buf)
             .context("cannot read standard input")?;
-        Ok(text)
     } else {
-        std::fs::read_to_string(name).with_context(|| format!("cannot read {name}"))
+        std::fs::File::open(name)
+            .and_then(|mut f| f.read_to_end(buf))
+            .with_context(|| format!("cannot read {name}"))?;
     }
+    Ok(())
 }
 
 struct ValidateArgs<'a> {
@@ -761,11 +765,25 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
         None => Vec::new(),
     };
     // Every input gets a verdict: one that cannot be read or parsed is reported and the batch goes on.
-    let judge = |name: &String| -> Verdict {
-        match read_input(name) {
-            Err(e) => Verdict::Failed("exception", format!("{e:#}")),
+    thread_local! {
+        static INPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let judge_input = |name: &String, buf: &mut Vec<u8>| -> Verdict {
+        let read: Result<&str, String> = match read_input_into(name, buf) {
+            Err(e) => Err(format!("{e:#}")),
+            Ok(()) => std::str::from_utf8(buf).map_err(|_| {
+                let what = if name == "-" {
+                    "standard input".to_string()
+                } else {
+                    name.clone()
+                };
+                format!("cannot read {what}: stream did not contain valid UTF-8")
+            }),
+        };
+        match read {
+            Err(e) => Verdict::Failed("exception", e),
             Ok(text) => {
-                let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                let body = text.strip_prefix('\u{feff}').unwrap_or(text);
                 let is_xml = body.trim_start().starts_with('<');
                 // JSON is parsed once, for its release and for its validation.
                 let json = (!is_xml).then(|| serde_json::from_str::<serde_json::Value>(body));
@@ -802,6 +820,7 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
             }
         }
     };
+    let judge = |name: &String| -> Verdict { INPUT.with_borrow_mut(|buf| judge_input(name, buf)) };
     let threads =
         jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let verdicts: Vec<Verdict> = if threads <= 1 || files.len() <= 1 {

@@ -404,7 +404,7 @@ impl Validator {
                         pass,
                         resource,
                     };
-                    if let Some(root) = plan.element(&plan.type_name) {
+                    if let Some(root) = plan.root() {
                         self.check_invariants(&mut w, &root.constraints, resource, expr);
                     }
                     if let Some(obj) = resource.as_object() {

@@ -156,9 +156,20 @@ pub struct Plan {
     /// `(element path, extension URL)` for every extension an element of this plan places (built on first use).
     #[serde(skip)]
     placed: std::sync::OnceLock<rustc_hash::FxHashSet<(String, String)>>,
-    /// Element id -> what the walk needs of its children (built on first use; see [`Plan::node`]).
+    /// What the walk needs of each element with children, found by id or by element index (built on first
+    /// use; see [`Plan::node`]).
     #[serde(skip)]
-    nodes: std::sync::OnceLock<HashMap<String, Node>>,
+    nodes: std::sync::OnceLock<Nodes>,
+}
+
+/// The walk's index of a plan: its elements with children, by id and by element index, and the root.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Nodes {
+    nodes: Vec<Node>,
+    by_id: HashMap<String, usize>,
+    /// Element index -> position in `nodes` (`u32::MAX`: no children).
+    by_element: Vec<u32>,
+    root: Option<usize>,
 }
 
 /// What the walk needs of one element that has children, found with one lookup per object: the children, the
@@ -531,35 +542,67 @@ impl Plan {
             .contains(&(path.to_string(), url.to_string()))
     }
 
+    /// The walk's index, built on first use.
+    fn nodes(&self) -> &Nodes {
+        self.nodes.get_or_init(|| {
+            let mut index = Nodes {
+                by_element: vec![u32::MAX; self.elements.len()],
+                root: self.by_id.get(&self.type_name).copied(),
+                ..Nodes::default()
+            };
+            for (parent, kids) in self.children.iter().filter(|(_, kids)| !kids.is_empty()) {
+                let mut node = Node {
+                    children: kids.clone(),
+                    ..Node::default()
+                };
+                for (pos, &i) in kids.iter().enumerate() {
+                    let e = &self.elements[i];
+                    node.exact.entry(e.name.clone()).or_default().push(pos);
+                    if let Some(stem) = e.name.strip_suffix("[x]") {
+                        node.choices.push((stem.to_string(), pos));
+                    }
+                    if e.min > 0 || (e.slicing.is_some() && self.slices(&e.id).any(|s| s.min > 0)) {
+                        node.required.push(pos);
+                    }
+                }
+                index.by_id.insert(parent.clone(), index.nodes.len());
+                index.nodes.push(node);
+            }
+            // Every element whose id has children (a repeated id reaches the same node, as by id).
+            for (i, e) in self.elements.iter().enumerate() {
+                if let Some(at) = index
+                    .by_id
+                    .get(&e.id)
+                    .and_then(|&at| u32::try_from(at).ok())
+                {
+                    index.by_element[i] = at;
+                }
+            }
+            index
+        })
+    }
+
     /// The children of element `id` and their names (`None` for an element without children).
     pub fn node(&self, id: &str) -> Option<&Node> {
-        self.nodes
-            .get_or_init(|| {
-                self.children
-                    .iter()
-                    .filter(|(_, kids)| !kids.is_empty())
-                    .map(|(parent, kids)| {
-                        let mut node = Node {
-                            children: kids.clone(),
-                            ..Node::default()
-                        };
-                        for (pos, &i) in kids.iter().enumerate() {
-                            let e = &self.elements[i];
-                            node.exact.entry(e.name.clone()).or_default().push(pos);
-                            if let Some(stem) = e.name.strip_suffix("[x]") {
-                                node.choices.push((stem.to_string(), pos));
-                            }
-                            if e.min > 0
-                                || (e.slicing.is_some() && self.slices(&e.id).any(|s| s.min > 0))
-                            {
-                                node.required.push(pos);
-                            }
-                        }
-                        (parent.clone(), node)
-                    })
-                    .collect()
-            })
-            .get(id)
+        let index = self.nodes();
+        index.by_id.get(id).map(|&at| &index.nodes[at])
+    }
+
+    /// [`Plan::node`] by the element's index into `elements` (no lookup by text).
+    pub fn node_at(&self, element: usize) -> Option<&Node> {
+        let index = self.nodes();
+        let at = *index.by_element.get(element)?;
+        index.nodes.get(usize::try_from(at).ok()?)
+    }
+
+    /// The root element (the type's own, where a data type's invariants sit).
+    pub fn root(&self) -> Option<&ElementDef> {
+        self.nodes().root.map(|i| &self.elements[i])
+    }
+
+    /// The slices of a sliced element id, as indexes into `elements`.
+    pub fn slice_indices(&self, id: &str) -> &[usize] {
+        self.slices.get(id).map_or(&[], Vec::as_slice)
     }
 
     /// Direct children of an element id, as indexes into `elements`.

@@ -17,6 +17,20 @@ impl Validator {
         expr: &str,
         depth: usize,
     ) {
+        let node = w.plan.node(def_path);
+        self.walk_node(w, def_path, node, obj, expr, depth);
+    }
+
+    /// [`walk`](Self::walk) with the element's node already found.
+    fn walk_node(
+        &self,
+        w: &mut Walk<'_>,
+        def_path: &str,
+        node: Option<&plan::Node>,
+        obj: &Map<String, Value>,
+        expr: &str,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             w.issue(
                 Severity::Error,
@@ -29,7 +43,6 @@ impl Validator {
         }
         let plan = w.plan;
         // Indexes into the plan, which outlives the walk: nothing is cloned or collected per object.
-        let node = plan.node(def_path);
         let children = node.map_or(&[][..], |n| n.children.as_slice());
         // Each property, matched to the children it belongs to: (child, property name without its `_`, the type
         // a choice name gives). A property no child claims is an unknown element.
@@ -117,7 +130,8 @@ impl Validator {
             if next_required == Some(ci) {
                 required.next();
             }
-            let def = &plan.elements[children[ci]];
+            let def_index = children[ci];
+            let def = &plan.elements[def_index];
             let base = def.name.as_str();
             let first = cursor;
             while hits.get(cursor).is_some_and(|h| h.child == ci) {
@@ -125,11 +139,13 @@ impl Validator {
             }
             let present = &hits[first..cursor];
             let mut count = 0u64;
-            let slices: Vec<&plan::ElementDef> = if def.slicing.is_some() {
-                plan.slices(&def.id).collect()
+            let slice_indices = if def.slicing.is_some() {
+                plan.slice_indices(&def.id)
             } else {
-                Vec::new()
+                &[]
             };
+            let slices: Vec<&plan::ElementDef> =
+                slice_indices.iter().map(|&i| &plan.elements[i]).collect();
             let mut slice_counts = vec![0u64; slices.len()];
             let mut slicing_decidable = true;
             for &Hit {
@@ -193,7 +209,15 @@ impl Validator {
                     match self.slice_for(plan, def, &slices, v, type_code, w.pass) {
                         SliceMatch::Slice(k) => {
                             slice_counts[k] += 1;
-                            self.check_value(w, slices[k], type_code, v, at, depth);
+                            self.check_value(
+                                w,
+                                slice_indices[k],
+                                slices[k],
+                                type_code,
+                                v,
+                                at,
+                                depth,
+                            );
                         }
                         SliceMatch::Unmatched => {
                             if def.slicing.as_ref().is_some_and(|sl| sl.rules == "closed") {
@@ -208,11 +232,11 @@ impl Validator {
                                     "slicing-closed",
                                 );
                             }
-                            self.check_value(w, def, type_code, v, at, depth);
+                            self.check_value(w, def_index, def, type_code, v, at, depth);
                         }
                         SliceMatch::Undecidable => {
                             slicing_decidable = false;
-                            self.check_value(w, def, type_code, v, at, depth);
+                            self.check_value(w, def_index, def, type_code, v, at, depth);
                         }
                     }
                 }
@@ -280,9 +304,12 @@ impl Validator {
         }
     }
 
+    /// Checks one value of element `def` (at `def_index` among the plan's elements).
+    #[allow(clippy::too_many_arguments)]
     fn check_value(
         &self,
         w: &mut Walk<'_>,
+        def_index: usize,
         def: &plan::ElementDef,
         type_code: Option<&str>,
         v: &Value,
@@ -317,7 +344,7 @@ impl Validator {
                 .as_ref()
                 .and_then(|tp| tp.as_ref().ok())
                 .as_ref()
-                .and_then(|tp| tp.element(&tp.type_name))
+                .and_then(|tp| tp.root())
                 .map(|root| root.constraints.as_slice())
                 .unwrap_or_default()
                 .iter()
@@ -390,8 +417,8 @@ impl Validator {
                 return;
             }
         }
-        if plan.node(&def.id).is_some() {
-            self.walk(w, &def.id, obj, at, depth + 1);
+        if let Some(node) = plan.node_at(def_index) {
+            self.walk_node(w, &def.id, Some(node), obj, at, depth + 1);
         } else if let Some(profile) = self.type_profile(def, type_code, obj) {
             match self.plan(&profile) {
                 Ok(tp) => {

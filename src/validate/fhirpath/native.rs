@@ -9,8 +9,9 @@
 //!   `dom-4`): true when the first name selects nothing (every later step of nothing is nothing, and
 //!   `where` does not evaluate its criteria on nothing).
 //! * `A and B`, `A or B`: as the evaluator's short-circuit logic, from the operands' native answers.
-//! * `name.startsWith('lit').not()` (the first half of `ref-1`): true when the name selects one string that
-//!   does not start with the literal.
+//! * `name.exists()` and `name.empty()` (`bdl-5`, `qty-3`): whether the name selects anything.
+//! * `name.startsWith('x').not()`, and the same of `endsWith` and `contains` (the first half of `ref-1`,
+//!   `bdl-8`): the test on the one string the name selects, or empty when it selects nothing.
 //!
 //! A debug build (every test) evaluates each expression a native form answered and records any difference
 //! ([`cross_check`]); `tests/corpus.rs` validates the official and real-world corpora and requires native
@@ -31,12 +32,18 @@ pub(super) enum Native {
         b: Member,
         equal: bool,
     },
+    /// `name.exists()`.
+    Exists(Member),
+    /// `name.empty()`.
+    Empty(Member),
     /// `head....empty()`: true when `head` selects nothing.
     EmptyIfAbsent(Member),
-    /// `name.startsWith('prefix').not()`: true when `name` is one string not starting with `prefix`.
-    NotStartsWith {
+    /// `name.startsWith('x').not()`, `name.contains('x').not()`, `name.endsWith('x').not()`: when `name` is
+    /// one string, whether the test fails; when it selects nothing, empty.
+    NotStringTest {
         name: Member,
-        prefix: String,
+        func: Func,
+        literal: String,
     },
     And(Box<Native>, Box<Native>),
     Or(Box<Native>, Box<Native>),
@@ -70,9 +77,16 @@ impl Native {
                 }
             }
             Ast::Dot(path, call) => match call.as_ref() {
-                Ast::Call(c) if c.func == Func::Empty && c.args.is_empty() => {
-                    head_of_names(path).map(|m| Native::EmptyIfAbsent(m.clone()))
+                Ast::Call(c) if c.func == Func::Exists && c.args.is_empty() => {
+                    match path.as_ref() {
+                        Ast::Member(m) => Some(Native::Exists(m.clone())),
+                        _ => None,
+                    }
                 }
+                Ast::Call(c) if c.func == Func::Empty && c.args.is_empty() => match path.as_ref() {
+                    Ast::Member(m) => Some(Native::Empty(m.clone())),
+                    _ => head_of_names(path).map(|m| Native::EmptyIfAbsent(m.clone())),
+                },
                 Ast::Call(c) if c.func == Func::Not && c.args.is_empty() => {
                     let Ast::Dot(name, starts) = path.as_ref() else {
                         return None;
@@ -81,12 +95,14 @@ impl Native {
                         return None;
                     };
                     match (s.func, s.args.as_slice()) {
-                        (Func::StartsWith, [Ast::Lit(Item::String(prefix))]) => {
-                            Some(Native::NotStartsWith {
-                                name: name.clone(),
-                                prefix: prefix.clone(),
-                            })
-                        }
+                        (
+                            func @ (Func::StartsWith | Func::EndsWith | Func::Contains),
+                            [Ast::Lit(Item::String(literal))],
+                        ) => Some(Native::NotStringTest {
+                            name: name.clone(),
+                            func,
+                            literal: literal.clone(),
+                        }),
                         _ => None,
                     }
                 }
@@ -104,14 +120,28 @@ impl Native {
                 Some(Some((selects(focus, a) == selects(focus, b)) == *equal))
             }
             Native::EmptyIfAbsent(head) => (!selects(focus, head)).then_some(Some(true)),
-            Native::NotStartsWith { name, prefix } => {
+            Native::Exists(m) => Some(Some(selects(focus, m))),
+            Native::Empty(m) => Some(Some(!selects(focus, m))),
+            Native::NotStringTest {
+                name,
+                func,
+                literal,
+            } => {
                 let mut out = Vec::new();
                 navigate(focus, name, &mut out);
                 match out.as_slice() {
+                    // Nothing: the test and its negation are empty.
+                    [] => Some(None),
                     [Item::Node(n)] => match n.value {
-                        Some(Value::String(s)) if !s.starts_with(prefix.as_str()) => {
-                            Some(Some(true))
+                        Some(Value::String(s)) => {
+                            let hit = match func {
+                                Func::StartsWith => s.starts_with(literal.as_str()),
+                                Func::EndsWith => s.ends_with(literal.as_str()),
+                                _ => s.contains(literal.as_str()),
+                            };
+                            Some(Some(!hit))
                         }
+                        // No value (an extension only) or not a string: left to the evaluator.
                         _ => None,
                     },
                     _ => None,

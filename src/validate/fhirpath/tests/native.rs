@@ -30,7 +30,7 @@ fn the_common_invariants_have_native_forms() {
         (None, false)
     );
     // Shapes outside the list are left to the evaluator.
-    for expr in ["start <= end", "name.exists()"] {
+    for expr in ["start <= end", "where(use = 'home').empty()"] {
         assert!(parse(expr).unwrap().native.is_none(), "{expr}");
     }
 }
@@ -93,4 +93,29 @@ fn ref_1_answers_for_a_plain_reference_only() {
     let odd = json!({"reference": 7});
     assert!(e.holds_evaluated(&odd, &odd).is_err());
     assert_eq!(e.native_answer(&odd), None);
+}
+
+#[test]
+fn bundle_entry_invariants_answer_as_the_evaluator() {
+    let bdl_5 = "resource.exists() or request.exists() or response.exists()";
+    let bdl_8 = "fullUrl.contains('/_history/').not()";
+    let entry = json!({"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Patient"}});
+    assert_eq!(both(bdl_5, &entry), (Some(true), true));
+    assert_eq!(both(bdl_5, &json!({"fullUrl": "x"})), (Some(false), false));
+    assert_eq!(both(bdl_8, &entry), (Some(true), true));
+    assert_eq!(
+        both(bdl_8, &json!({"fullUrl": "http://x/Patient/1/_history/2"})),
+        (Some(false), false)
+    );
+    assert_eq!(both(bdl_8, &json!({"resource": {}})), (Some(true), true));
+    let qty_3 = "code.empty() or system.exists()";
+    assert_eq!(both(qty_3, &json!({"code": "mg"})), (Some(false), false));
+    assert_eq!(
+        both(
+            qty_3,
+            &json!({"code": "mg", "system": "http://unitsofmeasure.org"})
+        ),
+        (Some(true), true)
+    );
+    assert_eq!(both(qty_3, &json!({"value": 1})), (Some(true), true));
 }
