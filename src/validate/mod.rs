@@ -284,22 +284,23 @@ impl Validator {
         // The core definition and a profile can reach the same extension or data type: report each finding once.
         // A structural finding is the same finding whichever definition reports it (a profile's inline view of an
         // extension names the element by a different path than the extension's own definition does).
-        let mut seen = std::collections::HashSet::new();
-        issues.retain(|i| {
-            let message = if STRUCTURAL_RULES.contains(&i.rule) {
-                String::new()
-            } else if i.rule.starts_with("slice-cardinality") {
-                // "slice `name` of <element path> ...": the slice, not the path that names its element.
-                i.message
-                    .split(" of ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            } else {
-                i.message.clone()
-            };
-            seen.insert((i.severity, i.expression.clone(), i.rule, message))
-        });
+        let mut seen = rustc_hash::FxHashSet::default();
+        let keep: Vec<bool> = issues
+            .iter()
+            .map(|i| {
+                let message: &str = if STRUCTURAL_RULES.contains(&i.rule) {
+                    ""
+                } else if i.rule.starts_with("slice-cardinality") {
+                    // "slice `name` of <element path> ...": the slice, not the path that names its element.
+                    i.message.split(" of ").next().unwrap_or_default()
+                } else {
+                    &i.message
+                };
+                seen.insert((i.severity, i.expression.as_str(), i.rule, message))
+            })
+            .collect();
+        let mut keep = keep.into_iter();
+        issues.retain(|_| keep.next().unwrap_or(true));
         issues
     }
 
