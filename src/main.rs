@@ -719,6 +719,7 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
     use gpc_assure::fhir::FhirVersion;
     use gpc_assure::spine::catalogue::Capability;
     use gpc_assure::validate::{operation_outcome, ReadError, Severity, Store, Validator};
+    use std::fmt::Write as _;
     let ValidateArgs {
         profiles,
         fhir_version,
@@ -838,6 +839,9 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
     let mut any_error = false;
     let mut unreadable: Vec<String> = Vec::new();
     let mut outcomes: Vec<serde_json::Value> = Vec::new();
+    // The report is written through one buffer (a line at a time, a batch's thousands of lines were as many
+    // writes).
+    let mut report = String::new();
     for (name, verdict) in files.iter().zip(verdicts) {
         if let Verdict::Failed("exception", reason) = &verdict {
             unreadable.push(reason.clone());
@@ -857,18 +861,22 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
             continue;
         }
         match verdict {
-            Verdict::Failed(_, reason) => out!("{name}: not validated: {reason}"),
+            Verdict::Failed(_, reason) => {
+                let _ = writeln!(report, "{name}: not validated: {reason}");
+            }
             Verdict::Issues(issues) => {
                 let errors = issues
                     .iter()
                     .filter(|i| i.severity == Severity::Error)
                     .count();
-                out!(
+                let _ = writeln!(
+                    report,
                     "{name}: {errors} error(s), {} other issue(s)",
                     issues.len() - errors
                 );
                 for i in &issues {
-                    out!(
+                    let _ = writeln!(
+                        report,
                         "  {:<11} {}: {} [{}; {}]",
                         i.severity.as_str(),
                         i.expression,
@@ -882,8 +890,10 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
     }
     if format == "json" {
         let bundle = serde_json::json!({ "resourceType": "Bundle", "type": "collection", "entry": outcomes });
-        out!("{}", serde_json::to_string_pretty(&bundle)?);
+        report = serde_json::to_string_pretty(&bundle)?;
+        report.push('\n');
     }
+    write_stdout(&report);
     if !unreadable.is_empty() {
         eprintln!(
             "error: {} of {} input(s) not validated: {}",
@@ -898,6 +908,20 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes `text` to standard output at once (a reader that has gone away ends the process quietly, as `out!`).
+fn write_stdout(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
 }
 
 /// The HL7 extension that names the input file of an OperationOutcome (as the HL7 validator writes it).

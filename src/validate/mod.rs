@@ -132,6 +132,16 @@ pub struct Validator {
     plans: cache::Cache<Result<Arc<Plan>, String>>,
     /// Core definitions by type code (the same plans as in `plans`, found without building their URL).
     core_plans: cache::Cache<Result<Arc<Plan>, String>>,
+    /// Tells this validator's plans from another's: a plan remembers its elements' data-type plans by their
+    /// slot in `core_plans` (see [`Plan::type_slot`]), which only its own validator may read.
+    id: usize,
+}
+
+/// The next [`Validator`]'s `id`.
+static NEXT_VALIDATOR: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn next_validator_id() -> usize {
+    NEXT_VALIDATOR.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 struct Walk<'a> {
@@ -152,8 +162,11 @@ struct Pass {
     /// Invariants evaluated: (address of the focus, address of the resource, the constraint's id).
     invariants: rustc_hash::FxHashSet<(usize, usize, u32)>,
     /// Values walked from the root of another plan (a data type, an extension definition): (address of the
-    /// value, address of the plan, its expression).
-    walked: rustc_hash::FxHashSet<(usize, usize, String)>,
+    /// value, address of the plan, a SipHash of its expression). A value is reached by more than one expression
+    /// only through an inline resource's `ofType(...)` form, a handful of texts for 64 bits to tell apart.
+    walked: rustc_hash::FxHashSet<(usize, usize, u64)>,
+    /// Long texts found valid as a primitive type: (address of the value, type code).
+    valid_long: rustc_hash::FxHashSet<(usize, String)>,
     /// The resource type of each Bundle entry by its `fullUrl`, for references by `urn:uuid:` (and absolute
     /// URLs) between entries.
     full_urls: HashMap<String, String>,
@@ -164,7 +177,53 @@ struct Pass {
     placed: HashMap<usize, Vec<Arc<Plan>>>,
 }
 
+thread_local! {
+    /// Passes of finished validations, emptied with their tables' room kept: a thread validating one resource
+    /// after another does not grow the same tables from nothing each time.
+    static SPARE_PASSES: std::cell::RefCell<Vec<Pass>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A pass whose tables grew beyond this many entries is not kept (a huge Bundle's room is given back).
+const SPARE_PASS_ROOM: usize = 1 << 14;
+
 impl Pass {
+    /// An empty pass, from this thread's spares when it has one.
+    fn take() -> Self {
+        SPARE_PASSES.with_borrow_mut(Vec::pop).unwrap_or_default()
+    }
+
+    /// Empties this pass and keeps it for the thread's next validation.
+    fn give_back(mut self) {
+        if self.invariants.capacity() > SPARE_PASS_ROOM || self.walked.capacity() > SPARE_PASS_ROOM
+        {
+            return;
+        }
+        // Every table named, so that a new one cannot be forgotten here.
+        let Pass {
+            issues,
+            resources,
+            invariants,
+            walked,
+            valid_long,
+            full_urls,
+            conforms,
+            placed,
+        } = &mut self;
+        issues.clear();
+        resources.clear();
+        invariants.clear();
+        walked.clear();
+        valid_long.clear();
+        full_urls.clear();
+        conforms.clear();
+        placed.clear();
+        SPARE_PASSES.with_borrow_mut(|spares| {
+            if spares.len() < 4 {
+                spares.push(self);
+            }
+        });
+    }
+
     /// Does a definition the resource is validated against place extension `url` at element `path`?
     fn placed(&self, resource: &Value, path: &str, url: &str) -> bool {
         self.placed
@@ -180,6 +239,7 @@ impl Validator {
             core_version: String::new(),
             plans: cache::Cache::default(),
             core_plans: cache::Cache::default(),
+            id: next_validator_id(),
         }
     }
 
@@ -190,6 +250,7 @@ impl Validator {
             core_version: "|1.0.2".into(),
             plans: cache::Cache::default(),
             core_plans: cache::Cache::default(),
+            id: next_validator_id(),
         }
     }
 
@@ -215,8 +276,35 @@ impl Validator {
     /// The plan of a StructureDefinition by canonical URL (a DSTU2 validator reads an unversioned core URL as
     /// the DSTU2 core definition: `http://hl7.org/fhir/StructureDefinition/Patient` is DSTU2's Patient).
     pub fn plan(&self, url: &str) -> Result<Arc<Plan>, String> {
+        self.plan_ref(url).clone()
+    }
+
+    /// The plan of the profile that element `def_index` of `plan` declares for its type (`url`): found by URL
+    /// once per element, then by the slot the element remembers.
+    fn declared_profile_plan(
+        &self,
+        plan: &Plan,
+        def_index: usize,
+        url: &str,
+    ) -> &Result<Arc<Plan>, String> {
+        if let Some(memo) = plan.profile_slot(def_index) {
+            let &(owner, slot) = memo.get_or_init(|| {
+                self.plan_ref(url);
+                (self.id, self.plans.slot(url))
+            });
+            if owner == self.id {
+                if let Some(found) = self.plans.at(slot) {
+                    return found;
+                }
+            }
+        }
+        self.plan_ref(url)
+    }
+
+    /// [`plan`](Self::plan), lent by the cache.
+    fn plan_ref(&self, url: &str) -> &Result<Arc<Plan>, String> {
         if self.is_dstu2() && url.starts_with(CORE) && !url.contains(['|', '#']) {
-            return self.plan(&format!("{url}{}", self.core_version));
+            return self.plan_ref(&format!("{url}{}", self.core_version));
         }
         self.plans.get_or_insert_with(url, || {
             if let Some(plan) = plan_cache::load(&self.store, url) {
@@ -256,10 +344,33 @@ impl Validator {
         .map_err(|e: plan::PlanError| e.to_string())
     }
 
-    fn core_plan(&self, type_code: &str) -> Result<Arc<Plan>, String> {
+    fn core_plan(&self, type_code: &str) -> &Result<Arc<Plan>, String> {
         self.core_plans.get_or_insert_with(type_code, || {
             self.plan(&format!("{CORE}{type_code}{}", self.core_version))
         })
+    }
+
+    /// The core plan of the data type of element `def_index` of `plan` (an element of one type, `type_code`):
+    /// found by type code once per element, then by the slot the element remembers.
+    fn element_type_plan(
+        &self,
+        plan: &Plan,
+        def_index: usize,
+        type_code: &str,
+    ) -> &Result<Arc<Plan>, String> {
+        if let Some(memo) = plan.type_slot(def_index) {
+            let &(owner, slot) = memo.get_or_init(|| {
+                let slot = self.core_plans.slot(type_code);
+                self.core_plan(type_code);
+                (self.id, slot)
+            });
+            if owner == self.id {
+                if let Some(found) = self.core_plans.at(slot) {
+                    return found;
+                }
+            }
+        }
+        self.core_plan(type_code)
     }
 
     /// Validates `resource` against its core definition, the given profiles and (when `profiles` is empty)
@@ -275,9 +386,10 @@ impl Validator {
                 profile: String::new(),
             }];
         };
-        let mut pass = Pass::default();
+        let mut pass = Pass::take();
         self.validate_resource(resource, rt, rt, profiles, &mut pass, 0);
-        let mut issues = pass.issues;
+        let mut issues = std::mem::take(&mut pass.issues);
+        pass.give_back();
         if records::is_structured_record(resource, profiles) {
             issues.extend(records::check(resource));
         }
@@ -359,7 +471,8 @@ impl Validator {
             .placed
             .entry(std::ptr::from_ref(resource) as usize)
             .or_default();
-        let plans: Vec<Result<Arc<Plan>, String>> = urls.iter().map(|url| self.plan(url)).collect();
+        let plans: Vec<&Result<Arc<Plan>, String>> =
+            urls.iter().map(|url| self.plan_ref(url)).collect();
         placed.extend(plans.iter().filter_map(|plan| plan.as_ref().ok().cloned()));
         for (url, plan) in urls.into_iter().zip(plans) {
             // A URL that names no StructureDefinition may name an OperationDefinition.
@@ -401,7 +514,7 @@ impl Validator {
                         continue;
                     }
                     let mut w = Walk {
-                        plan: &plan,
+                        plan,
                         pass,
                         resource,
                     };
@@ -409,7 +522,8 @@ impl Validator {
                         self.check_invariants(&mut w, &root.constraints, resource, expr);
                     }
                     if let Some(obj) = resource.as_object() {
-                        self.walk(&mut w, &plan.type_name, obj, expr, depth + 1);
+                        let root = plan.root_node();
+                        self.walk_node(&mut w, &plan.type_name, root, obj, expr, depth + 1);
                     }
                 }
                 Err(e) => pass.issues.push(Issue {

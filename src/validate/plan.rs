@@ -155,11 +155,40 @@ pub struct Plan {
     slices: HashMap<String, Vec<usize>>,
     /// `(element path, extension URL)` for every extension an element of this plan places (built on first use).
     #[serde(skip)]
-    placed: std::sync::OnceLock<rustc_hash::FxHashSet<(String, String)>>,
+    placed: std::sync::OnceLock<HashMap<String, Vec<String>>>,
     /// What the walk needs of each element with children, found by id or by element index (built on first
     /// use; see [`Plan::node`]).
     #[serde(skip)]
     nodes: std::sync::OnceLock<Nodes>,
+    /// Per element, where the validator that owns this plan keeps the core plan of the element's data type
+    /// (filled on first use; see [`Plan::type_slot`]).
+    #[serde(skip)]
+    type_slots: TypeSlots,
+    /// The same for the profile an element's type declares (an extension's definition), in the validator's
+    /// cache of plans by URL.
+    #[serde(skip)]
+    profile_slots: TypeSlots,
+}
+
+/// (validator, slot) per element: a memo, not part of what a plan says (plans compare equal whatever it holds).
+#[derive(Debug, Clone, Default)]
+struct TypeSlots(std::sync::OnceLock<Box<[SlotMemo]>>);
+
+/// (validator id, slot), once known.
+pub(super) type SlotMemo = std::sync::OnceLock<(usize, usize)>;
+
+impl TypeSlots {
+    fn at(&self, element: usize, elements: usize) -> Option<&SlotMemo> {
+        self.0
+            .get_or_init(|| (0..elements).map(|_| std::sync::OnceLock::new()).collect())
+            .get(element)
+    }
+}
+
+impl PartialEq for TypeSlots {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// The walk's index of a plan: its elements with children, by id and by element index, and the root.
@@ -498,6 +527,8 @@ impl Plan {
             slices,
             placed: std::sync::OnceLock::new(),
             nodes: std::sync::OnceLock::new(),
+            type_slots: TypeSlots::default(),
+            profile_slots: TypeSlots::default(),
         })
     }
 
@@ -529,17 +560,19 @@ impl Plan {
     pub fn places(&self, path: &str, url: &str) -> bool {
         self.placed
             .get_or_init(|| {
-                self.elements
-                    .iter()
-                    .flat_map(|e| {
-                        e.types
-                            .iter()
-                            .filter(|t| t.code == "Extension")
-                            .flat_map(|t| t.profiles.iter().map(|p| (e.path.clone(), p.clone())))
-                    })
-                    .collect()
+                let mut placed: HashMap<String, Vec<String>> = HashMap::default();
+                for e in &self.elements {
+                    for t in e.types.iter().filter(|t| t.code == "Extension") {
+                        placed
+                            .entry(e.path.clone())
+                            .or_default()
+                            .extend(t.profiles.iter().cloned());
+                    }
+                }
+                placed
             })
-            .contains(&(path.to_string(), url.to_string()))
+            .get(path)
+            .is_some_and(|urls| urls.iter().any(|u| u == url))
     }
 
     /// The walk's index, built on first use.
@@ -582,10 +615,26 @@ impl Plan {
         })
     }
 
-    /// The children of element `id` and their names (`None` for an element without children).
+    /// The walk's node of the root element (the one whose id is the type name).
+    pub fn root_node(&self) -> Option<&Node> {
+        self.nodes().root.and_then(|i| self.node_at(i))
+    }
+
+    /// The walk's node of element `id` (`None` for an element without children).
     pub fn node(&self, id: &str) -> Option<&Node> {
         let index = self.nodes();
         index.by_id.get(id).map(|&at| &index.nodes[at])
+    }
+
+    /// Where the validator walking this plan keeps element `element`'s data-type plan: (the validator's id, the
+    /// slot in its cache of core plans), set by the first walk that needs it.
+    pub(super) fn type_slot(&self, element: usize) -> Option<&SlotMemo> {
+        self.type_slots.at(element, self.elements.len())
+    }
+
+    /// [`Plan::type_slot`] for the profile element `element`'s type declares, in the validator's plans by URL.
+    pub(super) fn profile_slot(&self, element: usize) -> Option<&SlotMemo> {
+        self.profile_slots.at(element, self.elements.len())
     }
 
     /// [`Plan::node`] by the element's index into `elements` (no lookup by text).

@@ -38,36 +38,45 @@ const BASE64_CLASS: [u8; 256] = {
 /// Whether `text` matches `^(\s*([0-9a-zA-Z+/=]){4}\s*)+$`: groups of four base64 characters, whitespace
 /// only between groups, at least one group.
 pub(super) fn is_base64(text: &str) -> bool {
+    // One pass over the bytes through a table (ASCII whitespace is where `\s` and `char::is_whitespace`
+    // agree): an attachment is megabytes, read once. A byte outside ASCII sends the text to the general
+    // check by character (Unicode whitespace between groups is allowed).
+    let by_class = |n: &mut usize, b: u8| -> Option<bool> {
+        match BASE64_CLASS[usize::from(b)] {
+            1 => *n += 1,
+            2 if *n % 4 == 0 => {}
+            _ if !b.is_ascii() => return Some(is_base64_by_char(text)),
+            _ => return Some(false),
+        }
+        None
+    };
     let mut n = 0usize;
-    if text.is_ascii() {
-        // The usual case, by bytes through a table (ASCII whitespace is where `\s` and `char::is_whitespace`
-        // agree): a branch per character on random data was the cost of a large attachment.
-        let mut chunks = text.as_bytes().chunks_exact(64);
-        for chunk in chunks.by_ref() {
-            // Whole runs of base64 characters, tested without branches (vectorised).
-            if chunk.iter().fold(true, |all, &b| {
-                all & (b.is_ascii_alphanumeric() | (b == b'+') | (b == b'/') | (b == b'='))
-            }) {
-                n += chunk.len();
-                continue;
-            }
-            for &b in chunk {
-                match BASE64_CLASS[usize::from(b)] {
-                    1 => n += 1,
-                    2 if n % 4 == 0 => {}
-                    _ => return false,
-                }
+    let mut chunks = text.as_bytes().chunks_exact(64);
+    for chunk in chunks.by_ref() {
+        // Whole runs of base64 characters, tested without branches (vectorised).
+        if chunk.iter().fold(true, |all, &b| {
+            all & (b.is_ascii_alphanumeric() | (b == b'+') | (b == b'/') | (b == b'='))
+        }) {
+            n += chunk.len();
+            continue;
+        }
+        for &b in chunk {
+            if let Some(verdict) = by_class(&mut n, b) {
+                return verdict;
             }
         }
-        for &b in chunks.remainder() {
-            match BASE64_CLASS[usize::from(b)] {
-                1 => n += 1,
-                2 if n % 4 == 0 => {}
-                _ => return false,
-            }
-        }
-        return n > 0 && n % 4 == 0;
     }
+    for &b in chunks.remainder() {
+        if let Some(verdict) = by_class(&mut n, b) {
+            return verdict;
+        }
+    }
+    n > 0 && n % 4 == 0
+}
+
+/// [`is_base64`] by character, for text with characters outside ASCII.
+fn is_base64_by_char(text: &str) -> bool {
+    let mut n = 0usize;
     for c in text.chars() {
         if c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=') {
             n += 1;

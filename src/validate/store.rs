@@ -227,9 +227,11 @@ impl Store {
     /// The expansion of a ValueSet (compose.include of local CodeSystems and nested ValueSets).
     pub fn expand(&self, url: &str) -> Arc<Expansion> {
         let key = url.split('|').next().unwrap_or(url);
-        self.expansions.get_or_insert_with(key, || {
-            Arc::new(self.expand_inner(key, &mut HashSet::new()))
-        })
+        self.expansions
+            .get_or_insert_with(key, || {
+                Arc::new(self.expand_inner(key, &mut HashSet::new()))
+            })
+            .clone()
     }
 
     fn expand_inner(&self, url: &str, seen: &mut HashSet<String>) -> Expansion {

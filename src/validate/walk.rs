@@ -22,7 +22,7 @@ impl Validator {
     }
 
     /// [`walk`](Self::walk) with the element's node already found.
-    fn walk_node(
+    pub(super) fn walk_node(
         &self,
         w: &mut Walk<'_>,
         def_path: &str,
@@ -46,7 +46,8 @@ impl Validator {
         let children = node.map_or(&[][..], |n| n.children.as_slice());
         // Each property, matched to the children it belongs to: (child, property name without its `_`, the type
         // a choice name gives). A property no child claims is an unknown element.
-        let mut hits: Vec<Hit<'_>> = Vec::with_capacity(obj.len());
+        // On the stack for the usual object (a few properties): no allocation per object.
+        let mut hits: smallvec::SmallVec<[Hit<'_>; 12]> = smallvec::SmallVec::new();
         for (key, property) in obj {
             if key == "resourceType" && def_path == plan.type_name || key == "fhir_comments" {
                 continue;
@@ -337,7 +338,13 @@ impl Validator {
             .filter(|t| {
                 v.is_object() && !is_primitive(t) && *t != "Resource" && *t != "DomainResource"
             })
-            .map(|tc| self.core_plan(tc));
+            .map(|tc| {
+                if def.types.len() == 1 {
+                    self.element_type_plan(plan, def_index, tc)
+                } else {
+                    self.core_plan(tc)
+                }
+            });
         if v.is_object() {
             // A data type's own invariants (per-1 on Period, ...) sit on the root of its definition.
             let type_constraints = type_plan
@@ -378,7 +385,7 @@ impl Validator {
         }
         if let Some(tc) = type_code {
             if is_primitive(tc) {
-                if let Some(problem) = primitive_problem(tc, v) {
+                if let Some(problem) = primitive_problem_once(w, tc, v) {
                     w.issue(Severity::Error, "value", at, problem, "primitive-format");
                 } else if tc == "xhtml" && self.is_dstu2() {
                     self.check_narrative(w, v, at);
@@ -419,20 +426,33 @@ impl Validator {
         }
         if let Some(node) = plan.node_at(def_index) {
             self.walk_node(w, &def.id, Some(node), obj, at, depth + 1);
-        } else if let Some(profile) = self.type_profile(def, type_code, obj) {
-            match self.plan(&profile) {
+        } else if let Some((profile, declared)) = self.type_profile(def, type_code, obj) {
+            // A profile the element's only type declares is the same for every value: the element remembers it.
+            let found = if declared && def.types.len() == 1 {
+                self.declared_profile_plan(plan, def_index, profile)
+            } else {
+                self.plan_ref(profile)
+            };
+            match found {
                 Ok(tp) => {
                     // An extension the profile itself places here is sanctioned by the profile; one found
                     // only by its URL must respect its definition's context.
-                    let declared = def.types.iter().any(|t| t.profiles.contains(&profile))
-                        || w.pass.placed(w.resource, &def.path, &profile);
+                    let declared = def
+                        .types
+                        .iter()
+                        .any(|t| t.profiles.iter().any(|p| p == profile))
+                        || w.pass.placed(w.resource, &def.path, profile);
                     if type_code == Some("Extension") && tp.type_name == "Extension" && !declared {
-                        self.check_extension_context(w, def, &profile, at);
+                        self.check_extension_context(w, def, profile, at);
                     }
-                    self.walk_in(w, &tp, obj, at, depth)
+                    self.walk_in(w, tp, obj, at, depth)
                 }
                 Err(e) => w.issue(
-                    if def.types.iter().any(|t| t.profiles.contains(&profile)) {
+                    if def
+                        .types
+                        .iter()
+                        .any(|t| t.profiles.iter().any(|p| p == profile))
+                    {
                         Severity::Warning
                     } else {
                         Severity::Information
@@ -452,7 +472,7 @@ impl Validator {
             self.walk(w, &target, obj, at, depth + 1);
         } else if let Some(tc) = type_code.filter(|t| !is_primitive(t)) {
             match type_plan.unwrap_or_else(|| self.core_plan(tc)) {
-                Ok(tp) => self.walk_in(w, &tp, obj, at, depth),
+                Ok(tp) => self.walk_in(w, tp, obj, at, depth),
                 Err(e) => w.issue(
                     Severity::Warning,
                     "not-supported",
@@ -486,7 +506,11 @@ impl Validator {
         let key = (
             std::ptr::from_ref(obj) as usize,
             std::ptr::from_ref(plan) as usize,
-            at.to_string(),
+            {
+                let mut h = std::hash::DefaultHasher::new();
+                std::hash::Hash::hash(at, &mut h);
+                std::hash::Hasher::finish(&h)
+            },
         );
         if !w.pass.walked.insert(key) {
             return;
@@ -496,7 +520,14 @@ impl Validator {
             pass: w.pass,
             resource: w.resource,
         };
-        self.walk(&mut inner, &plan.type_name, obj, at, depth + 1);
+        self.walk_node(
+            &mut inner,
+            &plan.type_name,
+            plan.root_node(),
+            obj,
+            at,
+            depth + 1,
+        );
     }
 
     /// Evaluates FHIRPath invariants at `focus` (ele-1 is checked natively, for primitives too).
@@ -545,30 +576,53 @@ impl Validator {
 
     /// The profile a complex value is checked against when the current plan says nothing below it: the
     /// element type's declared profile (an extension definition, a data-type profile), or for an extension
-    /// with an absolute `url`, the definition found by that URL.
-    fn type_profile(
+    /// with an absolute `url`, the definition found by that URL; and whether the element declares it.
+    fn type_profile<'a>(
         &self,
-        def: &plan::ElementDef,
+        def: &'a plan::ElementDef,
         type_code: Option<&str>,
-        obj: &Map<String, Value>,
-    ) -> Option<String> {
+        obj: &'a Map<String, Value>,
+    ) -> Option<(&'a str, bool)> {
         let declared = def
             .types
             .iter()
             .find(|t| type_code.is_none_or(|tc| t.code == tc))
-            .and_then(|t| t.profiles.first())
-            .cloned();
-        if declared.is_some() {
-            return declared;
+            .and_then(|t| t.profiles.first());
+        if let Some(declared) = declared {
+            return Some((declared, true));
         }
         if type_code == Some("Extension") {
             let url = obj.get("url").and_then(Value::as_str)?;
             if url.starts_with("http") {
-                return Some(url.to_string());
+                return Some((url, false));
             }
         }
         None
     }
+}
+
+/// Texts at least this long are remembered once found valid (see [`primitive_problem_once`]).
+const LONG_TEXT: usize = 4096;
+
+/// A primitive's format problem. A long text found valid is not read again when a second definition reaches
+/// the same value (the core definition and a profile both reach an attachment's megabytes of base64); a
+/// problem is looked for again, so each definition reaching the value reports it as before.
+fn primitive_problem_once(w: &mut Walk<'_>, tc: &str, v: &Value) -> Option<String> {
+    let long = v
+        .as_str()
+        .filter(|text| text.len() >= LONG_TEXT)
+        .map(|_| (std::ptr::from_ref(v) as usize, tc.to_string()));
+    if long
+        .as_ref()
+        .is_some_and(|key| w.pass.valid_long.contains(key))
+    {
+        return None;
+    }
+    let problem = primitive_problem(tc, v);
+    if let (None, Some(key)) = (&problem, long) {
+        w.pass.valid_long.insert(key);
+    }
+    problem
 }
 
 /// A property of an object, matched to the child element it belongs to.
