@@ -26,6 +26,7 @@ mod bindings;
 mod cache;
 mod dstu2;
 pub mod fhirpath;
+mod fields;
 mod input;
 pub mod narrative;
 mod operation;

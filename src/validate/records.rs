@@ -122,24 +122,25 @@ fn resolves(
     let Some((ty, id)) = super::references::reference_type_id(reference) else {
         return true;
     };
-    by_type_id.contains(&format!("{ty}/{id}"))
-        || full_urls
-            .iter()
-            .any(|u| u.ends_with(&format!("/{ty}/{id}")))
+    let suffix = format!("/{ty}/{id}");
+    by_type_id.contains(&suffix[1..]) || full_urls.iter().any(|u| u.ends_with(&suffix))
 }
 
 /// Every `reference` string inside a resource (contained resources are skipped: their references are judged
 /// where they are), with the FHIRPath-like location of the Reference.
 fn references(v: &Value, path: &mut String, root_len: usize, out: &mut Vec<(String, String)>) {
+    use std::fmt::Write as _;
+    // Only objects and arrays can hold a Reference: text, numbers and booleans are not entered.
+    let holds = |child: &Value| child.is_object() || child.is_array();
     match v {
         Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("reference") {
+            if let Some(Value::String(r)) = super::fields::field(map, "reference") {
                 if path.len() > root_len {
                     out.push((path.clone(), r.clone()));
                 }
             }
             for (k, child) in map {
-                if k == "contained" || k == "reference" {
+                if k == "contained" || k == "reference" || !holds(child) {
                     continue;
                 }
                 let len = path.len();
@@ -150,9 +151,9 @@ fn references(v: &Value, path: &mut String, root_len: usize, out: &mut Vec<(Stri
             }
         }
         Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
+            for (i, child) in items.iter().enumerate().filter(|(_, c)| holds(c)) {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                let _ = write!(path, "[{i}]");
                 references(child, path, root_len, out);
                 path.truncate(len);
             }

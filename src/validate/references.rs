@@ -199,14 +199,12 @@ pub(super) fn reference_type(reference: &str) -> Option<String> {
 /// The resource type and id a literal reference names (as [`reference_type`]).
 pub(super) fn reference_type_id(reference: &str) -> Option<(&str, &str)> {
     let path = reference.split(['?', '#']).next().unwrap_or(reference);
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    let n = parts.len();
-    let (ty, id) = if n >= 4 && parts[n - 2] == "_history" {
-        (parts[n - 4], parts[n - 3])
-    } else if n >= 2 {
-        (parts[n - 2], parts[n - 1])
-    } else {
-        return None;
+    // The non-empty segments from the end: `.../Type/id` or `.../Type/id/_history/version`.
+    let mut segments = path.rsplit('/').filter(|p| !p.is_empty());
+    let (last, before) = (segments.next()?, segments.next()?);
+    let (ty, id) = match (before == "_history", segments.next(), segments.next()) {
+        (true, Some(id), Some(ty)) => (ty, id),
+        _ => (before, last),
     };
     let is_type = ty.starts_with(|c: char| c.is_ascii_uppercase())
         && ty.chars().all(|c| c.is_ascii_alphanumeric());

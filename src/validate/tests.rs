@@ -2,7 +2,7 @@ use super::*;
 use crate::fhir::FhirPath;
 
 use super::primitives::{is_base64, is_code, is_id, is_uri};
-use super::references::{instance_path_parent, reference_type};
+use super::references::{instance_path_parent, reference_type, reference_type_id};
 use std::sync::OnceLock;
 
 pub(crate) fn validator() -> &'static Validator {
@@ -930,4 +930,48 @@ fn structured_record_rules() {
         rules(&bundle(vec![patient, org, list])),
         vec!["structured-record-reference Bundle.entry[2].resource.ofType(List).entry[0].item.reference".to_string()]
     );
+}
+
+#[test]
+fn a_references_type_and_id_are_its_last_segments_or_those_before_its_history() {
+    // The rule as first written: the non-empty segments, `Type/id` last or before `_history/version`.
+    fn by_segments(reference: &str) -> Option<(&str, &str)> {
+        let path = reference.split(['?', '#']).next().unwrap_or(reference);
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        let n = parts.len();
+        let (ty, id) = if n >= 4 && parts[n - 2] == "_history" {
+            (parts[n - 4], parts[n - 3])
+        } else if n >= 2 {
+            (parts[n - 2], parts[n - 1])
+        } else {
+            return None;
+        };
+        let is_type = ty.starts_with(|c: char| c.is_ascii_uppercase())
+            && ty.chars().all(|c| c.is_ascii_alphanumeric());
+        is_type.then_some((ty, id))
+    }
+    for reference in [
+        "Patient/1",
+        "Patient/1/_history/2",
+        "_history/2",
+        "x/_history/2",
+        "Patient/_history/2",
+        "https://example.org/fhir/Practitioner/abc?x=1#p",
+        "Patient//1/",
+        "/Patient/1",
+        "Patient",
+        "",
+        "#contained",
+        "urn:uuid:0d9a2a1e-0000-4000-8000-000000000001",
+        "patient/1",
+        "Pa-tient/1",
+        "a/b/Organization/7/_history/1",
+        "Organization/7/_history",
+    ] {
+        assert_eq!(
+            reference_type_id(reference),
+            by_segments(reference),
+            "{reference:?}"
+        );
+    }
 }

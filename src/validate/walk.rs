@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::fields::field;
 use super::primitives::{is_primitive, primitive_problem};
 use super::slicing::SliceMatch;
 use super::{plan, Plan, Severity, Validator, Walk, MAX_DEPTH};
@@ -407,11 +408,14 @@ impl Validator {
             }
             return;
         };
-        if let Some(rt) = obj.get("resourceType").and_then(Value::as_str).filter(|_| {
-            type_code.is_none_or(|t| {
-                t == "Resource" || t == "DomainResource" || !t.starts_with(char::is_lowercase)
+        if let Some(rt) = field(obj, "resourceType")
+            .and_then(Value::as_str)
+            .filter(|_| {
+                type_code.is_none_or(|t| {
+                    t == "Resource" || t == "DomainResource" || !t.starts_with(char::is_lowercase)
+                })
             })
-        }) {
+        {
             if type_code.is_none_or(|t| t == "Resource" || t == "DomainResource" || t == rt) {
                 self.validate_resource(
                     v,
@@ -592,7 +596,7 @@ impl Validator {
             return Some((declared, true));
         }
         if type_code == Some("Extension") {
-            let url = obj.get("url").and_then(Value::as_str)?;
+            let url = field(obj, "url").and_then(Value::as_str)?;
             if url.starts_with("http") {
                 return Some((url, false));
             }

@@ -62,8 +62,11 @@ pub(super) fn navigate<'a>(node: &Node<'a>, member: &Member, out: &mut Vec<Item<
     let Some(obj) = node.container() else {
         return;
     };
-    let direct = obj.get_key_value(member.name.as_str());
-    let ext = obj.get(member.underscored.as_str());
+    let (direct, ext) = crate::validate::fields::field_and_extension(
+        obj,
+        member.name.as_str(),
+        member.underscored.as_str(),
+    );
     if direct.is_some() || ext.is_some() {
         let hint = direct.and_then(|(k, _)| choice_suffix(k));
         push_values(direct.map(|(_, v)| v), ext, hint, out);
