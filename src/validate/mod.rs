@@ -288,18 +288,9 @@ impl Validator {
         def_index: usize,
         url: &str,
     ) -> &Result<Arc<Plan>, String> {
-        if let Some(memo) = plan.profile_slot(def_index) {
-            let &(owner, slot) = memo.get_or_init(|| {
-                self.plan_ref(url);
-                (self.id, self.plans.slot(url))
-            });
-            if owner == self.id {
-                if let Some(found) = self.plans.at(slot) {
-                    return found;
-                }
-            }
-        }
-        self.plan_ref(url)
+        self.remembered(plan.profile_slot(def_index), &self.plans, url, || {
+            self.plan_ref(url)
+        })
     }
 
     /// [`plan`](Self::plan), lent by the cache.
@@ -359,19 +350,35 @@ impl Validator {
         def_index: usize,
         type_code: &str,
     ) -> &Result<Arc<Plan>, String> {
-        if let Some(memo) = plan.type_slot(def_index) {
+        self.remembered(
+            plan.type_slot(def_index),
+            &self.core_plans,
+            type_code,
+            || self.core_plan(type_code),
+        )
+    }
+
+    /// A plan `find` finds in `cache` under `key`, the first time for a plan element (`memo`); then by the slot
+    /// the element remembers, when this validator filled it.
+    fn remembered<'s>(
+        &'s self,
+        memo: Option<&plan::SlotMemo>,
+        cache: &'s cache::Cache<Result<Arc<Plan>, String>>,
+        key: &str,
+        find: impl Fn() -> &'s Result<Arc<Plan>, String>,
+    ) -> &'s Result<Arc<Plan>, String> {
+        if let Some(memo) = memo {
             let &(owner, slot) = memo.get_or_init(|| {
-                let slot = self.core_plans.slot(type_code);
-                self.core_plan(type_code);
-                (self.id, slot)
+                find();
+                (self.id, cache.slot(key))
             });
             if owner == self.id {
-                if let Some(found) = self.core_plans.at(slot) {
+                if let Some(found) = cache.at(slot) {
                     return found;
                 }
             }
         }
-        self.core_plan(type_code)
+        find()
     }
 
     /// Validates `resource` against its core definition, the given profiles and (when `profiles` is empty)
