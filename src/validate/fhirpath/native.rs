@@ -8,7 +8,12 @@
 //! * `<path>.empty()` where the path starts with a name and goes on by names and `where(...)` (`dom-1` to
 //!   `dom-4`): true when the first name selects nothing (every later step of nothing is nothing, and
 //!   `where` does not evaluate its criteria on nothing).
-//! * `A and B`, `A or B`: as the evaluator's short-circuit logic, from the operands' native answers.
+//! * `A and B`, `A or B`, `A implies B`: as the evaluator's short-circuit logic, from the operands' native
+//!   answers.
+//! * `a.b.c.exists()` and `a.b.c.empty()` for a path of names (`bdl-1` to `bdl-4`): each step navigated as the
+//!   evaluator navigates a name.
+//! * `name = 'text'` and `name != 'text'` (`bdl-2`, `bdl-9`): when `name` selects one string, the comparison;
+//!   when it selects nothing, empty.
 //! * `name.exists()` and `name.empty()` (`bdl-5`, `qty-3`): whether the name selects anything.
 //! * `name.startsWith('x').not()`, and the same of `endsWith` and `contains` (the first half of `ref-1`,
 //!   `bdl-8`): the test on the one string the name selects, or empty when it selects nothing.
@@ -45,8 +50,20 @@ pub(super) enum Native {
         func: Func,
         literal: String,
     },
+    /// `a.b.c.exists()` (`exists: true`) or `a.b.c.empty()`: whether the path of names selects anything.
+    PathExists {
+        path: Vec<Member>,
+        exists: bool,
+    },
+    /// `name = 'text'` (`equal: true`) or `name != 'text'`.
+    EqualsText {
+        name: Member,
+        literal: String,
+        equal: bool,
+    },
     And(Box<Native>, Box<Native>),
     Or(Box<Native>, Box<Native>),
+    Implies(Box<Native>, Box<Native>),
     /// An operand without a native form (the right of an `or` whose left may decide).
     Unknown,
 }
@@ -56,6 +73,15 @@ impl Native {
     pub(super) fn compile(ast: &Ast) -> Option<Native> {
         match ast {
             Ast::Bin(op @ (BinOp::Ne | BinOp::Eq), l, r) => {
+                if let (Ast::Member(name), Ast::Lit(Item::String(literal))) =
+                    (l.as_ref(), r.as_ref())
+                {
+                    return Some(Native::EqualsText {
+                        name: name.clone(),
+                        literal: literal.clone(),
+                        equal: *op == BinOp::Eq,
+                    });
+                }
                 let a = exists_of(l)?;
                 let b = exists_of(r)?;
                 Some(Native::ExistsCompare {
@@ -68,6 +94,12 @@ impl Native {
                 Box::new(Native::compile(l)?),
                 Box::new(Native::compile(r)?),
             )),
+            Ast::Bin(BinOp::Implies, l, r) => {
+                // As for `or`: a false left operand decides alone.
+                let left = Native::compile(l)?;
+                let right = Native::compile(r).unwrap_or(Native::Unknown);
+                Some(Native::Implies(Box::new(left), Box::new(right)))
+            }
             Ast::Bin(BinOp::Or, l, r) => {
                 // The right operand may have no native form: the left one can still decide.
                 let left = Native::compile(l)?;
@@ -80,12 +112,20 @@ impl Native {
                 Ast::Call(c) if c.func == Func::Exists && c.args.is_empty() => {
                     match path.as_ref() {
                         Ast::Member(m) => Some(Native::Exists(m.clone())),
-                        _ => None,
+                        other => {
+                            names_of(other).map(|path| Native::PathExists { path, exists: true })
+                        }
                     }
                 }
                 Ast::Call(c) if c.func == Func::Empty && c.args.is_empty() => match path.as_ref() {
                     Ast::Member(m) => Some(Native::Empty(m.clone())),
-                    _ => head_of_names(path).map(|m| Native::EmptyIfAbsent(m.clone())),
+                    other => match names_of(other) {
+                        Some(path) => Some(Native::PathExists {
+                            path,
+                            exists: false,
+                        }),
+                        None => head_of_names(path).map(|m| Native::EmptyIfAbsent(m.clone())),
+                    },
                 },
                 Ast::Call(c) if c.func == Func::Not && c.args.is_empty() => {
                     let Ast::Dot(name, starts) = path.as_ref() else {
@@ -121,32 +161,24 @@ impl Native {
             }
             Native::EmptyIfAbsent(head) => (!selects(focus, head)).then_some(Some(true)),
             Native::Exists(m) => Some(Some(selects(focus, m))),
+            Native::PathExists { path, exists } => {
+                Some(Some(path_selects(focus, path)? == *exists))
+            }
+            Native::EqualsText {
+                name,
+                literal,
+                equal,
+            } => on_one_string(focus, name, |s| (s == literal) == *equal),
             Native::Empty(m) => Some(Some(!selects(focus, m))),
             Native::NotStringTest {
                 name,
                 func,
                 literal,
-            } => {
-                let mut out = Vec::new();
-                navigate(focus, name, &mut out);
-                match out.as_slice() {
-                    // Nothing: the test and its negation are empty.
-                    [] => Some(None),
-                    [Item::Node(n)] => match n.value {
-                        Some(Value::String(s)) => {
-                            let hit = match func {
-                                Func::StartsWith => s.starts_with(literal.as_str()),
-                                Func::EndsWith => s.ends_with(literal.as_str()),
-                                _ => s.contains(literal.as_str()),
-                            };
-                            Some(Some(!hit))
-                        }
-                        // No value (an extension only) or not a string: left to the evaluator.
-                        _ => None,
-                    },
-                    _ => None,
-                }
-            }
+            } => on_one_string(focus, name, |s| !match func {
+                Func::StartsWith => s.starts_with(literal.as_str()),
+                Func::EndsWith => s.ends_with(literal.as_str()),
+                _ => s.contains(literal.as_str()),
+            }),
             // The evaluator's three-valued logic with its short-circuit: a left operand that decides is
             // enough; otherwise both must be known.
             Native::And(l, r) => match l.answer(focus)? {
@@ -158,6 +190,15 @@ impl Native {
                 },
             },
             Native::Unknown => None,
+            // Left false: true. Left true: the right operand. Left empty: true if the right one is, else empty.
+            Native::Implies(l, r) => match l.answer(focus)? {
+                Some(false) => Some(Some(true)),
+                a => match (a, r.answer(focus)?) {
+                    (Some(true), b) => Some(b),
+                    (None, Some(true)) => Some(Some(true)),
+                    _ => Some(None),
+                },
+            },
             Native::Or(l, r) => match l.answer(focus)? {
                 Some(true) => Some(Some(true)),
                 a => match (a, r.answer(focus)?) {
@@ -175,6 +216,63 @@ fn selects(focus: &Node<'_>, member: &Member) -> bool {
     let mut out = Vec::new();
     navigate(focus, member, &mut out);
     !out.is_empty()
+}
+
+/// `test` of the one string `name` selects; empty when it selects nothing; `None` (the evaluator's to answer)
+/// for a value that is not a string (an extension only, a number or boolean compared by its text) or several.
+fn on_one_string(
+    focus: &Node<'_>,
+    name: &Member,
+    test: impl FnOnce(&str) -> bool,
+) -> Option<Option<bool>> {
+    let mut out = Vec::new();
+    navigate(focus, name, &mut out);
+    match out.as_slice() {
+        [] => Some(None),
+        [Item::Node(n)] => match n.value {
+            Some(Value::String(s)) => Some(Some(test(s))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Does the path of names select anything from `focus`, each step navigated from every node of the last
+/// (as the evaluator evaluates a name)? `None` if a step gives something other than nodes.
+fn path_selects(focus: &Node<'_>, path: &[Member]) -> Option<bool> {
+    let mut items = vec![Item::Node(*focus)];
+    for member in path {
+        let mut next = Vec::new();
+        for item in &items {
+            let Item::Node(n) = item else {
+                return None;
+            };
+            navigate(n, member, &mut next);
+        }
+        if next.is_empty() {
+            return Some(false);
+        }
+        items = next;
+    }
+    Some(!items.is_empty())
+}
+
+/// The names of a path made only of names (`a.b.c`), at least two of them.
+fn names_of(ast: &Ast) -> Option<Vec<Member>> {
+    fn push(ast: &Ast, out: &mut Vec<Member>) -> Option<()> {
+        match ast {
+            Ast::Member(m) => out.push(m.clone()),
+            Ast::Dot(left, right) => {
+                push(left, out)?;
+                push(right, out)?;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+    let mut names = Vec::new();
+    push(ast, &mut names)?;
+    (names.len() >= 2).then_some(names)
 }
 
 /// `name.exists()` without criteria: the name.

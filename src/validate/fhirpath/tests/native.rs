@@ -68,7 +68,7 @@ fn ext_1_answers_as_the_evaluator() {
 }
 
 #[test]
-fn dom_forms_answer_only_without_contained() {
+fn dom_3_answers_only_without_contained_and_dom_4_always() {
     let plain = json!({"resourceType": "Patient", "id": "p"});
     assert_eq!(both(DOM_3, &plain), (Some(true), true));
     assert_eq!(both(DOM_4, &plain), (Some(true), true));
@@ -77,7 +77,8 @@ fn dom_forms_answer_only_without_contained() {
         "contained": [{"resourceType": "Organization", "id": "o", "meta": {"versionId": "1"}}]
     });
     assert_eq!(both(DOM_3, &contained), (None, false));
-    assert_eq!(both(DOM_4, &contained), (None, false));
+    // dom-4's paths are names only: followed to the end natively.
+    assert_eq!(both(DOM_4, &contained), (Some(false), false));
 }
 
 #[test]
@@ -118,4 +119,38 @@ fn bundle_entry_invariants_answer_as_the_evaluator() {
         (Some(true), true)
     );
     assert_eq!(both(qty_3, &json!({"value": 1})), (Some(true), true));
+}
+
+#[test]
+fn bundle_rules_answer_as_the_evaluator() {
+    let bdl_1 = "total.empty() or (type = 'searchset') or (type = 'history')";
+    let bdl_3 =
+        "entry.request.empty() or type = 'batch' or type = 'transaction' or type = 'history'";
+    let bdl_9 =
+        "type = 'document' implies (identifier.system.exists() and identifier.value.exists())";
+    for expr in [bdl_1, bdl_3, bdl_9] {
+        assert!(parse(expr).unwrap().native.is_some(), "{expr}");
+    }
+    let searchset = json!({"resourceType": "Bundle", "type": "searchset", "total": 1});
+    let collection = json!({"resourceType": "Bundle", "type": "collection", "total": 1});
+    assert_eq!(both(bdl_1, &searchset), (Some(true), true));
+    assert_eq!(both(bdl_1, &collection), (Some(false), false));
+    let requests = json!({"resourceType": "Bundle", "type": "collection",
+        "entry": [{"fullUrl": "urn:uuid:1"}, {"request": {"method": "GET", "url": "Patient"}}]});
+    assert_eq!(both(bdl_3, &requests), (Some(false), false));
+    let no_requests = json!({"resourceType": "Bundle", "type": "collection",
+        "entry": [{"fullUrl": "urn:uuid:1"}]});
+    assert_eq!(both(bdl_3, &no_requests), (Some(true), true));
+    let document = json!({"resourceType": "Bundle", "type": "document",
+        "identifier": {"system": "urn:ietf:rfc:3986"}});
+    assert_eq!(both(bdl_9, &document), (Some(false), false));
+    let identified = json!({"resourceType": "Bundle", "type": "document",
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": "urn:uuid:1"}});
+    assert_eq!(both(bdl_9, &identified), (Some(true), true));
+    // Not a document: holds whatever the identifier; no type at all: the left is empty, the right decides.
+    assert_eq!(both(bdl_9, &collection), (Some(true), true));
+    assert_eq!(both(bdl_9, &json!({"identifier": {}})), (Some(true), true));
+    // A type carried only by its extension is left to the evaluator.
+    let extension_only = json!({"_type": {"extension": [{"url": "x", "valueString": "y"}]}});
+    assert!(both(bdl_1, &extension_only).1);
 }
