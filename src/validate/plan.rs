@@ -168,24 +168,41 @@ pub struct Plan {
     /// cache of plans by URL.
     #[serde(skip)]
     profile_slots: TypeSlots,
+    /// Per element, the resource types its references may name, as the validator that owns this plan read
+    /// them from the target profiles (see [`Plan::targets`]).
+    #[serde(skip)]
+    targets: PerElement<Option<Box<[String]>>>,
 }
 
-/// (validator, slot) per element: a memo, not part of what a plan says (plans compare equal whatever it holds).
-#[derive(Debug, Clone, Default)]
-struct TypeSlots(std::sync::OnceLock<Box<[SlotMemo]>>);
+/// (validator, what it found) per element: a memo, not part of what a plan says (plans compare equal whatever
+/// it holds).
+#[derive(Debug, Clone)]
+struct PerElement<T>(std::sync::OnceLock<Box<[ElementMemo<T>]>>);
+
+/// Per element, where the validator keeps a plan (a slot of its cache).
+type TypeSlots = PerElement<usize>;
+
+/// (validator id, what that validator found for the element), once known.
+pub(super) type ElementMemo<T> = std::sync::OnceLock<(usize, T)>;
 
 /// (validator id, slot), once known.
-pub(super) type SlotMemo = std::sync::OnceLock<(usize, usize)>;
+pub(super) type SlotMemo = ElementMemo<usize>;
 
-impl TypeSlots {
-    fn at(&self, element: usize, elements: usize) -> Option<&SlotMemo> {
+impl<T> Default for PerElement<T> {
+    fn default() -> Self {
+        PerElement(std::sync::OnceLock::new())
+    }
+}
+
+impl<T> PerElement<T> {
+    fn at(&self, element: usize, elements: usize) -> Option<&ElementMemo<T>> {
         self.0
             .get_or_init(|| (0..elements).map(|_| std::sync::OnceLock::new()).collect())
             .get(element)
     }
 }
 
-impl PartialEq for TypeSlots {
+impl<T> PartialEq for PerElement<T> {
     fn eq(&self, _: &Self) -> bool {
         true
     }
@@ -529,6 +546,7 @@ impl Plan {
             nodes: std::sync::OnceLock::new(),
             type_slots: TypeSlots::default(),
             profile_slots: TypeSlots::default(),
+            targets: PerElement::default(),
         })
     }
 
@@ -630,6 +648,12 @@ impl Plan {
     /// slot in its cache of core plans), set by the first walk that needs it.
     pub(super) fn type_slot(&self, element: usize) -> Option<&SlotMemo> {
         self.type_slots.at(element, self.elements.len())
+    }
+
+    /// Where the validator walking this plan keeps the resource types element `element`'s references may name
+    /// (`None`: any, or not to be told).
+    pub(super) fn targets(&self, element: usize) -> Option<&ElementMemo<Option<Box<[String]>>>> {
+        self.targets.at(element, self.elements.len())
     }
 
     /// [`Plan::type_slot`] for the profile element `element`'s type declares, in the validator's plans by URL.

@@ -78,16 +78,15 @@ pub fn check(bundle: &Value) -> Vec<Issue> {
             .unwrap_or("Resource");
         let mut path = format!("Bundle.entry[{i}].resource.ofType({rt})");
         let root_len = path.len();
-        let mut found = Vec::new();
-        references(r, &mut path, root_len, &mut found);
-        for (at, reference) in found {
+        // Each reference is judged where it is found; its location is written out only for a finding.
+        references(r, &mut path, root_len, &mut |at: &str, reference: &str| {
             let list_item = rt == "List" && at.contains(".entry[") && at.ends_with(".item");
             let who = matches!(
-                super::references::reference_type(&reference).as_deref(),
+                super::references::reference_type_id(reference).map(|(ty, _)| ty),
                 Some("Patient" | "Organization" | "Practitioner" | "PractitionerRole")
             );
-            if !(list_item || who) || resolves(&reference, &by_type_id, &full_urls) {
-                continue;
+            if !(list_item || who) || resolves(reference, &by_type_id, &full_urls) {
+                return;
             }
             issues.push(Issue {
                 severity: Severity::Error,
@@ -100,7 +99,7 @@ pub fn check(bundle: &Value) -> Vec<Issue> {
                 rule: "structured-record-reference",
                 profile: PROFILE.into(),
             });
-        }
+        });
     }
     issues
 }
@@ -127,16 +126,15 @@ fn resolves(
 }
 
 /// Every `reference` string inside a resource (contained resources are skipped: their references are judged
-/// where they are), with the FHIRPath-like location of the Reference.
-fn references(v: &Value, path: &mut String, root_len: usize, out: &mut Vec<(String, String)>) {
-    use std::fmt::Write as _;
+/// where they are), given to `found` with the FHIRPath-like location of the Reference, in document order.
+fn references(v: &Value, path: &mut String, root_len: usize, found: &mut impl FnMut(&str, &str)) {
     // Only objects and arrays can hold a Reference: text, numbers and booleans are not entered.
     let holds = |child: &Value| child.is_object() || child.is_array();
     match v {
         Value::Object(map) => {
             if let Some(Value::String(r)) = super::fields::field(map, "reference") {
                 if path.len() > root_len {
-                    out.push((path.clone(), r.clone()));
+                    found(path, r);
                 }
             }
             for (k, child) in map {
@@ -146,15 +144,17 @@ fn references(v: &Value, path: &mut String, root_len: usize, out: &mut Vec<(Stri
                 let len = path.len();
                 path.push('.');
                 path.push_str(k);
-                references(child, path, root_len, out);
+                references(child, path, root_len, found);
                 path.truncate(len);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate().filter(|(_, c)| holds(c)) {
                 let len = path.len();
-                let _ = write!(path, "[{i}]");
-                references(child, path, root_len, out);
+                path.push('[');
+                super::walk::push_index(path, i);
+                path.push(']');
+                references(child, path, root_len, found);
                 path.truncate(len);
             }
         }

@@ -12,49 +12,33 @@ impl Validator {
     pub(super) fn check_reference_target(
         &self,
         w: &mut Walk<'_>,
-        def: &plan::ElementDef,
+        plan: &plan::Plan,
+        def_index: usize,
         v: &Value,
         at: &str,
     ) {
         let Some(reference) = v.get("reference").and_then(Value::as_str) else {
             return;
         };
-        let mut allowed: Vec<String> = Vec::new();
-        for t in def.types.iter().filter(|t| t.code == "Reference") {
-            let targets = if t.target_profiles.is_empty() {
-                &t.profiles
-            } else {
-                &t.target_profiles
-            };
-            // An untargeted `Reference` among the element's types allows any target, whatever the other
-            // entries name (ProblemHeader's relatedClinicalContent lists `Reference` beside eight targeted ones);
-            // the STU3 reference validator reads it the same way.
-            if targets.is_empty() {
-                return;
+        let def = &plan.elements[def_index];
+        // The element's targets are the same for every reference: found once per validator.
+        let found;
+        let allowed = match plan.targets(def_index) {
+            Some(memo) => match memo.get_or_init(|| (self.id, self.reference_targets(def))) {
+                (id, targets) if *id == self.id => targets.as_deref(),
+                _ => {
+                    found = self.reference_targets(def);
+                    found.as_deref()
+                }
+            },
+            None => {
+                found = self.reference_targets(def);
+                found.as_deref()
             }
-            for url in targets {
-                let type_name = match self.plan(url) {
-                    Ok(p) => p.type_name.clone(),
-                    Err(_) => match url.strip_prefix(CORE) {
-                        Some(name) => name.split('|').next().unwrap_or(name).to_string(),
-                        None => return, // an unknown target profile: nothing safe to check
-                    },
-                };
-                if type_name == "Reference" {
-                    continue;
-                }
-                if type_name == "Resource" || type_name == "DomainResource" {
-                    return;
-                }
-                if !allowed.contains(&type_name) {
-                    allowed.push(type_name);
-                }
-            }
-        }
-        if allowed.is_empty() {
+        };
+        let Some(allowed) = allowed else {
             return;
-        }
-        allowed.sort();
+        };
         let target = if let Some(id) = reference.strip_prefix('#') {
             w.resource
                 .get("contained")
@@ -97,6 +81,47 @@ impl Validator {
                 "reference-target",
             );
         }
+    }
+
+    /// The resource types an element's references may name, sorted: `None` when any type may be (an untargeted
+    /// `Reference`, `Resource`) or a target profile is unknown (nothing safe to check).
+    fn reference_targets(&self, def: &plan::ElementDef) -> Option<Box<[String]>> {
+        let mut allowed: Vec<String> = Vec::new();
+        for t in def.types.iter().filter(|t| t.code == "Reference") {
+            let targets = if t.target_profiles.is_empty() {
+                &t.profiles
+            } else {
+                &t.target_profiles
+            };
+            // An untargeted `Reference` among the element's types allows any target, whatever the other
+            // entries name (ProblemHeader's relatedClinicalContent lists `Reference` beside eight targeted ones);
+            // the STU3 reference validator reads it the same way.
+            if targets.is_empty() {
+                return None;
+            }
+            for url in targets {
+                let type_name = match self.plan(url) {
+                    Ok(p) => p.type_name.clone(),
+                    Err(_) => url
+                        .strip_prefix(CORE)
+                        .map(|name| name.split('|').next().unwrap_or(name).to_string())?,
+                };
+                if type_name == "Reference" {
+                    continue;
+                }
+                if type_name == "Resource" || type_name == "DomainResource" {
+                    return None;
+                }
+                if !allowed.contains(&type_name) {
+                    allowed.push(type_name);
+                }
+            }
+        }
+        if allowed.is_empty() {
+            return None;
+        }
+        allowed.sort();
+        Some(allowed.into_boxed_slice())
     }
 
     /// An extension may only appear where its definition's `context` allows (STU3 and DSTU2 `contextType`

@@ -382,7 +382,7 @@ impl Validator {
             }
         }
         if type_code == Some("Reference") {
-            self.check_reference_target(w, def, v, at);
+            self.check_reference_target(w, plan, def_index, v, at);
         }
         if let Some(tc) = type_code {
             if is_primitive(tc) {
@@ -417,14 +417,12 @@ impl Validator {
             })
         {
             if type_code.is_none_or(|t| t == "Resource" || t == "DomainResource" || t == rt) {
-                self.validate_resource(
-                    v,
-                    rt,
-                    &format!("{at}.ofType({rt})"),
-                    &[],
-                    w.pass,
-                    depth + 1,
-                );
+                let mut inner = String::with_capacity(at.len() + rt.len() + 8);
+                inner.push_str(at);
+                inner.push_str(".ofType(");
+                inner.push_str(rt);
+                inner.push(')');
+                self.validate_resource(v, rt, &inner, &[], w.pass, depth + 1);
                 return;
             }
         }
@@ -644,9 +642,9 @@ struct Hit<'v> {
 
 /// The element's type when it has one type code (several `Reference(...)` entries share the code `Reference`).
 fn single_type(def: &plan::ElementDef) -> Option<&str> {
-    let first = def.types.first()?;
-    def.types
-        .iter()
+    let (first, rest) = def.types.split_first()?;
+    // Most elements have one type: nothing to compare (a string compared with itself is still read).
+    rest.iter()
         .all(|t| t.code == first.code)
         .then_some(first.code.as_str())
 }
@@ -669,7 +667,7 @@ fn choice_type<'d>(def: &'d plan::ElementDef, suffix: &str) -> Option<&'d str> {
 }
 
 /// Appends `i` in decimal.
-fn push_index(out: &mut String, i: usize) {
+pub(super) fn push_index(out: &mut String, i: usize) {
     let mut digits = [0u8; 20];
     let mut n = i;
     let mut k = digits.len();

@@ -138,6 +138,16 @@ pub fn native_cross_check() -> Option<(u64, Vec<String>)> {
 
 /// Parses a FHIRPath expression.
 pub fn parse(expr: &str) -> Result<Expr, FhirPathError> {
+    let ast = parse_ast(expr)?;
+    Ok(Expr {
+        source: expr.to_string(),
+        native: native::Native::compile(&ast),
+        ast,
+    })
+}
+
+/// The syntax tree of an expression.
+fn parse_ast(expr: &str) -> Result<Ast, FhirPathError> {
     let to_error = |e: ParseErr| FhirPathError::Parse {
         expr: expr.to_string(),
         pos: e.pos,
@@ -157,11 +167,7 @@ pub fn parse(expr: &str) -> Result<Expr, FhirPathError> {
             message: format!("unexpected {}", tok.tok.describe()),
         }));
     }
-    Ok(Expr {
-        source: expr.to_string(),
-        native: native::Native::compile(&ast),
-        ast,
-    })
+    Ok(ast)
 }
 
 impl std::str::FromStr for Expr {
@@ -212,7 +218,7 @@ impl Expr {
     /// Invariant semantics: true unless the result is a single `false` (empty = true per FHIR constraint
     /// rules).
     pub fn holds(&self, focus: &Value, resource: &Value) -> Result<bool, FhirPathError> {
-        if let Some(answer) = self.native_answer(focus) {
+        if let Some(answer) = self.native_answer_in(focus, resource) {
             // Debug builds (the tests) check every native answer against the evaluator.
             #[cfg(debug_assertions)]
             native::cross_check(self.source(), answer, self.holds_evaluated(focus, resource));
@@ -229,7 +235,12 @@ impl Expr {
     /// The native form's answer at `focus` as an invariant verdict (an empty answer holds), when the
     /// expression has a native form and it can tell.
     pub fn native_answer(&self, focus: &Value) -> Option<bool> {
-        let answer = self.native.as_ref()?.answer(&Node::new(focus))?;
+        self.native_answer_in(focus, focus)
+    }
+
+    /// [`Expr::native_answer`] with `%resource` another node than the focus.
+    pub fn native_answer_in(&self, focus: &Value, resource: &Value) -> Option<bool> {
+        let answer = self.native.as_ref()?.answer(&Node::new(focus), resource)?;
         Some(answer != Some(false))
     }
 

@@ -61,6 +61,22 @@ pub(super) enum Native {
         literal: String,
         equal: bool,
     },
+    /// `(a.count() + b.count() ...) > 0`: whether any of the names selects anything.
+    AnySelects(Vec<Member>),
+    /// `where(criteria).empty()` on the focus: true unless the criteria hold for it.
+    WhereEmpty(Box<Native>),
+    /// `dom-3`: every contained resource with an id is referred to (`#id`) from somewhere in `%resource`.
+    ContainedReferenced {
+        contained: Member,
+        id: Member,
+        reference: Member,
+    },
+    /// `bdl-7`: the entries with a `fullUrl` have distinct `fullUrl & resource.meta.versionId`.
+    EntriesDistinct {
+        entry: Member,
+        full_url: Member,
+        path: [Member; 3],
+    },
     And(Box<Native>, Box<Native>),
     Or(Box<Native>, Box<Native>),
     Implies(Box<Native>, Box<Native>),
@@ -71,7 +87,15 @@ pub(super) enum Native {
 impl Native {
     /// The native form of an expression, when its shape has one.
     pub(super) fn compile(ast: &Ast) -> Option<Native> {
+        if let Some(known) = whole_rule(ast) {
+            return Some(known);
+        }
         match ast {
+            Ast::Bin(BinOp::Gt, l, r) if matches!(r.as_ref(), Ast::Lit(Item::Integer(0))) => {
+                let mut names = Vec::new();
+                counts_of(l, &mut names)?;
+                Some(Native::AnySelects(names))
+            }
             Ast::Bin(op @ (BinOp::Ne | BinOp::Eq), l, r) => {
                 if let (Ast::Member(name), Ast::Lit(Item::String(literal))) =
                     (l.as_ref(), r.as_ref())
@@ -119,6 +143,9 @@ impl Native {
                 }
                 Ast::Call(c) if c.func == Func::Empty && c.args.is_empty() => match path.as_ref() {
                     Ast::Member(m) => Some(Native::Empty(m.clone())),
+                    Ast::Call(w) if w.func == Func::Where && w.args.len() == 1 => {
+                        Some(Native::WhereEmpty(Box::new(Native::compile(&w.args[0])?)))
+                    }
                     other => match names_of(other) {
                         Some(path) => Some(Native::PathExists {
                             path,
@@ -154,8 +181,23 @@ impl Native {
 
     /// The invariant's answer at `focus`, or `None` when only the evaluator can tell. `Some(None)` is the
     /// empty answer (which an invariant counts as holding).
-    pub(super) fn answer(&self, focus: &Node<'_>) -> Option<Option<bool>> {
+    pub(super) fn answer(&self, focus: &Node<'_>, resource: &Value) -> Option<Option<bool>> {
         match self {
+            Native::AnySelects(names) => Some(Some(names.iter().any(|m| selects(focus, m)))),
+            // `where` keeps the focus when its criteria give true; empty and false both drop it.
+            Native::WhereEmpty(criteria) => {
+                Some(Some(criteria.answer(focus, resource)? != Some(true)))
+            }
+            Native::ContainedReferenced {
+                contained,
+                id,
+                reference,
+            } => contained_referenced(focus, resource, contained, id, reference),
+            Native::EntriesDistinct {
+                entry,
+                full_url,
+                path,
+            } => entries_distinct(focus, entry, full_url, path),
             Native::ExistsCompare { a, b, equal } => {
                 Some(Some((selects(focus, a) == selects(focus, b)) == *equal))
             }
@@ -181,9 +223,9 @@ impl Native {
             }),
             // The evaluator's three-valued logic with its short-circuit: a left operand that decides is
             // enough; otherwise both must be known.
-            Native::And(l, r) => match l.answer(focus)? {
+            Native::And(l, r) => match l.answer(focus, resource)? {
                 Some(false) => Some(Some(false)),
-                a => match (a, r.answer(focus)?) {
+                a => match (a, r.answer(focus, resource)?) {
                     (Some(true), Some(true)) => Some(Some(true)),
                     (_, Some(false)) => Some(Some(false)),
                     _ => Some(None),
@@ -191,17 +233,17 @@ impl Native {
             },
             Native::Unknown => None,
             // Left false: true. Left true: the right operand. Left empty: true if the right one is, else empty.
-            Native::Implies(l, r) => match l.answer(focus)? {
+            Native::Implies(l, r) => match l.answer(focus, resource)? {
                 Some(false) => Some(Some(true)),
-                a => match (a, r.answer(focus)?) {
+                a => match (a, r.answer(focus, resource)?) {
                     (Some(true), b) => Some(b),
                     (None, Some(true)) => Some(Some(true)),
                     _ => Some(None),
                 },
             },
-            Native::Or(l, r) => match l.answer(focus)? {
+            Native::Or(l, r) => match l.answer(focus, resource)? {
                 Some(true) => Some(Some(true)),
-                a => match (a, r.answer(focus)?) {
+                a => match (a, r.answer(focus, resource)?) {
                     (_, Some(true)) => Some(Some(true)),
                     (Some(false), Some(false)) => Some(Some(false)),
                     _ => Some(None),
@@ -209,6 +251,179 @@ impl Native {
             },
         }
     }
+}
+
+/// The native forms of whole rules recognised by their syntax tree (the parsed text of the rule as the core
+/// definitions write it; spacing and a profile's copy do not matter).
+fn whole_rule(ast: &Ast) -> Option<Native> {
+    // Only the shapes the rules end in are compared (printing every tree would cost every plan's load).
+    let Ast::Dot(_, last) = ast else {
+        return None;
+    };
+    let Ast::Call(c) = last.as_ref() else {
+        return None;
+    };
+    if !matches!(c.func, Func::Empty | Func::IsDistinct) || !c.args.is_empty() {
+        return None;
+    }
+    static RULES: std::sync::OnceLock<[Option<String>; 2]> = std::sync::OnceLock::new();
+    let [dom_3, bdl_7] = RULES.get_or_init(|| {
+        [DOM_3, BDL_7].map(|text| super::parse_ast(text).ok().map(|a| format!("{a:?}")))
+    });
+    let printed = format!("{ast:?}");
+    if dom_3.as_deref() == Some(printed.as_str()) {
+        return Some(Native::ContainedReferenced {
+            contained: Member::new("contained"),
+            id: Member::new("id"),
+            reference: Member::new("reference"),
+        });
+    }
+    if bdl_7.as_deref() == Some(printed.as_str()) {
+        return Some(Native::EntriesDistinct {
+            entry: Member::new("entry"),
+            full_url: Member::new("fullUrl"),
+            path: [
+                Member::new("resource"),
+                Member::new("meta"),
+                Member::new("versionId"),
+            ],
+        });
+    }
+    None
+}
+
+/// `dom-3` as the core definitions write it.
+const DOM_3: &str = "contained.where(('#'+id in %resource.descendants().reference).not()).empty()";
+/// `bdl-7` as the core definitions write it.
+const BDL_7: &str = "entry.where(fullUrl).select(fullUrl&resource.meta.versionId).isDistinct()";
+
+/// The names of `a.count() + b.count() + ...`.
+fn counts_of(ast: &Ast, out: &mut Vec<Member>) -> Option<()> {
+    match ast {
+        Ast::Bin(BinOp::Add, l, r) => {
+            counts_of(l, out)?;
+            counts_of(r, out)
+        }
+        Ast::Dot(m, call) => match (m.as_ref(), call.as_ref()) {
+            (Ast::Member(m), Ast::Call(c)) if c.func == Func::Count && c.args.is_empty() => {
+                out.push(m.clone());
+                Some(())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The one text `items` hold, `Some(None)` for nothing (no item, or one without a value); `None` for anything
+/// the evaluator would read otherwise (several items, a number or boolean, a computed value).
+fn one_text<'x>(items: &'x [Item<'_>]) -> Option<Option<&'x str>> {
+    match items {
+        [] => Some(None),
+        [Item::Node(n)] => match n.value {
+            None => Some(None),
+            Some(Value::String(s)) => Some(Some(s.as_str())),
+            Some(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// dom-3 as the evaluator reads it: each contained resource's `'#' + id` (none without an id) must equal a
+/// `reference` of some descendant of `%resource`. Every such reference is read (as the evaluator compares
+/// against all of them), and one that is not text or absent leaves the answer to the evaluator.
+fn contained_referenced(
+    focus: &Node<'_>,
+    resource: &Value,
+    contained: &Member,
+    id: &Member,
+    reference: &Member,
+) -> Option<Option<bool>> {
+    let mut items = Vec::new();
+    navigate(focus, contained, &mut items);
+    let mut wanted: Vec<(String, bool)> = Vec::new();
+    let mut ids = Vec::new();
+    for item in &items {
+        let Item::Node(c) = item else {
+            return None;
+        };
+        ids.clear();
+        navigate(c, id, &mut ids);
+        if let Some(text) = one_text(&ids)? {
+            wanted.push((format!("#{text}"), false));
+        }
+    }
+    if wanted.is_empty() {
+        return Some(Some(true));
+    }
+    // `%resource.descendants()`: every node under the resource (not the resource itself), in any order.
+    let mut stack = Vec::new();
+    super::navigate::push_children(&Node::new(resource), &mut stack);
+    let mut refs = Vec::new();
+    while let Some(item) = stack.pop() {
+        let Item::Node(n) = item else {
+            continue;
+        };
+        refs.clear();
+        navigate(&n, reference, &mut refs);
+        for r in &refs {
+            let Item::Node(r) = r else {
+                return None;
+            };
+            match r.value {
+                None => {}
+                Some(Value::String(s)) => {
+                    for (text, found) in &mut wanted {
+                        *found |= text == s;
+                    }
+                }
+                Some(_) => return None,
+            }
+        }
+        super::navigate::push_children(&n, &mut stack);
+    }
+    Some(Some(wanted.iter().all(|(_, found)| *found)))
+}
+
+/// bdl-7 as the evaluator reads it: the entries whose `fullUrl` is text (one without a value is dropped by
+/// `where`), each giving `fullUrl & resource.meta.versionId` (nothing counts as ''); are those distinct?
+/// Every entry is read before answering (the evaluator's `select` reads all of them).
+fn entries_distinct(
+    focus: &Node<'_>,
+    entry: &Member,
+    full_url: &Member,
+    path: &[Member; 3],
+) -> Option<Option<bool>> {
+    let mut entries = Vec::new();
+    navigate(focus, entry, &mut entries);
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    let mut distinct = true;
+    let (mut urls, mut steps, mut next) = (Vec::new(), Vec::new(), Vec::new());
+    for e in &entries {
+        let Item::Node(e) = e else {
+            return None;
+        };
+        urls.clear();
+        navigate(e, full_url, &mut urls);
+        let Some(url) = one_text(&urls)? else {
+            continue;
+        };
+        steps.clear();
+        steps.push(Item::Node(*e));
+        for member in path {
+            next.clear();
+            for item in &steps {
+                let Item::Node(n) = item else {
+                    return None;
+                };
+                navigate(n, member, &mut next);
+            }
+            std::mem::swap(&mut steps, &mut next);
+        }
+        let version = one_text(&steps)?.unwrap_or_default();
+        distinct &= seen.insert(format!("{url}{version}"));
+    }
+    Some(Some(distinct))
 }
 
 /// Does `member` select anything from `focus` (exactly as a path step does)?

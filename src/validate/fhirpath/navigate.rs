@@ -84,7 +84,7 @@ pub(super) fn navigate<'a>(node: &Node<'a>, member: &Member, out: &mut Vec<Item<
             if let Some(suffix) = k.strip_prefix(member.name.as_str()) {
                 if TYPE_SUFFIXES.binary_search(&suffix).is_ok() {
                     let e = if is_primitive_json(v) {
-                        obj.get(&format!("_{k}"))
+                        companion(obj, k)
                     } else {
                         None
                     };
@@ -98,6 +98,21 @@ pub(super) fn navigate<'a>(node: &Node<'a>, member: &Member, out: &mut Vec<Item<
                 }
             }
         }
+    }
+}
+
+/// The `_name` property of `obj` (a primitive's id and extensions), found without building its name on the
+/// heap for the usual short name.
+fn companion<'a>(obj: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+    let mut buf = [0u8; 64];
+    match buf.get_mut(..=name.len()) {
+        Some(key) => {
+            key[0] = b'_';
+            key[1..].copy_from_slice(name.as_bytes());
+            // `_` and the bytes of a `str`: still UTF-8.
+            std::str::from_utf8(key).ok().and_then(|key| obj.get(key))
+        }
+        None => obj.get(&format!("_{name}")),
     }
 }
 
@@ -115,7 +130,7 @@ pub(super) fn push_children<'a>(node: &Node<'a>, out: &mut Vec<Item<'a>>) {
             }
         } else {
             let ext = if is_primitive_json(v) {
-                obj.get(&format!("_{k}"))
+                companion(obj, k)
             } else {
                 None
             };

@@ -30,7 +30,11 @@ fn the_common_invariants_have_native_forms() {
         (None, false)
     );
     // Shapes outside the list are left to the evaluator.
-    for expr in ["start <= end", "where(use = 'home').empty()"] {
+    for expr in [
+        "start <= end",
+        "where(use.lower() = 'home').empty()",
+        "(identifier.count() + 1) > 0",
+    ] {
         assert!(parse(expr).unwrap().native.is_none(), "{expr}");
     }
 }
@@ -76,7 +80,7 @@ fn dom_3_answers_only_without_contained_and_dom_4_always() {
         "resourceType": "Patient",
         "contained": [{"resourceType": "Organization", "id": "o", "meta": {"versionId": "1"}}]
     });
-    assert_eq!(both(DOM_3, &contained), (None, false));
+    assert_eq!(both(DOM_3, &contained), (Some(false), false));
     // dom-4's paths are names only: followed to the end natively.
     assert_eq!(both(DOM_4, &contained), (Some(false), false));
 }
@@ -153,4 +157,101 @@ fn bundle_rules_answer_as_the_evaluator() {
     // A type carried only by its extension is left to the evaluator.
     let extension_only = json!({"_type": {"extension": [{"url": "x", "valueString": "y"}]}});
     assert!(both(bdl_1, &extension_only).1);
+}
+
+/// The native answer at `focus` with `resource` as `%resource`, checked against the evaluator's.
+fn both_in(expr: &str, focus: &Value, resource: &Value) -> (Option<bool>, bool) {
+    let e = parse(expr).unwrap();
+    let evaluated = e.holds_evaluated(focus, resource).unwrap();
+    let native = e.native_answer_in(focus, resource);
+    if let Some(n) = native {
+        assert_eq!(n, evaluated, "{expr} on {focus} in {resource}");
+    }
+    (native, evaluated)
+}
+
+#[test]
+fn dom_3_follows_references_anywhere_in_the_resource() {
+    let referred = json!({
+        "resourceType": "Observation",
+        "contained": [{"resourceType": "Organization", "id": "o"}, {"resourceType": "Device"}],
+        "performer": [{"reference": "#o"}]
+    });
+    assert_eq!(both(DOM_3, &referred), (Some(true), true));
+    // Referred to from inside an extension, and from another contained resource.
+    let deep = json!({
+        "resourceType": "Observation",
+        "contained": [{"resourceType": "Organization", "id": "o"},
+                      {"resourceType": "Practitioner", "id": "p",
+                       "extension": [{"url": "x", "valueReference": {"reference": "#o"}}]}],
+        "performer": [{"reference": "#p"}]
+    });
+    assert_eq!(both(DOM_3, &deep), (Some(true), true));
+    // The resource's own top-level `reference` is not a descendant.
+    let own = json!({"resourceType": "X", "reference": "#o",
+        "contained": [{"resourceType": "Organization", "id": "o"}]});
+    assert_eq!(both(DOM_3, &own), (Some(false), false));
+    // `%resource` other than the focus: the reference is in the resource that holds the focus.
+    let inner = json!({"resourceType": "Observation",
+        "contained": [{"resourceType": "Organization", "id": "o"}]});
+    let outer = json!({"resourceType": "Bundle", "entry": [{"resource": inner.clone()},
+        {"resource": {"resourceType": "Encounter", "serviceProvider": {"reference": "#o"}}}]});
+    assert_eq!(both_in(DOM_3, &inner, &outer), (Some(true), true));
+    // A reference that is a number is the evaluator's to judge.
+    let odd = json!({"resourceType": "Observation",
+        "contained": [{"resourceType": "Organization", "id": "o"}], "subject": {"reference": 7}});
+    assert_eq!(parse(DOM_3).unwrap().native_answer(&odd), None);
+    // Another rule of the same shape is not dom-3: only its absent-`contained` case is answered natively.
+    let display = "contained.where(('#'+id in %resource.descendants().display).not()).empty()";
+    assert_eq!(both(display, &referred), (None, false));
+}
+
+#[test]
+fn bdl_7_counts_full_url_and_version_together() {
+    let bdl_7 = "entry.where(fullUrl).select(fullUrl&resource.meta.versionId).isDistinct()";
+    let bundle =
+        |entries: Value| json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
+    let same = bundle(json!([{"fullUrl": "urn:a"}, {"fullUrl": "urn:a"}]));
+    assert_eq!(both(bdl_7, &same), (Some(false), false));
+    let versions = bundle(json!([
+        {"fullUrl": "urn:a", "resource": {"resourceType": "Patient", "meta": {"versionId": "1"}}},
+        {"fullUrl": "urn:a", "resource": {"resourceType": "Patient", "meta": {"versionId": "2"}}},
+        {"resource": {"resourceType": "Patient"}},
+        {"resource": {"resourceType": "Patient"}}
+    ]));
+    assert_eq!(both(bdl_7, &versions), (Some(true), true));
+    // The texts are joined: `urn:a1` + `` equals `urn:a` + `1`.
+    let joined = bundle(json!([
+        {"fullUrl": "urn:a1"},
+        {"fullUrl": "urn:a", "resource": {"resourceType": "Patient", "meta": {"versionId": "1"}}}
+    ]));
+    assert_eq!(both(bdl_7, &joined), (Some(false), false));
+    // A fullUrl carried only by its extension is dropped by `where`.
+    let ext_only = bundle(json!([{"_fullUrl": {"extension": []}}, {"fullUrl": "urn:a"}]));
+    assert_eq!(both(bdl_7, &ext_only), (Some(true), true));
+    assert_eq!(both(bdl_7, &bundle(json!([]))), (Some(true), true));
+}
+
+#[test]
+fn sums_of_counts_and_where_on_the_focus_answer_as_the_evaluator() {
+    let org_1 = "(identifier.count() + name.count()) > 0";
+    let three = "(description.count() + software.count() + implementation.count()) > 0";
+    let home = "where(use = 'home').empty()";
+    for expr in [org_1, three, home] {
+        assert!(parse(expr).unwrap().native.is_some(), "{expr}");
+    }
+    assert_eq!(both(org_1, &json!({"name": "x"})), (Some(true), true));
+    assert_eq!(
+        both(org_1, &json!({"identifier": [{}, {}]})),
+        (Some(true), true)
+    );
+    assert_eq!(both(org_1, &json!({"active": true})), (Some(false), false));
+    assert_eq!(
+        both(three, &json!({"implementation": {}})),
+        (Some(true), true)
+    );
+    assert_eq!(both(three, &json!({})), (Some(false), false));
+    assert_eq!(both(home, &json!({"use": "home"})), (Some(false), false));
+    assert_eq!(both(home, &json!({"use": "work"})), (Some(true), true));
+    assert_eq!(both(home, &json!({"line": ["1 Road"]})), (Some(true), true));
 }
