@@ -13,14 +13,15 @@ pub(super) enum SliceMatch {
     Undecidable,
 }
 
-/// The values at a dotted path below `v` (arrays flatten); `None` for paths this walker cannot follow.
-fn json_at<'v>(v: &'v Value, path: &str) -> Option<Vec<&'v Value>> {
+/// The values at a dotted path below `v` (arrays flatten); `None` for paths this walker cannot follow. On the
+/// stack for the usual few values (a discriminator is read for every value of a sliced element).
+fn json_at<'v>(v: &'v Value, path: &str) -> Option<smallvec::SmallVec<[&'v Value; 4]>> {
     if path.contains('(') {
         return None;
     }
-    let mut cur = vec![v];
+    let mut cur: smallvec::SmallVec<[&'v Value; 4]> = smallvec::smallvec![v];
     for part in path.split('.').filter(|p| !p.is_empty() && *p != "$this") {
-        let mut next = Vec::new();
+        let mut next = smallvec::SmallVec::new();
         for c in cur {
             match c.get(part) {
                 Some(Value::Array(a)) => next.extend(a.iter()),
@@ -89,31 +90,25 @@ impl Validator {
         };
         match kind.as_str() {
             "value" | "pattern" => {
+                // The fixed or pattern value of the discriminating element, read where the plan keeps it.
+                if let Some((_, expected)) =
+                    target.and_then(|t| t.fixed.as_ref().or(t.pattern.as_ref()))
+                {
+                    return Some(instance.iter().any(|iv| matches_pattern(iv, expected)));
+                }
+                // An extension slice's `url` is its type's profile (a text matches a text pattern only by
+                // being equal to it).
+                if path == "url" {
+                    if let Some(p) = s.types.first().and_then(|t| t.profiles.first()) {
+                        return Some(instance.iter().any(|iv| iv.as_str() == Some(p.as_str())));
+                    }
+                }
+                // DSTU2 discriminates by an element's allowed values, which a profile may fix below it
+                // (gpconnect-carerecord-composition-1 slices `section` by `code`, fixing `code.coding.system` and
+                // `code.coding.code`).
                 let expected = target
-                    .and_then(|t| {
-                        t.fixed
-                            .as_ref()
-                            .or(t.pattern.as_ref())
-                            .map(|(_, x)| x.clone())
-                    })
-                    .or_else(|| {
-                        (path == "url")
-                            .then(|| {
-                                s.types
-                                    .first()
-                                    .and_then(|t| t.profiles.first())
-                                    .map(|p| Value::String(p.clone()))
-                            })
-                            .flatten()
-                    })
-                    .or_else(|| {
-                        // DSTU2 discriminates by an element's allowed values, which a profile may fix below it
-                        // (gpconnect-carerecord-composition-1 slices `section` by `code`, fixing
-                        // `code.coding.system` and `code.coding.code`).
-                        target
-                            .filter(|_| plan.dstu2)
-                            .and_then(|t| descendant_pattern(plan, &t.id, 0))
-                    })?;
+                    .filter(|_| plan.dstu2)
+                    .and_then(|t| descendant_pattern(plan, &t.id, 0))?;
                 Some(instance.iter().any(|iv| matches_pattern(iv, &expected)))
             }
             "exists" => {
