@@ -14,6 +14,11 @@
 //!   evaluator navigates a name.
 //! * `name = 'text'` and `name != 'text'` (`bdl-2`, `bdl-9`): when `name` selects one string, the comparison;
 //!   when it selects nothing, empty.
+//! * `(a.count() + b.count() ...) > 0` (`org-1`): whether any of the names selects anything.
+//! * `where(criteria).empty()` on the focus: the criteria's native answer, turned (true unless it is true).
+//! * `dom-3` and `bdl-7`, recognised whole by their syntax tree and read through the evaluator's navigation:
+//!   each contained resource referred to from somewhere in `%resource`; the entries' `fullUrl` and version
+//!   distinct.
 //! * `name.exists()` and `name.empty()` (`bdl-5`, `qty-3`): whether the name selects anything.
 //! * `name.startsWith('x').not()`, and the same of `endsWith` and `contains` (the first half of `ref-1`,
 //!   `bdl-8`): the test on the one string the name selects, or empty when it selects nothing.
