@@ -23,15 +23,12 @@ impl Validator {
         let def = &plan.elements[def_index];
         // The element's targets are the same for every reference: found once per validator.
         let found;
-        let allowed = match plan.targets(def_index) {
-            Some(memo) => match memo.get_or_init(|| (self.id, self.reference_targets(def))) {
-                (id, targets) if *id == self.id => targets.as_deref(),
-                _ => {
-                    found = self.reference_targets(def);
-                    found.as_deref()
-                }
-            },
-            None => {
+        let allowed = match plan
+            .targets(def_index)
+            .map(|memo| memo.get_or_init(|| (self.id, self.reference_targets(def))))
+        {
+            Some((id, targets)) if *id == self.id => targets.as_deref(),
+            _ => {
                 found = self.reference_targets(def);
                 found.as_deref()
             }

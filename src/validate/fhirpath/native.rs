@@ -403,7 +403,7 @@ fn entries_distinct(
     navigate(focus, entry, &mut entries);
     let mut seen = std::collections::HashSet::with_capacity(entries.len());
     let mut distinct = true;
-    let (mut urls, mut steps, mut next) = (Vec::new(), Vec::new(), Vec::new());
+    let mut urls = Vec::new();
     for e in &entries {
         let Item::Node(e) = e else {
             return None;
@@ -413,19 +413,8 @@ fn entries_distinct(
         let Some(url) = one_text(&urls)? else {
             continue;
         };
-        steps.clear();
-        steps.push(Item::Node(*e));
-        for member in path {
-            next.clear();
-            for item in &steps {
-                let Item::Node(n) = item else {
-                    return None;
-                };
-                navigate(n, member, &mut next);
-            }
-            std::mem::swap(&mut steps, &mut next);
-        }
-        let version = one_text(&steps)?.unwrap_or_default();
+        let versions = follow(e, path)?;
+        let version = one_text(&versions)?.unwrap_or_default();
         distinct &= seen.insert(format!("{url}{version}"));
     }
     Some(Some(distinct))
@@ -460,6 +449,12 @@ fn on_one_string(
 /// Does the path of names select anything from `focus`, each step navigated from every node of the last
 /// (as the evaluator evaluates a name)? `None` if a step gives something other than nodes.
 fn path_selects(focus: &Node<'_>, path: &[Member]) -> Option<bool> {
+    Some(!follow(focus, path)?.is_empty())
+}
+
+/// What the path of names selects from `focus`, each step navigated from every node of the last (as the
+/// evaluator evaluates a name); `None` if a step gives something other than nodes.
+fn follow<'a>(focus: &Node<'a>, path: &[Member]) -> Option<Vec<Item<'a>>> {
     let mut items = vec![Item::Node(*focus)];
     for member in path {
         let mut next = Vec::new();
@@ -470,11 +465,11 @@ fn path_selects(focus: &Node<'_>, path: &[Member]) -> Option<bool> {
             navigate(n, member, &mut next);
         }
         if next.is_empty() {
-            return Some(false);
+            return Some(next);
         }
         items = next;
     }
-    Some(!items.is_empty())
+    Some(items)
 }
 
 /// The names of a path made only of names (`a.b.c`), at least two of them.
