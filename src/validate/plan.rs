@@ -12,10 +12,8 @@ use super::fhirpath;
 pub struct TypeRef {
     pub code: String,
     /// Profiles the value must conform to (`type.profile`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
     /// For references: allowed target profiles.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub target_profiles: Vec<String>,
 }
 
@@ -27,7 +25,11 @@ pub struct Binding {
 }
 
 /// An invariant.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+///
+/// Each distinct constraint exists once in a process ([`Constraint::new`] hands out the one already made for the
+/// same text): `ele-1` and its like stand on thousands of elements, and every plan shares them, each expression
+/// parsed once.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Constraint {
     pub key: String,
     pub severity: String,
@@ -38,21 +40,62 @@ pub struct Constraint {
     #[serde(skip)]
     parsed: Parsed,
     /// The same number for every constraint with this key, severity, wording and expression, in whichever
-    /// plan (numbered again when a plan is read from disk).
+    /// plan (the constraint's place among the process's constraints).
     #[serde(skip)]
     pub id: u32,
 }
 
 impl Constraint {
-    pub fn new(key: &str, severity: &str, human: &str, expression: Option<&str>) -> Self {
-        Constraint {
+    /// The process's constraint with this text (made the first time it is asked for).
+    pub fn new(
+        key: &str,
+        severity: &str,
+        human: &str,
+        expression: Option<&str>,
+    ) -> Arc<Constraint> {
+        use std::fmt::Write as _;
+        type Known = HashMap<String, Arc<Constraint>>;
+        static KNOWN: std::sync::OnceLock<std::sync::Mutex<Known>> = std::sync::OnceLock::new();
+        // The text, each part preceded by its length (so no two texts read alike), an absent expression marked.
+        let mut text = String::with_capacity(
+            key.len() + severity.len() + human.len() + expression.map_or(0, str::len) + 16,
+        );
+        for part in [key, severity, human] {
+            let _ = write!(text, "{}:{part}", part.len());
+        }
+        match expression {
+            Some(e) => {
+                let _ = write!(text, "{}:{e}", e.len());
+            }
+            None => text.push('-'),
+        }
+        let mut known = KNOWN
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = known.get(&text) {
+            return c.clone();
+        }
+        let made = Arc::new(Constraint {
             key: key.to_string(),
             severity: severity.to_string(),
             human: human.to_string(),
             expression: expression.map(String::from),
             parsed: Parsed::default(),
-            id: constraint_id([key, severity, human, expression.unwrap_or_default()]),
-        }
+            id: u32::try_from(known.len()).unwrap_or(u32::MAX),
+        });
+        known.insert(text, made.clone());
+        made
+    }
+
+    /// The process's constraint with the text of this one (one read from a kept plan).
+    pub(super) fn shared(&self) -> Arc<Constraint> {
+        Constraint::new(
+            &self.key,
+            &self.severity,
+            &self.human,
+            self.expression.as_deref(),
+        )
     }
 
     /// The expression parsed (or why it cannot be); `None` when the constraint has no expression.
@@ -68,22 +111,9 @@ impl Constraint {
     }
 }
 
-/// A number per distinct constraint text (key, severity, human, expression), shared by every plan of the
-/// process.
-fn constraint_id(text: [&str; 4]) -> u32 {
-    type Ids = HashMap<[String; 4], u32>;
-    static IDS: std::sync::OnceLock<std::sync::Mutex<Ids>> = std::sync::OnceLock::new();
-    let mut ids = IDS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
-    *ids.entry(text.map(String::from)).or_insert(next)
-}
-
 /// A constraint's expression, parsed on first use (or why it could not be). It is derived from `expression`,
 /// so two constraints are equal when their other fields are.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct Parsed(std::sync::OnceLock<Option<Result<Arc<fhirpath::Expr>, String>>>);
 
 impl PartialEq for Parsed {
@@ -108,44 +138,37 @@ pub struct ElementDef {
     pub path: String,
     /// The last segment of `path` (`family`, `value[x]`).
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slice_name: Option<String>,
     pub min: u64,
     /// `None` is `*`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<u64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub types: Vec<TypeRef>,
     /// `("fixedUri", value)` or `("patternCodeableConcept", value)`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "super::plan_cache::json_text")]
     pub fixed: Option<(String, Value)>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "super::plan_cache::json_text")]
     pub pattern: Option<(String, Value)>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<Binding>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub constraints: Vec<Constraint>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kept on disk as places in a table of the plan's distinct constraints (see `plan_cache`).
+    #[serde(skip)]
+    pub constraints: Vec<Arc<Constraint>>,
     pub content_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slicing: Option<Slicing>,
     /// The base element allows more than one value, so JSON carries an array.
     pub base_many: bool,
 }
 
-/// A compiled profile.
+/// A compiled profile. Its serde form is the plan cache's binary form (`plan_cache`): every field in order,
+/// none left out when empty.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Plan {
     pub url: String,
     pub type_name: String,
     /// Compiled from a DSTU2 (1.0.x) StructureDefinition (see `dstu2.rs`).
     pub dstu2: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elements: Vec<ElementDef>,
     /// An extension definition's `contextType` and `context` (where it may be used).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contexts: Vec<String>,
     /// Element id -> index.
     by_id: HashMap<String, usize>,
@@ -548,21 +571,6 @@ impl Plan {
             profile_slots: TypeSlots::default(),
             targets: PerElement::default(),
         })
-    }
-
-    /// A plan read back from disk: the constraints are numbered again for this process.
-    pub(super) fn renumbered(mut self) -> Plan {
-        for e in &mut self.elements {
-            for c in &mut e.constraints {
-                c.id = constraint_id([
-                    &c.key,
-                    &c.severity,
-                    &c.human,
-                    c.expression.as_deref().unwrap_or_default(),
-                ]);
-            }
-        }
-        self
     }
 
     pub fn element(&self, id: &str) -> Option<&ElementDef> {

@@ -10,18 +10,34 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::fhir::packages::build_dir;
 
-use super::plan::Plan;
+use super::plan::{Constraint, Plan};
 use super::store::{reads, Store};
 
-/// One plan file.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Stored {
+/// One plan file, as written.
+#[derive(serde::Serialize)]
+struct Stored<'a> {
     /// The definitions the plan was compiled from: canonical URL as asked, the file it resolved to, that file's
     /// key (path, size, modification time).
     sources: Vec<(String, PathBuf, u64)>,
+    /// The plan's distinct constraints, each once (`ele-1` and its like stand on most elements).
+    constraints: Vec<&'a Constraint>,
+    /// Per element, its constraints as places in `constraints`.
+    uses: Vec<Vec<u32>>,
+    plan: &'a Plan,
+}
+
+/// One plan file, as read.
+#[derive(serde::Deserialize)]
+struct Read {
+    sources: Vec<(String, PathBuf, u64)>,
+    constraints: Vec<Constraint>,
+    uses: Vec<Vec<u32>>,
     plan: Plan,
 }
 
@@ -29,25 +45,37 @@ fn file_for(dir: &Path, store: &Store, url: &str) -> PathBuf {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     url.hash(&mut h);
     store.preferences().hash(&mut h);
-    dir.join(format!("plan-{:016x}.json", h.finish()))
+    dir.join(format!("plan-{:016x}.bin", h.finish()))
 }
 
 /// The plan of `url` compiled by this build from definitions that have not changed since, if there is one.
 pub(super) fn load(store: &Store, url: &str) -> Option<Plan> {
     let dir = build_dir()?;
     let bytes = std::fs::read(file_for(dir, store, url)).ok()?;
-    let stored: Stored = serde_json::from_slice(&bytes).ok()?;
-    let unchanged = stored.sources.iter().all(|(u, path, key)| {
+    let Read {
+        sources,
+        constraints,
+        uses,
+        mut plan,
+    } = postcard::from_bytes(&bytes).ok()?;
+    let unchanged = sources.iter().all(|(u, path, key)| {
         store.locate(u).is_some_and(|e| e.path == *path)
             && crate::fhir::packages::file_key(path).is_ok_and(|k| k == *key)
     });
-    if !unchanged {
+    if !unchanged || uses.len() != plan.elements.len() {
         return None;
     }
-    for (u, path, _) in &stored.sources {
+    let shared: Vec<Arc<Constraint>> = constraints.iter().map(Constraint::shared).collect();
+    for (e, uses) in plan.elements.iter_mut().zip(uses) {
+        e.constraints = uses
+            .iter()
+            .map(|&k| usize::try_from(k).ok().and_then(|k| shared.get(k)).cloned())
+            .collect::<Option<_>>()?;
+    }
+    for (u, path, _) in &sources {
         reads::note(u, path);
     }
-    Some(stored.plan.renumbered())
+    Some(plan)
 }
 
 /// Keeps `plan`, compiled from `sources`, for the next run of this build.
@@ -66,14 +94,58 @@ pub(super) fn save(store: &Store, url: &str, sources: &[(String, PathBuf)], plan
     else {
         return;
     };
+    // Constraints are shared (one per text in the process), so the same one is the same allocation.
+    let mut constraints: Vec<&Constraint> = Vec::new();
+    let mut places: HashMap<*const Constraint, u32> = HashMap::default();
+    let uses = plan
+        .elements
+        .iter()
+        .map(|e| {
+            e.constraints
+                .iter()
+                .map(|c| {
+                    *places.entry(Arc::as_ptr(c)).or_insert_with(|| {
+                        constraints.push(c);
+                        u32::try_from(constraints.len() - 1).unwrap_or(u32::MAX)
+                    })
+                })
+                .collect()
+        })
+        .collect();
     let stored = Stored {
         sources,
-        plan: plan.clone(),
+        constraints,
+        uses,
+        plan,
     };
-    let Ok(bytes) = serde_json::to_vec(&stored) else {
+    let Ok(bytes) = postcard::to_stdvec(&stored) else {
         return;
     };
     crate::fhir::packages::write_whole(&file_for(dir, store, url), &bytes);
+}
+
+/// A JSON value kept as its JSON text (the binary form cannot hold a self-describing value).
+pub(super) mod json_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(v: &Option<(String, Value)>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_ref()
+            .map(|(name, value)| (name, value.to_string()))
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<(String, Value)>, D::Error> {
+        Option::<(String, String)>::deserialize(d)?
+            .map(|(name, text)| {
+                serde_json::from_str(&text)
+                    .map(|value| (name, value))
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
+    }
 }
 
 #[cfg(test)]

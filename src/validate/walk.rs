@@ -536,7 +536,7 @@ impl Validator {
     pub(super) fn check_invariants<'c>(
         &self,
         w: &mut Walk<'_>,
-        constraints: impl IntoIterator<Item = &'c plan::Constraint>,
+        constraints: impl IntoIterator<Item = &'c std::sync::Arc<plan::Constraint>>,
         focus: &Value,
         at: &str,
     ) {
