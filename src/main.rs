@@ -787,7 +787,7 @@ fn validate_files(args: ValidateArgs<'_>) -> anyhow::Result<ExitCode> {
                 let body = text.strip_prefix('\u{feff}').unwrap_or(text);
                 let is_xml = body.trim_start().starts_with('<');
                 // JSON is parsed once, for its release and for its validation.
-                let json = (!is_xml).then(|| serde_json::from_str::<serde_json::Value>(body));
+                let json = (!is_xml).then(|| gpc_assure::fhir::json::parse(body));
                 let version = fixed_version.unwrap_or_else(|| {
                     let told = match &json {
                         None => FhirVersion::detect_xml(body),

@@ -1,6 +1,7 @@
 //! FHIR plumbing: where definitions live, reading facts out of them, and the XML <-> JSON representation.
 
 pub mod defs;
+pub mod json;
 pub mod model;
 pub mod packages;
 pub mod version;

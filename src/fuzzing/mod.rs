@@ -20,7 +20,8 @@ use crate::validate::{Store, Validator, Validators};
 /// A fuzz target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    /// FHIR JSON or XML (STU3) read into the validator's tree, and the FHIR version detected.
+    /// FHIR JSON or XML (STU3) read into the validator's tree, and the FHIR version detected; the JSON reader
+    /// (`fhir::json`) must give serde_json's value or error (a difference is a finding).
     FhirRead,
     /// FHIR XML into JSON with the STU3 model, and back to XML.
     FhirXmlStu3,
@@ -161,6 +162,15 @@ impl Target {
         let text = String::from_utf8_lossy(data);
         match self {
             Target::FhirRead => {
+                let written = |r: serde_json::Result<serde_json::Value>| match r {
+                    Ok(v) => format!("ok {v}"),
+                    Err(e) => format!("error {e}"),
+                };
+                assert_eq!(
+                    written(crate::fhir::json::parse(&text)),
+                    written(serde_json::from_str(&text)),
+                    "the JSON reader differs from serde_json"
+                );
                 if let Ok(v) = stu3().read(&text) {
                     let _ = crate::fhir::FhirVersion::detect(&v);
                 }

@@ -32,7 +32,7 @@ impl Validator {
     pub fn read(&self, text: &str) -> Result<Value, ReadError> {
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
         if !body.trim_start().starts_with('<') {
-            return Ok(serde_json::from_str(body)?);
+            return Ok(crate::fhir::json::parse(body)?);
         }
         let version = self.fhir_version().number();
         let model = crate::fhir::model_for(self.fhir_version(), self.store.fhir_path())
