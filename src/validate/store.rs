@@ -135,7 +135,7 @@ impl Store {
             }
         } else {
             let text = read()?;
-            serde_json::from_str(&text).map_err(|e| StoreError::Read {
+            crate::fhir::json::parse(&text).map_err(|e| StoreError::Read {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })?
@@ -206,8 +206,8 @@ impl Store {
     fn converted(path: &std::path::Path) -> Option<Value> {
         let key = crate::fhir::packages::file_key(path).ok()?;
         [false, true].into_iter().find_map(|dstu2| {
-            let bytes = std::fs::read(Self::converted_name(key, dstu2)).ok()?;
-            serde_json::from_slice::<Value>(&bytes).ok()
+            let text = std::fs::read_to_string(Self::converted_name(key, dstu2)).ok()?;
+            crate::fhir::json::parse(&text).ok()
         })
     }
 
