@@ -99,6 +99,20 @@ impl Reader<'_> {
         (self.depth <= DEPTH).then_some(())
     }
 
+    /// After an array's item or an object's member: `true` at the closing bracket, `false` after a comma (and the
+    /// space after it).
+    fn closed_after_item(&mut self, close: u8) -> Option<bool> {
+        self.space();
+        if self.next_is(close) {
+            return Some(true);
+        }
+        if !self.next_is(b',') {
+            return None;
+        }
+        self.space();
+        Some(false)
+    }
+
     fn array(&mut self) -> Option<Value> {
         self.enter()?;
         let first = self.items.len();
@@ -107,14 +121,9 @@ impl Reader<'_> {
             loop {
                 let value = self.value()?;
                 self.items.push(value);
-                self.space();
-                if self.next_is(b']') {
+                if self.closed_after_item(b']')? {
                     break;
                 }
-                if !self.next_is(b',') {
-                    return None;
-                }
-                self.space();
             }
         }
         self.depth -= 1;
@@ -141,14 +150,9 @@ impl Reader<'_> {
                 self.space();
                 let value = self.value()?;
                 self.fields.push((key, value));
-                self.space();
-                if self.next_is(b'}') {
+                if self.closed_after_item(b'}')? {
                     break;
                 }
-                if !self.next_is(b',') {
-                    return None;
-                }
-                self.space();
             }
         }
         self.depth -= 1;
