@@ -76,7 +76,8 @@ impl FhirVersion {
             }
         }
         let claims = |r: &Value| {
-            r.pointer("/meta/profile")
+            r.get("meta")
+                .and_then(|m| m.get("profile"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()

@@ -56,7 +56,7 @@ impl Validator {
             .map(|(s, c)| expansion.contains(*s, c))
             .collect();
         if results.iter().any(Option::is_none) {
-            return match &*expansion {
+            return match expansion {
                 Expansion::External(why) => Some(Finding {
                     severity: Severity::Information,
                     code: "informational",

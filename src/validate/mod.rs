@@ -50,7 +50,7 @@ use serde_json::{json, Value};
 pub use input::ReadError;
 pub use plan::Plan;
 pub use sets::Validators;
-pub use store::{Expansion, Store, StoreError};
+pub use store::{CodeSet, Expansion, Store, StoreError};
 
 /// Issue severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -463,7 +463,8 @@ impl Validator {
         let mut urls: Vec<String> = vec![format!("{CORE}{rt}{}", self.core_version)];
         if claimed {
             for p in resource
-                .pointer("/meta/profile")
+                .get("meta")
+                .and_then(|m| m.get("profile"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()

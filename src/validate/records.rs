@@ -20,7 +20,8 @@ pub fn is_structured_record(resource: &Value, profiles: &[&str]) -> bool {
     resource.get("resourceType").and_then(Value::as_str) == Some("Bundle")
         && (profiles.iter().any(|p| named(p))
             || resource
-                .pointer("/meta/profile")
+                .get("meta")
+                .and_then(|m| m.get("profile"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()

@@ -74,7 +74,8 @@ impl Validator {
                 continue;
             };
             let claimed: Vec<&str> = target
-                .pointer("/meta/profile")
+                .get("meta")
+                .and_then(|m| m.get("profile"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()

@@ -27,7 +27,7 @@ pub enum StoreError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expansion {
     /// `(system, code)` pairs.
-    Codes(HashSet<(String, String)>),
+    Codes(CodeSet),
     /// Some part draws on a code system that is not held locally (SNOMED CT, UCUM ...): not checked.
     External(String),
 }
@@ -35,12 +35,56 @@ pub enum Expansion {
 impl Expansion {
     pub fn contains(&self, system: Option<&str>, code: &str) -> Option<bool> {
         match self {
-            Expansion::Codes(codes) => Some(match system {
-                Some(s) => codes.contains(&(s.to_string(), code.to_string())),
-                None => codes.iter().any(|(_, c)| c == code),
-            }),
+            Expansion::Codes(codes) => Some(codes.contains(system, code)),
             Expansion::External(_) => None,
         }
+    }
+}
+
+/// A value set's `(system, code)` pairs, found by code: a coded value is looked up without building a key,
+/// and a code given without a system is one lookup, not a scan of the set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeSet {
+    /// The systems that define each code, without repeats.
+    by_code: rustc_hash::FxHashMap<String, Vec<String>>,
+}
+
+impl CodeSet {
+    /// Adds the pair (once).
+    pub fn insert(&mut self, system: &str, code: &str) {
+        let systems = match self.by_code.get_mut(code) {
+            Some(systems) => systems,
+            None => self.by_code.entry(code.to_string()).or_default(),
+        };
+        if !systems.iter().any(|s| s == system) {
+            systems.push(system.to_string());
+        }
+    }
+
+    /// Adds every pair of `other`.
+    pub fn extend(&mut self, other: CodeSet) {
+        for (code, systems) in other.by_code {
+            for system in systems {
+                self.insert(&system, &code);
+            }
+        }
+    }
+
+    /// Whether the set holds `code` in `system`, or in any system when none is given.
+    pub fn contains(&self, system: Option<&str>, code: &str) -> bool {
+        self.by_code
+            .get(code)
+            .is_some_and(|systems| system.is_none_or(|s| systems.iter().any(|x| x == s)))
+    }
+
+    /// How many pairs the set holds.
+    pub fn len(&self) -> usize {
+        self.by_code.values().map(Vec::len).sum()
+    }
+
+    /// Whether the set holds no pair.
+    pub fn is_empty(&self) -> bool {
+        self.by_code.is_empty()
     }
 }
 
@@ -54,7 +98,7 @@ pub struct Store {
     /// By canonical URL as asked: the file it was read from, and its content.
     cache: Mutex<HashMap<String, (std::path::PathBuf, Arc<Value>)>>,
     /// By ValueSet URL without a version; read for every coded value, so behind a read-write lock.
-    expansions: super::cache::Cache<Arc<Expansion>>,
+    expansions: super::cache::Cache<Expansion>,
 }
 
 impl Store {
@@ -225,18 +269,16 @@ impl Store {
     }
 
     /// The expansion of a ValueSet (compose.include of local CodeSystems and nested ValueSets).
-    pub fn expand(&self, url: &str) -> Arc<Expansion> {
+    pub fn expand(&self, url: &str) -> &Expansion {
         let key = url.split('|').next().unwrap_or(url);
+        // Lent, not shared by count: the threads of a batch read it without writing to one counter.
         self.expansions
-            .get_or_insert_with(key, || {
-                Arc::new(self.expand_inner(key, &mut HashSet::new()))
-            })
-            .clone()
+            .get_or_insert_with(key, || self.expand_inner(key, &mut HashSet::new()))
     }
 
     fn expand_inner(&self, url: &str, seen: &mut HashSet<String>) -> Expansion {
         if !seen.insert(url.to_string()) {
-            return Expansion::Codes(HashSet::new());
+            return Expansion::Codes(CodeSet::default());
         }
         if let Some((_, why)) = SUPERSEDED.iter().find(|(u, _)| *u == url) {
             return Expansion::External(format!("ValueSet {url} {why}"));
@@ -244,7 +286,7 @@ impl Store {
         let Ok(vs) = self.get(url) else {
             return Expansion::External(format!("ValueSet {url} is not held locally"));
         };
-        let mut codes = HashSet::new();
+        let mut codes = CodeSet::default();
         // DSTU2 ValueSets may define their codes inline.
         if let Some(cs) = vs.get("codeSystem") {
             let system = cs
@@ -297,7 +339,7 @@ impl Store {
             if let Some(listed) = inc.get("concept").and_then(Value::as_array) {
                 for c in listed {
                     if let Some(code) = c.get("code").and_then(Value::as_str) {
-                        codes.insert((system.to_string(), code.to_string()));
+                        codes.insert(system, code);
                     }
                 }
                 continue;
@@ -328,22 +370,22 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn collect_concepts(concepts: Option<&Value>, system: &str, out: &mut HashSet<(String, String)>) {
+fn collect_concepts(concepts: Option<&Value>, system: &str, out: &mut CodeSet) {
     for c in concepts.and_then(Value::as_array).into_iter().flatten() {
         if let Some(code) = c.get("code").and_then(Value::as_str) {
-            out.insert((system.to_string(), code.to_string()));
+            out.insert(system, code);
         }
         collect_concepts(c.get("concept"), system, out);
     }
 }
 
-fn collect_contains(contains: &Value, out: &mut HashSet<(String, String)>) {
+fn collect_contains(contains: &Value, out: &mut CodeSet) {
     for c in contains.as_array().into_iter().flatten() {
         if let (Some(s), Some(code)) = (
             c.get("system").and_then(Value::as_str),
             c.get("code").and_then(Value::as_str),
         ) {
-            out.insert((s.to_string(), code.to_string()));
+            out.insert(s, code);
         }
         if let Some(nested) = c.get("contains") {
             collect_contains(nested, out);
