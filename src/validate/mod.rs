@@ -22,6 +22,7 @@
 //! A `Parameters` resource that names an OperationDefinition (in `meta.profile`, or as a profile to check) is
 //! checked against the operation's input parameters (`operation.rs`).
 
+pub mod batch;
 mod bindings;
 mod cache;
 mod dstu2;

@@ -713,7 +713,7 @@ impl Plan {
         {
             let next = self.children(cur).find(|c| {
                 // By the path's name: a renamed choice's id ends `value[x]:valueCoding` or `valueCoding:valueCoding`.
-                let name = c.path.rsplit('.').next().unwrap_or_default();
+                let name = c.name.as_str();
                 name == part
                     || name
                         .strip_suffix("[x]")

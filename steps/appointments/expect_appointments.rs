@@ -357,7 +357,7 @@ fn appt_categorised(w: &mut GpcWorld) -> Step {
         if !channels.contains_key(code) {
             return Err(format!("{at}: `{code}` is not a delivery channel"));
         }
-        check_role(&at, &r, Some(&vs), &HashMap::new())?;
+        check_role(&at, &r, Some(vs), &HashMap::new())?;
     }
     Ok(())
 }

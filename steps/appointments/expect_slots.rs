@@ -289,7 +289,7 @@ fn role_127(w: &mut GpcWorld, kind: String) -> Step {
     let validator = w.ctx.validator(Capability::Appointments)?;
     let vs = validator.store().expand(PRACTITIONER_ROLE_VALUESET);
     for (at, r) in role_targets(w, &kind)? {
-        check_role(&at, &r, Some(&vs), &HashMap::new())?;
+        check_role(&at, &r, Some(vs), &HashMap::new())?;
     }
     Ok(())
 }
