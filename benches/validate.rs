@@ -10,7 +10,7 @@
 //! * `GPC_BENCH_SCALE_RUNS` passes per Bundle size (default 5),
 //! * `GPC_BENCH_RECORD_ENTRIES` entries of the real structured record measure (default 2000),
 //! * `GPC_BENCH_BATCH_PASSES` times the corpus is given to one `gpc-assure validate` (default 20), and
-//!   `GPC_BENCH_BATCH_RUNS` how many such processes are timed per `--jobs` (default 3),
+//!   `GPC_BENCH_BATCH_RUNS` how many such processes are timed per `--jobs` (default 7),
 //! * `GPC_BENCH_PEERS=0` skips the peers even when installed.
 //!
 //! The corpus: the GP Connect specification examples (1.2.9 and 1.6.2, JSON, less the files listed in
@@ -613,7 +613,7 @@ fn main() {
 
     // --- (b2) the CLI's batch ----------------------------------------------------------------------------
     let batch_passes = env_usize("GPC_BENCH_BATCH_PASSES", 20);
-    let batch_runs = env_usize("GPC_BENCH_BATCH_RUNS", 3);
+    let batch_runs = env_usize("GPC_BENCH_BATCH_RUNS", 7);
     println!();
     println!(
         "CLI batch: `gpc-assure validate` given the corpus {batch_passes} times over ({} files: the JSON files the peers get), one process, start to exit; median of {batch_runs}",
