@@ -61,21 +61,14 @@ struct Part {
 /// Judges every input and writes the report to standard output: exit 0 when every input is valid, 1 when one
 /// has an error or could not be parsed, 2 when one could not be read.
 pub fn run(batch: &Batch<'_>) -> anyhow::Result<ExitCode> {
-    let Batch {
-        profiles,
-        fhir_version,
-        format,
-        capability,
-        config,
-        fhir_path,
-        jobs,
-        files,
-    } = *batch;
-    let fhir_path = FhirPath::resolve(fhir_path, &config.fhir_path);
+    let (profiles, files, config) = (batch.profiles, batch.files, batch.config);
+    let fhir_path = FhirPath::resolve(batch.fhir_path, &config.fhir_path);
     let store = Store::new(fhir_path.clone())?;
-    let capability = capability.and_then(|c| Capability::ALL.into_iter().find(|k| k.tag() == c));
+    let capability = batch
+        .capability
+        .and_then(|c| Capability::ALL.into_iter().find(|k| k.tag() == c));
     // The release: the flag, else the capability's, else a DSTU2 profile asked for, else each input tells.
-    let fixed_version = match (fhir_version.and_then(FhirVersion::parse), capability) {
+    let fixed_version = match (batch.fhir_version.and_then(FhirVersion::parse), capability) {
         (Some(v), _) => Some(v),
         (None, Some(Capability::Html)) => Some(FhirVersion::Dstu2),
         (None, Some(_)) => Some(FhirVersion::Stu3),
@@ -105,7 +98,7 @@ pub fn run(batch: &Batch<'_>) -> anyhow::Result<ExitCode> {
         Some(_) => vec![crate::spine::headers::profile::OPERATION_OUTCOME],
         None => Vec::new(),
     };
-    let json_format = format == "json";
+    let json_format = batch.format == "json";
     // Every input gets a verdict: one that cannot be read or parsed is reported and the batch goes on.
     thread_local! {
         static INPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -166,8 +159,9 @@ pub fn run(batch: &Batch<'_>) -> anyhow::Result<ExitCode> {
         let verdict = INPUT.with_borrow_mut(|buf| judge_input(name, buf));
         render(name, verdict, json_format)
     };
-    let threads =
-        jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = batch
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let parts: Vec<Part> = if threads <= 1 || files.len() <= 1 {
         files.iter().map(judge).collect()
     } else {
