@@ -43,7 +43,7 @@ impl Expansion {
 
 /// A value set's `(system, code)` pairs, found by code: a coded value is looked up without building a key,
 /// and a code given without a system is one lookup, not a scan of the set.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct CodeSet {
     /// The systems that define each code, without repeats.
     by_code: rustc_hash::FxHashMap<String, Vec<String>>,
@@ -76,17 +76,21 @@ impl CodeSet {
             .get(code)
             .is_some_and(|systems| system.is_none_or(|s| systems.iter().any(|x| x == s)))
     }
+}
 
-    /// How many pairs the set holds.
-    pub fn len(&self) -> usize {
-        self.by_code.values().map(Vec::len).sum()
-    }
-
-    /// Whether the set holds no pair.
-    pub fn is_empty(&self) -> bool {
-        self.by_code.is_empty()
+/// Two sets are equal when they hold the same pairs, whatever order their systems were added in.
+impl PartialEq for CodeSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.by_code.len() == other.by_code.len()
+            && self.by_code.iter().all(|(code, systems)| {
+                other.by_code.get(code).is_some_and(|theirs| {
+                    systems.len() == theirs.len() && systems.iter().all(|s| theirs.contains(s))
+                })
+            })
     }
 }
+
+impl Eq for CodeSet {}
 
 /// Loaded definitions, shared by every validation.
 #[derive(Debug)]

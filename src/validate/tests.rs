@@ -979,3 +979,31 @@ fn a_references_type_and_id_are_its_last_segments_or_those_before_its_history() 
         );
     }
 }
+
+#[test]
+fn a_code_set_finds_a_code_with_or_without_its_system() {
+    let mut set = super::CodeSet::default();
+    set.insert("http://a", "x");
+    set.insert("http://b", "x");
+    set.insert("http://a", "x");
+    set.insert("http://a", "y");
+    assert!(set.contains(Some("http://a"), "x"));
+    assert!(set.contains(Some("http://b"), "x"));
+    assert!(set.contains(None, "y"));
+    assert!(!set.contains(Some("http://b"), "y"));
+    assert!(!set.contains(None, "z"));
+    assert!(
+        !set.contains(Some("http://a"), "X"),
+        "codes are case-sensitive"
+    );
+    // The same pairs in another order are the same set; one pair more is not.
+    let mut other = super::CodeSet::default();
+    other.insert("http://a", "y");
+    other.insert("http://b", "x");
+    let mut rest = super::CodeSet::default();
+    rest.insert("http://a", "x");
+    other.extend(rest);
+    assert_eq!(set, other);
+    other.insert("http://c", "x");
+    assert_ne!(set, other);
+}
