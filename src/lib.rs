@@ -9,6 +9,7 @@ pub mod fhir;
 pub mod fuzzing;
 pub mod itk;
 pub mod mesh;
+pub mod output;
 pub mod provider;
 pub mod send_document;
 pub mod spine;

@@ -18,17 +18,12 @@ use gpc_assure::runner::{self, Evidence, FeatureSource, Progress, RunOptions, Ta
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `println!` that ends the process quietly when stdout is closed (`gpc-assure serve --list-faults | head`)
-/// instead of panicking on the broken pipe.
+/// `println!` through [`gpc_assure::output`]: a closed pipe (`gpc-assure serve --list-faults | head`) ends the
+/// process quietly instead of panicking, and any other failure to write exits 2 saying so.
 macro_rules! out {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
+    ($($t:tt)*) => {
+        gpc_assure::output::print_line(format_args!($($t)*))
+    };
 }
 
 #[derive(Parser, Debug)]

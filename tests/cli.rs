@@ -317,6 +317,34 @@ fn a_closed_stdout_ends_the_listing_quietly() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
 
+/// A report that cannot be written (here: `/dev/full`, a disk with no space) is not a verdict: exit 2 and a
+/// sentence on stderr, for the validator's report as for any listing (both used to exit 0 having lost it).
+#[test]
+#[cfg(target_os = "linux")]
+fn a_report_that_cannot_be_written_exits_2_saying_so() {
+    let clean = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../shared/fhir/nhsconnect-gpconnect-spec-examples/1.2.9/foundations/read_practitioner_response_example.json",
+    );
+    for args in [
+        vec!["validate", clean.to_str().unwrap()],
+        vec!["validate", "--format", "json", clean.to_str().unwrap()],
+        vec!["serve", "--list-faults"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = gpc().args(&args).stdout(full).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn one_id_runs_exactly_that_test_and_reports_carry_the_id() {
     let dir = std::env::temp_dir().join(format!("gpc-cli-id-{}", std::process::id()));

@@ -190,7 +190,7 @@ pub fn run(batch: &Batch<'_>) -> anyhow::Result<ExitCode> {
         report = serde_json::to_string_pretty(&bundle)?;
         report.push('\n');
     }
-    write_stdout(&report);
+    crate::output::print(&report);
     if !unreadable.is_empty() {
         eprintln!(
             "error: {} of {} input(s) not validated: {}",
@@ -283,18 +283,4 @@ fn read_input_into(name: &str, buf: &mut Vec<u8>) -> anyhow::Result<()> {
             .with_context(|| format!("cannot read {name}"))?;
     }
     Ok(())
-}
-
-/// Writes `text` to standard output at once (a reader that has gone away ends the process quietly).
-fn write_stdout(text: &str) {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-    }
 }

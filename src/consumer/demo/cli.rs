@@ -3,7 +3,6 @@
 //! bad usage (unknown task or fault, missing or malformed parameter), each with one sentence on standard error.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::fault::{self, ConsumerFault};
@@ -110,9 +109,9 @@ fn listing() -> String {
     out
 }
 
-/// Writes to standard output; a closed pipe is not an error worth a panic.
+/// Writes a line to standard output (see [`crate::output`]).
 fn print(text: &str) {
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    crate::output::print_line(format_args!("{text}"));
 }
 
 fn usage(sentence: &str) -> i32 {
