@@ -266,3 +266,54 @@ fn installed_core_packages_are_told_apart_by_fhir_version() {
     assert_eq!(core_fhir_version("hl7.fhir.core#1.0.2"), Some("1.0.2"));
     assert_eq!(core_fhir_version("uk.nhsdigital.r3#1.0.0"), None);
 }
+
+/// The index's byte-wise split of a CSV line reads the columns `str::split(',')` reads, on every line of the
+/// shared index and on short, long and odd lines; a joined path is `Path::join`'s.
+#[test]
+fn the_index_reads_csv_lines_and_joins_paths_as_the_standard_library_does() {
+    fn by_split(line: &str) -> Option<(&str, &str, &str, &str)> {
+        let mut cols = line.split(',');
+        let (Some(url), Some(version), Some(_), Some(fhir)) =
+            (cols.next(), cols.next(), cols.next(), cols.next())
+        else {
+            return None;
+        };
+        let (Some(_), Some(_), Some(path)) = (cols.next(), cols.next(), cols.next_back()) else {
+            return None;
+        };
+        Some((url, version, fhir, path))
+    }
+    let csv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fhir/CANONICAL_INDEX.csv");
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 1000, "{}", lines.len());
+    lines.extend([
+        "",
+        "a",
+        "a,b,c,d,e,f",
+        "a,b,c,d,e,f,g",
+        "a,b,c,d,e,f,g,h",
+        ",,,,,,",
+        "u,,x,3.0.1,,,p/q.json",
+        "é,ü,c,d,e,f,g/ß.json",
+    ]);
+    for line in lines {
+        let ours = CsvRow::split(line).map(|r| (r.url, r.version, r.fhir_version, r.path));
+        assert_eq!(ours, by_split(line), "{line:?}");
+    }
+    for (base, rel) in [
+        ("/a/b", "c/d.json"),
+        ("/a/b/", "c.json"),
+        ("", "c.json"),
+        ("rel", "c.json"),
+        ("/a", "/abs/c.json"),
+        ("/a", ""),
+    ] {
+        assert_eq!(
+            joined(base, rel),
+            std::path::Path::new(base).join(rel),
+            "{base} {rel}"
+        );
+    }
+}
