@@ -92,6 +92,51 @@ pub enum ManifestError {
     Invalid { path: String, reason: String },
 }
 
+/// A set's names: all a run's start needs of the manifest (where each set is installed, and the alias a config
+/// names it by).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetName {
+    pub alias: String,
+    pub name: String,
+    pub version: String,
+}
+
+impl SetName {
+    /// `name#version`, the set's folder in the package cache.
+    pub fn package_label(&self) -> String {
+        format!("{}#{}", self.name, self.version)
+    }
+}
+
+/// The sets' names in the built-in manifest's text, read line by line: each set opens with `  - alias: `, and
+/// its `name` and `version` are keys four spaces in. (A test holds this to the full parse.)
+fn names_in(text: &str) -> Vec<SetName> {
+    fn scalar(v: &str) -> String {
+        let v = v.trim();
+        v.strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(v)
+            .to_string()
+    }
+    let mut sets: Vec<SetName> = Vec::new();
+    for line in text.lines() {
+        if let Some(alias) = line.strip_prefix("  - alias: ") {
+            sets.push(SetName {
+                alias: scalar(alias),
+                name: String::new(),
+                version: String::new(),
+            });
+        } else if let Some(set) = sets.last_mut() {
+            if let Some(name) = line.strip_prefix("    name: ") {
+                set.name = scalar(name);
+            } else if let Some(version) = line.strip_prefix("    version: ") {
+                set.version = scalar(version);
+            }
+        }
+    }
+    sets
+}
+
 impl Manifest {
     /// The manifest built into the binary.
     pub fn builtin() -> &'static Manifest {
@@ -101,6 +146,14 @@ impl Manifest {
             // The built-in manifest is checked by a unit test; an unusable one is a build defect.
             Err(e) => panic!("{e}"),
         })
+    }
+
+    /// The built-in sets' names, without parsing the manifest's YAML: the whole manifest (its lists of files)
+    /// costs a start about 29 M instructions (6 ms), and a start that reads installed definitions needs only
+    /// where each set is installed.
+    pub fn builtin_names() -> &'static [SetName] {
+        static NAMES: OnceLock<Vec<SetName>> = OnceLock::new();
+        NAMES.get_or_init(|| names_in(BUILTIN))
     }
 
     /// Reads a manifest file.

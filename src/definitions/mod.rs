@@ -12,7 +12,7 @@ pub mod manifest;
 
 use std::path::PathBuf;
 
-pub use manifest::{DefinitionSet, Manifest, ManifestError, Part};
+pub use manifest::{DefinitionSet, Manifest, ManifestError, Part, SetName};
 
 /// The standard FHIR package cache, `~/.fhir/packages` (`%USERPROFILE%\.fhir\packages` on Windows), shared
 /// with the HL7 validator, SUSHI and the Firely tools. `None` when there is no home folder.
@@ -31,8 +31,7 @@ pub fn installed_dir(cache: &std::path::Path, set: &DefinitionSet) -> PathBuf {
 /// The alias (the source name the config's `definitions` lists use, e.g. `release-1.2.7`) of an installed
 /// package label `name#version`, from the built-in manifest.
 pub fn alias_of(package_label: &str) -> Option<&'static str> {
-    Manifest::builtin()
-        .sets
+    Manifest::builtin_names()
         .iter()
         .find(|s| s.package_label() == package_label)
         .map(|s| s.alias.as_str())
@@ -49,6 +48,17 @@ mod tests {
         let m =
             Manifest::parse(manifest::BUILTIN, "built in").expect("the built-in manifest parses");
         assert_eq!(&m, Manifest::builtin());
+        // A start reads the sets' names from the text alone; they are the full parse's.
+        let names: Vec<SetName> = m
+            .sets
+            .iter()
+            .map(|s| SetName {
+                alias: s.alias.clone(),
+                name: s.name.clone(),
+                version: s.version.clone(),
+            })
+            .collect();
+        assert_eq!(Manifest::builtin_names(), names.as_slice());
         let sources = DefinitionSources::default();
         for cap in Capability::ALL {
             for source in sources.get(cap).iter().filter(|s| !s.contains('|')) {

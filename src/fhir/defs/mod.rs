@@ -110,10 +110,9 @@ impl FhirPath {
     /// installed or not: the ones missing are skipped and a definition they would hold is reported missing.
     pub fn package_cache() -> Self {
         let folders = match crate::definitions::package_cache() {
-            Some(cache) => crate::definitions::Manifest::builtin()
-                .sets
+            Some(cache) => crate::definitions::Manifest::builtin_names()
                 .iter()
-                .map(|s| crate::definitions::installed_dir(&cache, s))
+                .map(|s| cache.join(s.package_label()))
                 .collect(),
             None => Vec::new(),
         };
@@ -236,6 +235,53 @@ impl FhirPath {
         }
         Ok(index)
     }
+}
+
+/// `(url, version, path)` of each conformance resource among `files` (a tree under `folder`), sniffed from the
+/// files once and then read from a cache keyed by every file's path, size and modification time.
+fn sniffed(folder: &Path, files: Vec<PathBuf>) -> Vec<(String, String, PathBuf)> {
+    let key = {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        // The index's own format: HL7 core entries carry their FHIR version.
+        INDEX_CACHE_FORMAT.hash(&mut h);
+        super::packages::hash_tree(&mut h, folder, &files);
+        h.finish()
+    };
+    let cache = super::packages::cache_dir()
+        .join("index")
+        .join(format!("{key:016x}.tsv"));
+    if let Ok(text) = std::fs::read_to_string(&cache) {
+        return text
+            .lines()
+            .filter_map(|line| {
+                let mut cols = line.split('\t');
+                let (Some(url), Some(version), Some(path)) =
+                    (cols.next(), cols.next(), cols.next())
+                else {
+                    return None;
+                };
+                Some((url.to_string(), version.to_string(), PathBuf::from(path)))
+            })
+            .collect();
+    }
+    let mut lines = String::new();
+    let mut found = Vec::new();
+    for path in files {
+        if let Some((url, version)) = sniff_canonical(&path) {
+            lines.push_str(&format!("{url}\t{version}\t{}\n", path.display()));
+            found.push((url, version, path));
+        }
+    }
+    if let Some(dir) = cache.parent() {
+        if std::fs::create_dir_all(dir).is_ok() {
+            // A cache: a failed write only costs the next run a re-scan.
+            let tmp = cache.with_extension(format!("tmp{}", uuid::Uuid::new_v4().simple()));
+            if std::fs::write(&tmp, lines).is_ok() {
+                let _ = std::fs::rename(&tmp, &cache);
+            }
+        }
+    }
+    found
 }
 
 /// The columns of a `CANONICAL_INDEX.csv` line the index uses (`url,version,resourceType,fhirVersion,
@@ -391,47 +437,8 @@ impl DefinitionIndex {
         for pkg in &packages {
             self.add_package(pkg);
         }
-        let key = {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            // The index's own format: HL7 core entries carry their FHIR version.
-            INDEX_CACHE_FORMAT.hash(&mut h);
-            super::packages::hash_tree(&mut h, folder, &files);
-            h.finish()
-        };
-        let cache = super::packages::cache_dir()
-            .join("index")
-            .join(format!("{key:016x}.tsv"));
-        if let Ok(text) = std::fs::read_to_string(&cache) {
-            for line in text.lines() {
-                let mut cols = line.split('\t');
-                if let (Some(url), Some(version), Some(path)) =
-                    (cols.next(), cols.next(), cols.next())
-                {
-                    self.push(
-                        url.to_string(),
-                        version.to_string(),
-                        PathBuf::from(path),
-                        None,
-                    );
-                }
-            }
-            return;
-        }
-        let mut lines = String::new();
-        for path in files {
-            if let Some((url, version)) = sniff_canonical(&path) {
-                lines.push_str(&format!("{url}\t{version}\t{}\n", path.display()));
-                self.push(url, version, path, None);
-            }
-        }
-        if let Some(dir) = cache.parent() {
-            if std::fs::create_dir_all(dir).is_ok() {
-                // A cache: a failed write only costs the next run a re-scan.
-                let tmp = cache.with_extension(format!("tmp{}", uuid::Uuid::new_v4().simple()));
-                if std::fs::write(&tmp, lines).is_ok() {
-                    let _ = std::fs::rename(&tmp, &cache);
-                }
-            }
+        for (url, version, path) in sniffed(folder, files) {
+            self.push(url, version, path, None);
         }
     }
 
@@ -453,12 +460,12 @@ impl DefinitionIndex {
             }
             return;
         }
+        // No `.index.json` (what `definitions install` assembles, and older registry packages): sniffed once and
+        // cached like any folder, not read whole at every start.
         let mut files = Vec::new();
         walk_files(dir, 0, &mut files, None);
-        for path in files {
-            if let Some((url, version)) = sniff_canonical(&path) {
-                self.push(url, version, path, label.clone());
-            }
+        for (url, version, path) in sniffed(dir, files) {
+            self.push(url, version, path, label.clone());
         }
     }
 
@@ -663,7 +670,12 @@ const CONFORMANCE: [&str; 7] = [
 /// Reads the canonical URL and version of a conformance resource without parsing the whole file.
 fn sniff_canonical(path: &Path) -> Option<(String, String)> {
     let text = std::fs::read_to_string(path).ok()?;
-    let head = &text[..text.len().min(4096)];
+    // The first 4 KB, cut at a character boundary.
+    let mut cut = text.len().min(4096);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
     if path.extension().is_some_and(|e| e == "json") {
         let v: serde_json::Value = serde_json::from_str(&text).ok()?;
         let rt = v.get("resourceType")?.as_str()?;
