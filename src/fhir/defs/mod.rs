@@ -617,17 +617,25 @@ fn walk_children(
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'))
-        {
+    // By name (the order of the paths, all in one folder, without comparing them component by component), and
+    // each entry's kind from the listing itself (no `stat` per file; a link is followed).
+    let mut entries: Vec<(std::ffi::OsString, bool)> = entries
+        .flatten()
+        .map(|e| {
+            let is_dir = match e.file_type() {
+                Ok(kind) if !kind.is_symlink() => kind.is_dir(),
+                _ => e.path().is_dir(),
+            };
+            (e.file_name(), is_dir)
+        })
+        .collect();
+    entries.sort_unstable();
+    for (name, is_dir) in entries {
+        if name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
-        if path.is_dir() {
+        let path = dir.join(&name);
+        if is_dir {
             walk_files(&path, depth + 1, files, packages.as_deref_mut());
             continue;
         }
